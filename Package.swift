@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Upturn: a hands-free, voice-guided session player for inversion tables.
+/// No Swift package dependencies; the C libraries come from Debian (see Scripts/setup).
+let package = Package(
+    name: "Upturn",
+    products: [
+        .executable(name: "upturn", targets: ["upturn"]),
+        .library(name: "UpturnKit", targets: ["UpturnKit"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "CEspeakNG", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CSampleRate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
+        // The shipped cue packs and chimes, embedded so the binary works from anywhere.
+        .target(
+            name: "UpturnSounds",
+            path: "Sounds",
+            exclude: ["README.md"],
+            sources: ["ShippedSounds.swift"],
+            resources: [
+                .embedInCode("en/pack.json5"),
+                .embedInCode("en/bell.flac"),
+                .embedInCode("en/tick.flac"),
+            ]
+        ),
+        .target(
+            name: "UpturnKit",
+            dependencies: ["CALSA", "CEspeakNG", "CSndFile", "CSampleRate", "UpturnSounds"],
+            resources: [
+                .embedInCode("Programs/first-time.json5"),
+                .embedInCode("Programs/stretch.json5"),
+                .embedInCode("Programs/core.json5"),
+                .embedInCode("Programs/full.json5"),
+            ]
+        ),
+        .executableTarget(name: "upturn", dependencies: ["UpturnKit"]),
+        .testTarget(name: "UpturnKitTests", dependencies: ["UpturnKit"]),
+        .testTarget(name: "upturnTests", dependencies: ["UpturnKit"]),
+    ]
+)

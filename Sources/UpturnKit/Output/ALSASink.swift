@@ -1,0 +1,186 @@
+import CALSA
+import Foundation
+
+/// Plays frames on an ALSA PCM device, opened once per session and kept running.
+///
+/// Hardware parameters are set one by one (not with `snd_pcm_set_params`, whose start
+/// threshold of about a whole buffer holds back short cues); playback starts as soon as one
+/// period is queued. Every PCM error goes through `recover`, the one place that maps an
+/// error to an action, as mpv's ALSA output does.
+public final class ALSASink: AudioSink {
+    public let rate: Int
+    public let device: String
+    public private(set) var periodFrames = 0
+    public private(set) var bufferFrames = 0
+    private var pcm: OpaquePointer?
+
+    /// What to do about a failed PCM call.
+    enum Recovery: Equatable {
+        /// Try the write again (after an interrupted call or a recovered underrun/suspend).
+        case retry
+        /// Wait for room in the buffer, then retry.
+        case wait
+        /// The device is gone.
+        case lost
+        /// Anything else: give up with this error.
+        case fail
+    }
+
+    public init(device: String, rate: Int, bufferMilliseconds: Int = 200, periodMilliseconds: Int = 50) throws(UpturnError) {
+        self.device = device
+        self.rate = rate
+        upturn_alsa_silence_errors()
+        var handle: OpaquePointer?
+        let opened = snd_pcm_open(&handle, device, SND_PCM_STREAM_PLAYBACK, 0)
+        guard opened >= 0, let handle else {
+            throw Self.unavailable(device, ALSAError(code: opened))
+        }
+        pcm = handle
+        do {
+            try configure(bufferMilliseconds: bufferMilliseconds, periodMilliseconds: periodMilliseconds)
+        } catch {
+            snd_pcm_close(handle)
+            pcm = nil
+            throw error
+        }
+    }
+
+    deinit { abort() }
+
+    static func unavailable(_ device: String, _ error: ALSAError) -> UpturnError {
+        UpturnError.unavailable(
+            "cannot play on audio device '\(device)': \(error); choose one with --device (`upturn devices` lists them), or write a file with `upturn render PLAN --output FILE.wav`"
+        )
+    }
+
+    private func check(_ code: Int32, _ what: String) throws(UpturnError) {
+        if code < 0 {
+            throw UpturnError.unavailable(
+                "audio device '\(device)' refused \(what): \(ALSAError(code: code)); try another --device, or `upturn render`")
+        }
+    }
+
+    private func configure(bufferMilliseconds: Int, periodMilliseconds: Int) throws(UpturnError) {
+        var hwPointer: OpaquePointer?
+        guard snd_pcm_hw_params_malloc(&hwPointer) >= 0, let hw = hwPointer else {
+            throw UpturnError.internalError("out of memory for ALSA parameters")
+        }
+        defer { snd_pcm_hw_params_free(hw) }
+        try check(snd_pcm_hw_params_any(pcm, hw), "any parameters")
+        try check(snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED), "interleaved access")
+        try check(snd_pcm_hw_params_set_format(pcm, hw, SND_PCM_FORMAT_S16_LE), "16-bit samples")
+        try check(snd_pcm_hw_params_set_channels(pcm, hw, 1), "one channel")
+        try check(snd_pcm_hw_params_set_rate_resample(pcm, hw, 1), "resampling")
+        try check(snd_pcm_hw_params_set_rate(pcm, hw, UInt32(rate), 0), "a rate of \(rate) Hz")
+        var bufferTime = UInt32(bufferMilliseconds * 1000)
+        var periodTime = UInt32(periodMilliseconds * 1000)
+        var direction: Int32 = 0
+        try check(snd_pcm_hw_params_set_buffer_time_near(pcm, hw, &bufferTime, &direction), "a buffer of \(bufferMilliseconds) ms")
+        try check(snd_pcm_hw_params_set_period_time_near(pcm, hw, &periodTime, &direction), "a period of \(periodMilliseconds) ms")
+        try check(snd_pcm_hw_params(pcm, hw), "its parameters")
+        var period: snd_pcm_uframes_t = 0
+        var buffer: snd_pcm_uframes_t = 0
+        snd_pcm_hw_params_get_period_size(hw, &period, &direction)
+        snd_pcm_hw_params_get_buffer_size(hw, &buffer)
+        periodFrames = Int(period)
+        bufferFrames = Int(buffer)
+
+        var swPointer: OpaquePointer?
+        guard snd_pcm_sw_params_malloc(&swPointer) >= 0, let sw = swPointer else {
+            throw UpturnError.internalError("out of memory for ALSA parameters")
+        }
+        defer { snd_pcm_sw_params_free(sw) }
+        try check(snd_pcm_sw_params_current(pcm, sw), "software parameters")
+        // Start as soon as one period is queued, so a short cue is never held back.
+        try check(snd_pcm_sw_params_set_start_threshold(pcm, sw, period), "a start threshold")
+        try check(snd_pcm_sw_params_set_avail_min(pcm, sw, period), "a wake-up size")
+        try check(snd_pcm_sw_params(pcm, sw), "its software parameters")
+    }
+
+    /// Maps a failed PCM call to an action, recovering underrun and suspend in place.
+    /// The corresponding C function is `snd_pcm_recover`.
+    func recover(_ error: ALSAError) -> Recovery {
+        switch error {
+        case .wouldBlock:
+            return .wait
+        case .deviceLost:
+            return .lost
+        case .underrun, .suspended, .interrupted:
+            return snd_pcm_recover(pcm, error.code, 1) >= 0 ? .retry : .fail
+        default:
+            // A disconnected device may also show as a state with other codes.
+            if let pcm, snd_pcm_state(pcm) == SND_PCM_STATE_DISCONNECTED { return .lost }
+            return .fail
+        }
+    }
+
+    public func write(_ samples: UnsafeBufferPointer<Int16>) throws(UpturnError) {
+        guard let pcm else { throw UpturnError.unavailable("audio device '\(device)' is closed") }
+        var offset = 0
+        var failures = 0
+        while offset < samples.count {
+            let n = snd_pcm_writei(pcm, samples.baseAddress! + offset, snd_pcm_uframes_t(samples.count - offset))
+            if n >= 0 {
+                offset += Int(n)
+                failures = 0
+                continue
+            }
+            let error = ALSAError(code: Int32(n))
+            switch recover(error) {
+            case .retry:
+                failures += 1
+                if failures > 100 { throw Self.unavailable(device, error) }
+            case .wait:
+                snd_pcm_wait(pcm, 100)
+            case .lost:
+                throw UpturnError.unavailable("audio device '\(device)' was lost: \(error)")
+            case .fail:
+                throw Self.unavailable(device, error)
+            }
+        }
+    }
+
+    public func pendingFrames() -> Int {
+        guard let pcm else { return 0 }
+        var delay: snd_pcm_sframes_t = 0
+        return snd_pcm_delay(pcm, &delay) >= 0 ? max(0, Int(delay)) : 0
+    }
+
+    public func finish() throws(UpturnError) {
+        guard let pcm else { return }
+        snd_pcm_drain(pcm)
+        snd_pcm_close(pcm)
+        self.pcm = nil
+    }
+
+    public func abort() {
+        guard let pcm else { return }
+        snd_pcm_drop(pcm)
+        snd_pcm_close(pcm)
+        self.pcm = nil
+    }
+
+    /// ALSA's playback devices, as `aplay -L` lists them: (name, description).
+    /// The corresponding C function is `snd_device_name_hint`.
+    public static func devices() -> [(name: String, description: String)] {
+        upturn_alsa_silence_errors()
+        var hints: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+        guard snd_device_name_hint(-1, "pcm", &hints) >= 0, let hints else { return [] }
+        defer { snd_device_name_free_hint(hints) }
+        var result: [(String, String)] = []
+        var i = 0
+        while let hint = hints[i] {
+            i += 1
+            func field(_ id: String) -> String? {
+                guard let value = snd_device_name_get_hint(hint, id) else { return nil }
+                defer { free(value) }
+                return String(cString: value)
+            }
+            if let io = field("IOID"), io != "Output" { continue }
+            guard let name = field("NAME") else { continue }
+            let description = (field("DESC") ?? "").replacingOccurrences(of: "\n", with: " — ")
+            result.append((name, description))
+        }
+        return result
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// Writes a mono 16-bit PCM WAV file, streaming, and fills in the sizes on `finish`.
+public final class WAVFileSink: AudioSink {
+    public let rate: Int
+    public let path: String
+    private var fd: Int32
+    private var buffer: [UInt8] = []
+    private var dataBytes = 0
+    private static let bufferLimit = 1 << 18
+
+    public init(path: String, rate: Int) throws(UpturnError) {
+        self.path = path
+        self.rate = rate
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw UpturnError.cantCreate("\(path): cannot write: \(String(cString: strerror(errno)))")
+        }
+        buffer.reserveCapacity(Self.bufferLimit + 8192)
+        buffer += WAVFileSink.header(rate: rate, dataBytes: 0)
+    }
+
+    deinit { abort() }
+
+    /// The 44-byte RIFF/WAVE header of a mono 16-bit PCM file.
+    public static func header(rate: Int, dataBytes: Int) -> [UInt8] {
+        func le32(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF), UInt8((v >> 16) & 0xFF), UInt8((v >> 24) & 0xFF)] }
+        func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }
+        var h: [UInt8] = Array("RIFF".utf8) + le32(36 + dataBytes) + Array("WAVE".utf8)
+        h += Array("fmt ".utf8) + le32(16) + le16(1) + le16(1) + le32(rate) + le32(rate * 2) + le16(2) + le16(16)
+        h += Array("data".utf8) + le32(dataBytes)
+        return h
+    }
+
+    public func write(_ samples: UnsafeBufferPointer<Int16>) throws(UpturnError) {
+        guard fd >= 0 else { throw UpturnError.cantCreate("\(path): already closed") }
+        let raw = UnsafeRawBufferPointer(samples)
+        if UInt16(littleEndian: 1) == 1 {
+            buffer.append(contentsOf: raw)
+        } else {
+            for s in samples { buffer += [UInt8(UInt16(bitPattern: s) & 0xFF), UInt8(UInt16(bitPattern: s) >> 8)] }
+        }
+        dataBytes += raw.count
+        if buffer.count >= Self.bufferLimit { try flush() }
+    }
+
+    private func flush() throws(UpturnError) {
+        var offset = 0
+        while offset < buffer.count {
+            let n = buffer.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let reason = String(cString: strerror(errno))
+                abort()
+                throw UpturnError.cantCreate("\(path): cannot write: \(reason)")
+            }
+            offset += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    public func pendingFrames() -> Int { 0 }
+
+    public func finish() throws(UpturnError) {
+        guard fd >= 0 else { return }
+        try flush()
+        let header = Self.header(rate: rate, dataBytes: dataBytes)
+        let written = header.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        let closed = close(fd)
+        fd = -1
+        if written != header.count || closed != 0 {
+            throw UpturnError.cantCreate("\(path): cannot write: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    public func abort() {
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
+    }
+}

@@ -1,0 +1,82 @@
+/// Where an audio file of a pack lives: on disk, or embedded in the binary.
+public enum AudioFileRef: Hashable, Sendable, CustomStringConvertible {
+    case file(path: String)
+    case embedded(path: String)
+
+    public var description: String {
+        switch self {
+        case .file(let path): return path
+        case .embedded(let path): return "(built-in) \(path)"
+        }
+    }
+}
+
+/// How espeak-ng speaks a pack's text.
+public struct VoiceSettings: Hashable, Sendable {
+    public var name: String
+    /// Words per minute, 80 to 450.
+    public var rate: Int
+    /// Base pitch, 0 to 100 (50 is normal).
+    public var pitch: Int
+    /// Loudness, 0 to 200 (100 is normal).
+    public var volume: Int
+
+    public init(name: String = "en-us", rate: Int = 150, pitch: Int = 50, volume: Int = 100) {
+        self.name = name
+        self.rate = rate
+        self.pitch = pitch
+        self.volume = volume
+    }
+}
+
+/// What a cue key says: a text template spoken by the voice, or a recording.
+public enum CueSource: Hashable, Sendable {
+    case text(String)
+    /// A recording, with the words it says (for `show`) when the pack gives them.
+    case recording(AudioFileRef, text: String?)
+}
+
+/// A cue pack: the words, the voice and the sounds of a session.
+public struct CuePack: Sendable {
+    public var name: String
+    public var language: String
+    public var voice: VoiceSettings
+    public var units: [String: String]
+    public var cues: [String: CueSource]
+    public var sounds: [String: AudioFileRef]
+    /// Where the pack came from, for messages.
+    public var origin: String
+
+    public init(
+        name: String, language: String, voice: VoiceSettings, units: [String: String], cues: [String: CueSource],
+        sounds: [String: AudioFileRef], origin: String
+    ) {
+        self.name = name
+        self.language = language
+        self.voice = voice
+        self.units = units
+        self.cues = cues
+        self.sounds = sounds
+        self.origin = origin
+    }
+
+    /// This pack with every key it lacks taken from `fallback`.
+    public func fallingBack(to fallback: CuePack) -> CuePack {
+        var merged = self
+        merged.cues.merge(fallback.cues) { mine, _ in mine }
+        merged.sounds.merge(fallback.sounds) { mine, _ in mine }
+        merged.units.merge(fallback.units) { mine, _ in mine }
+        return merged
+    }
+
+    /// "2 minutes", "1 minute 30 seconds", "45 seconds", in the pack's words.
+    public func spokenDuration(milliseconds ms: Int) -> String {
+        let total = (ms + 500) / 1000
+        let m = total / 60
+        let s = total % 60
+        var parts: [String] = []
+        if m > 0 { parts.append("\(m) \(units[m == 1 ? "minute" : "minutes"] ?? "minutes")") }
+        if s > 0 || m == 0 { parts.append("\(s) \(units[s == 1 ? "second" : "seconds"] ?? "seconds")") }
+        return parts.joined(separator: " ")
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import UpturnSounds
+
+/// Everything a session needs, resolved from the command line: the plan, the pack, the clips
+/// and the timeline. `play`, `render` and `show` all start here, so they agree.
+public struct Session {
+    public var plan: Plan
+    /// The plan's file, or "(built-in) NAME".
+    public var planFile: String
+    public var pack: CuePack
+    public var library: ClipLibrary
+    public var timeline: Timeline
+
+    public static let defaultRate = 48_000
+    public static let defaultProgram = "first-time"
+
+    public static func prepare(plan argument: String?, pack packArgument: String?, rate: Int) throws(UpturnError) -> Session {
+        let (plan, file) = try loadPlan(argument ?? defaultProgram)
+        let pack = try PackLocator.load(packArgument ?? plan.pack)
+        let library = ClipLibrary(rate: rate, cache: PromptCache())
+        let timeline = try TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: library).compile(file: file)
+        return Session(plan: plan, planFile: file, pack: pack, library: library, timeline: timeline)
+    }
+
+    /// A built-in program's name or a plan file's path.
+    public static func loadPlan(_ argument: String) throws(UpturnError) -> (Plan, String) {
+        if let plan = try BuiltinPrograms.plan(argument) { return (plan, "(built-in) \(argument)") }
+        let looksLikePath = argument.contains("/") || argument.hasSuffix(".json5") || argument.hasSuffix(".json")
+        if looksLikePath || FileManager.default.fileExists(atPath: argument) {
+            return (try PlanReader.read(file: argument), argument)
+        }
+        throw UpturnError.noInput(
+            "no built-in program or plan file '\(argument.prefix(80))'\(Spelling.hint(for: argument, in: BuiltinPrograms.names)); `upturn programs` lists the programs"
+        )
+    }
+}
+
+/// Finds cue packs by name or folder.
+public enum PackLocator {
+    /// Folders searched for packs by name, in order.
+    public static var searchFolders: [String] {
+        let env = ProcessInfo.processInfo.environment
+        var folders: [String] = []
+        if let packs = env["UPTURN_PACKS"] { folders += packs.split(separator: ":").map(String.init) }
+        let home = env["HOME"] ?? NSHomeDirectory()
+        let data = env["XDG_DATA_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? home + "/.local/share"
+        folders.append(data + "/upturn/packs")
+        if let installed = installedDataFolder { folders.append(installed + "/packs") }
+        folders.append(ShippedSounds.sourceFolder)
+        return folders
+    }
+
+    /// `PREFIX/share/upturn` next to an installed binary (`PREFIX/bin/upturn`).
+    static var installedDataFolder: String? {
+        guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        let bin = (exe as NSString).deletingLastPathComponent
+        let share = ((bin as NSString).deletingLastPathComponent as NSString).appendingPathComponent("share/upturn")
+        return FileManager.default.fileExists(atPath: share) ? share : nil
+    }
+
+    /// The pack named or at the folder given, falling back key by key to the default pack;
+    /// nil means the default pack itself.
+    public static func load(_ nameOrFolder: String?) throws(UpturnError) -> CuePack {
+        let fallback = try PackReader.builtinDefault()
+        guard let nameOrFolder, nameOrFolder != ShippedSounds.defaultPackName else { return fallback }
+        let fm = FileManager.default
+        var isFolder: ObjCBool = false
+        if nameOrFolder.contains("/") || (fm.fileExists(atPath: nameOrFolder, isDirectory: &isFolder) && isFolder.boolValue) {
+            guard fm.fileExists(atPath: nameOrFolder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw UpturnError.noInput("\(nameOrFolder): no cue pack folder there")
+            }
+            return try PackReader.read(folder: nameOrFolder).fallingBack(to: fallback)
+        }
+        for folder in searchFolders {
+            let candidate = (folder as NSString).appendingPathComponent(nameOrFolder)
+            if fm.fileExists(atPath: candidate + "/pack.json5") {
+                return try PackReader.read(folder: candidate).fallingBack(to: fallback)
+            }
+        }
+        throw UpturnError.noInput(
+            "no cue pack named '\(nameOrFolder.prefix(80))'; give a folder with pack.json5, or put it in \(searchFolders.first ?? "~/.local/share/upturn/packs")"
+        )
+    }
+}

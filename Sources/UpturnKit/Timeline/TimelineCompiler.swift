@@ -1,0 +1,355 @@
+/// Lays a plan out on a frame-exact timeline, with the words and sounds of a cue pack.
+///
+/// Pure: the same plan, pack, rate and clip lengths give the same timeline. Speech never
+/// overlaps speech: a cue that would start while another is speaking waits for it, plus a gap.
+public struct TimelineCompiler {
+    public struct Timing: Sendable {
+        /// Silence before the first cue (a new stream's first milliseconds may be lost).
+        public var leadInMilliseconds = 300
+        /// Silence between two spoken cues.
+        public var gapMilliseconds = 350
+        /// Silence after the last cue.
+        public var tailMilliseconds = 800
+        /// "And release" follows the bell by this much.
+        public var afterBellMilliseconds = 400
+        public init() {}
+    }
+
+    public let plan: Plan
+    public let pack: CuePack
+    public let rate: Int
+    public let timing: Timing
+    private let measure: any ClipMeasuring
+
+    public init(plan: Plan, pack: CuePack, rate: Int, measure: any ClipMeasuring, timing: Timing = Timing()) {
+        self.plan = plan
+        self.pack = pack
+        self.rate = rate
+        self.measure = measure
+        self.timing = timing
+    }
+
+    /// Compiles the whole session, and checks the cap on continuous inverted time.
+    public func compile(file: String = "plan") throws(UpturnError) -> Timeline {
+        // The welcome says how long the session takes: lay it out once without it to know.
+        var draft = Layout(compiler: self)
+        try draft.run(minutes: nil)
+        let minutes = max(1, Int((Double(draft.frames) / Double(rate) / 60).rounded()))
+        var layout = Layout(compiler: self)
+        try layout.run(minutes: minutes)
+        let timeline = try layout.timeline()
+        try checkInvertedCap(timeline, file: file)
+        return timeline
+    }
+
+    func frames(milliseconds ms: Int) -> Int {
+        Int((Int64(ms) * Int64(rate) + 500) / 1000)
+    }
+
+    /// The words and audio of a cue key, with its variables filled in.
+    func resolve(key: String, values: [String: String]) throws(UpturnError) -> (text: String, clip: ClipSource) {
+        guard let source = pack.cues[key] else {
+            throw UpturnError.data("\(pack.origin): the pack has no cue '\(key)'")
+        }
+        switch source {
+        case .text(let template):
+            let text = Template.fill(template, values)
+            return (text, .speech(text: text, voice: pack.voice))
+        case .recording(let ref, let text):
+            return (text ?? key, .audio(ref))
+        }
+    }
+
+    /// Continuous inverted time, from the first tilted step to the end of the step that brings
+    /// the table back to 0, may not exceed the plan's cap.
+    func checkInvertedCap(_ timeline: Timeline, file: String) throws(UpturnError) {
+        var problems: [String] = []
+        var runStart: StepSpan?
+        for span in timeline.steps {
+            if span.inverted {
+                if runStart == nil { runStart = span }
+                continue
+            }
+            guard let first = runStart else { continue }
+            // A return-upright step counts in full: the user is still tilted while it plays.
+            let end = span.kind == "tilt" ? span.end : span.start
+            problems += capProblem(first: first, last: span, end: end, timeline: timeline, file: file)
+            runStart = nil
+        }
+        if let first = runStart, let last = timeline.steps.last {
+            problems += capProblem(first: first, last: last, end: timeline.frames, timeline: timeline, file: file)
+        }
+        if !problems.isEmpty { throw UpturnError(.dataError, problems: problems) }
+    }
+
+    private func capProblem(first: StepSpan, last: StepSpan, end: Int, timeline: Timeline, file: String) -> [String] {
+        let cap = frames(milliseconds: plan.maxInvertedMilliseconds)
+        let length = end - first.start
+        guard length > cap else { return [] }
+        let seconds = Int((Double(length) / Double(rate)).rounded())
+        let lastIndex = min(last.index, plan.steps.count)
+        return [
+            "\(file): steps[\(first.index - 1)]...steps[\(lastIndex - 1)]: inverted for \(DurationText.short(milliseconds: seconds * 1000)) without returning upright, over the cap of \(DurationText.short(milliseconds: plan.maxInvertedMilliseconds)); add {tilt: 0} and a rest, or raise maxInverted (at most \(DurationText.short(milliseconds: Plan.hardMaxInvertedMilliseconds)))"
+        ]
+    }
+}
+
+/// The mutable state of one layout pass.
+private struct Layout {
+    let compiler: TimelineCompiler
+    var events: [TimelineEvent] = []
+    var spans: [StepSpan] = []
+    /// The earliest frame the next speech may start at.
+    var speechFree = 0
+    /// The end of the content laid out so far.
+    var cursor = 0
+    var angle = 0
+    var stepIndex = 0
+
+    init(compiler: TimelineCompiler) {
+        self.compiler = compiler
+    }
+
+    var frames: Int { max(cursor, speechFree) + compiler.frames(milliseconds: compiler.timing.tailMilliseconds) }
+
+    func ms(_ milliseconds: Int) -> Int { compiler.frames(milliseconds: milliseconds) }
+
+    var gap: Int { ms(compiler.timing.gapMilliseconds) }
+
+    var commonValues: [String: String] {
+        let steps = compiler.plan.steps
+        var values = ["title": compiler.plan.title, "steps": "\(steps.count)", "step": "\(stepIndex)"]
+        if stepIndex < steps.count { values["next"] = steps[stepIndex].title }
+        return values
+    }
+
+    /// Speaks a cue key at `frame` or as soon after as no other speech is playing.
+    @discardableResult
+    mutating func speak(_ key: String, _ values: [String: String] = [:], at frame: Int) throws(UpturnError) -> Range<Int> {
+        let (text, clip) = try compiler.resolve(key: key, values: commonValues.merging(values) { _, new in new })
+        return try place(.speech, key: key, text: text, clip: clip, at: frame)
+    }
+
+    /// Speaks literal plan text in the pack's voice.
+    @discardableResult
+    mutating func say(_ text: String, at frame: Int) throws(UpturnError) -> Range<Int> {
+        try place(.speech, key: "say", text: text, clip: .speech(text: text, voice: compiler.pack.voice), at: frame)
+    }
+
+    /// Plays a named sound at exactly `frame`; sounds may lie under speech.
+    mutating func sound(_ name: String, at frame: Int) throws(UpturnError) {
+        guard let ref = compiler.pack.sounds[name] else {
+            throw UpturnError.data("\(compiler.pack.origin): the pack has no sound '\(name)'")
+        }
+        let clip = ClipSource.audio(ref)
+        let length = try compiler.measure_(clip)
+        events.append(
+            TimelineEvent(
+                frame: frame, kind: .sound, key: name, text: nil, step: stepIndex, clip: clip, length: length, angle: angle,
+                inverted: angle > 0))
+        cursor = max(cursor, frame + length)
+    }
+
+    private mutating func place(
+        _ kind: TimelineEvent.Kind, key: String, text: String, clip: ClipSource, at frame: Int
+    ) throws(UpturnError) -> Range<Int> {
+        let length = try compiler.measure_(clip)
+        let start = max(frame, speechFree)
+        events.append(
+            TimelineEvent(
+                frame: start, kind: kind, key: key, text: text, step: stepIndex, clip: clip, length: length, angle: angle,
+                inverted: angle > 0))
+        speechFree = start + length + gap
+        cursor = max(cursor, start + length)
+        return start..<(start + length)
+    }
+
+    /// Opens a step: its boundary event comes when the previous step's words have ended.
+    mutating func beginStep(_ index: Int, title: String, kind: String, angle stepAngle: Int) -> Int {
+        stepIndex = index
+        let start = max(cursor, speechFree)
+        if var last = spans.popLast() {
+            last.end = start
+            spans.append(last)
+        }
+        spans.append(
+            StepSpan(index: index, title: title, kind: kind, start: start, end: start, angle: stepAngle, inverted: stepAngle > 0))
+        events.append(
+            TimelineEvent(
+                frame: start, kind: .step, key: "step.\(kind)", text: title, step: index, clip: nil, length: 0,
+                angle: stepAngle, inverted: stepAngle > 0))
+        cursor = start
+        return start
+    }
+
+    mutating func run(minutes: Int?) throws(UpturnError) {
+        let plan = compiler.plan
+        var t = beginStep(0, title: "Welcome", kind: "welcome", angle: 0)
+        t += ms(compiler.timing.leadInMilliseconds)
+        speechFree = t
+        if let minutes {
+            try speak("session.welcome", ["minutes": "\(minutes)"], at: t)
+        } else {
+            // The draft pass: the welcome's length is not known yet; leave it out.
+            cursor = t
+        }
+        if plan.preamble { try speak("session.safety", at: t) }
+
+        for (i, step) in plan.steps.enumerated() {
+            let stepAngle: Int
+            if case .tilt(let target, _) = step.action { stepAngle = target } else { stepAngle = angle }
+            let kind = Self.kind(of: step.action)
+            let start = beginStep(i + 1, title: step.title, kind: kind, angle: stepAngle)
+            try lay(step, from: start)
+        }
+
+        let finish = beginStep(plan.steps.count + 1, title: "Finish", kind: "finish", angle: 0)
+        if angle > 0 {
+            // The engine, not the plan, makes sure every session ends upright.
+            angle = 0
+            let upright = try speak("session.upright", at: finish)
+            cursor = upright.upperBound + ms(PlanReader.defaultUprightSettleMilliseconds)
+        }
+        try speak("session.end", at: max(cursor, speechFree))
+    }
+
+    static func kind(of action: Step.Action) -> String {
+        switch action {
+        case .say: return "say"
+        case .cue: return "cue"
+        case .tilt: return "tilt"
+        case .hold: return "hold"
+        case .reps: return "reps"
+        case .rest: return "rest"
+        case .wait: return "wait"
+        }
+    }
+
+    mutating func lay(_ step: Step, from start: Int) throws(UpturnError) {
+        switch step.action {
+        case .say(let text):
+            try say(text, at: start)
+        case .cue(let key):
+            try speak(key, at: start)
+        case .tilt(let target, let settle):
+            let words = try speak(target > 0 ? "tilt.back" : "tilt.upright", ["angle": "\(target)"], at: start)
+            angle = target
+            cursor = words.upperBound + ms(settle)
+        case .hold(let hold):
+            try layHold(hold, from: start)
+        case .reps(let reps):
+            try layReps(reps, from: start)
+        case .rest(let length):
+            let values = durationValues(length)
+            _ = try speak("rest.start", values, at: start)
+            cursor = max(cursor, start + ms(length))
+        case .wait(let reminder, let timeout):
+            if let reminder { try say(reminder, at: start) } else { try speak("wait.reminder", at: start) }
+            cursor = max(cursor, start + ms(timeout))
+        }
+    }
+
+    func durationValues(_ length: Int) -> [String: String] {
+        [
+            "duration": compiler.pack.spokenDuration(milliseconds: length),
+            "seconds": "\((length + 500) / 1000)",
+            "minutes": "\((length + 30_000) / 60_000)",
+        ]
+    }
+
+    mutating func layHold(_ hold: Step.Hold, from start: Int) throws(UpturnError) {
+        var values = durationValues(hold.milliseconds)
+        let intro: Range<Int>
+        if let exercise = hold.exercise {
+            values["exercise"] = exercise
+            intro = try speak("hold.exercise", values, at: start)
+        } else {
+            intro = try speak("hold.start", values, at: start)
+        }
+        // The hold's clock starts when the instruction has been said.
+        let holdStart = intro.upperBound
+        let holdEnd = holdStart + ms(hold.milliseconds)
+        enum Inner { case halfway, left(Int), text(String) }
+        var inner: [(frame: Int, order: Int, cue: Inner)] = []
+        if hold.halfway && hold.milliseconds >= 20_000 {
+            inner.append((holdStart + ms(hold.milliseconds / 2), 1, .halfway))
+        }
+        for seconds in hold.countdown {
+            inner.append((holdEnd - ms(seconds * 1000), 2, .left(seconds)))
+        }
+        for (n, cue) in hold.cues.enumerated() {
+            inner.append((holdStart + ms(cue.atMilliseconds), 3 + n, .text(cue.text)))
+        }
+        inner.sort { ($0.frame, $0.order) < ($1.frame, $1.order) }
+        for item in inner {
+            switch item.cue {
+            case .halfway: try speak("hold.halfway", at: item.frame)
+            case .left(let seconds): try speak("hold.left", ["seconds": "\(seconds)"], at: item.frame)
+            case .text(let text): try say(text, at: item.frame)
+            }
+        }
+        try sound("bell", at: holdEnd)
+        try speak("hold.end", at: holdEnd + ms(compiler.timing.afterBellMilliseconds))
+    }
+
+    mutating func layReps(_ reps: Step.Reps, from start: Int) throws(UpturnError) {
+        var values = ["count": "\(reps.count)"]
+        let intro: Range<Int>
+        if let exercise = reps.exercise {
+            values["exercise"] = exercise
+            intro = try speak("reps.exercise", values, at: start)
+        } else {
+            intro = try speak("reps.start", values, at: start)
+        }
+        let phases = reps.tempoMilliseconds.map { ms($0) }
+        let tempo = phases.reduce(0, +)
+        var repStart = intro.upperBound + gap
+        for n in 1...reps.count {
+            var period = tempo
+            if reps.counted {
+                let words = try speak("reps.count", ["n": "\(n)", "count": "\(reps.count)"], at: repStart)
+                repStart = words.lowerBound
+                // A count longer than a fast tempo stretches the rep rather than overlapping.
+                period = max(tempo, words.count + gap)
+            } else {
+                try sound("tick", at: repStart)
+            }
+            if phases[1] > 0 { try sound("tick", at: repStart + phases[0]) }
+            if phases[2] > 0 { try sound("tick", at: repStart + phases[0] + phases[1]) }
+            repStart += period
+        }
+        cursor = max(cursor, repStart)
+        try speak("reps.done", values, at: repStart)
+    }
+
+    mutating func timeline() throws(UpturnError) -> Timeline {
+        let total = frames
+        if var last = spans.popLast() {
+            last.end = total
+            spans.append(last)
+        }
+        // Stable sort: at equal frames, step events first, then cues in the order laid.
+        let ordered = events.enumerated().sorted { a, b in
+            if a.element.frame != b.element.frame { return a.element.frame < b.element.frame }
+            let ak = a.element.kind == .step ? 0 : 1
+            let bk = b.element.kind == .step ? 0 : 1
+            return ak != bk ? ak < bk : a.offset < b.offset
+        }.map(\.element)
+
+        // The closing segment, played when a session is stopped while inverted.
+        var closing = Layout(compiler: compiler)
+        closing.stepIndex = compiler.plan.steps.count + 1
+        let settle = ms(20)
+        let upright = try closing.speak("session.upright", at: settle)
+        try closing.speak("session.end", at: upright.upperBound + ms(2000))
+        return Timeline(
+            rate: compiler.rate, frames: total, events: ordered, steps: spans, closing: closing.events,
+            closingFrames: closing.frames)
+    }
+}
+
+extension TimelineCompiler {
+    fileprivate func measure_(_ clip: ClipSource) throws(UpturnError) -> Int {
+        try measure.frames(of: clip)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import UpturnSounds
+
+/// Every clip a session needs, at the session rate: synthesized or decoded once, kept in the
+/// prompt cache on disk, and read back only when the renderer reaches it, so memory stays
+/// flat however long the session is.
+public final class ClipLibrary: ClipMeasuring {
+    public let rate: Int
+    public let cache: PromptCache?
+    /// How many clips were synthesized or decoded (not found in the cache) by this library.
+    public private(set) var made = 0
+
+    private var synthesizer: (any Synthesizer)?
+    private let makeSynthesizer: () throws(UpturnError) -> any Synthesizer
+    private var lengths: [ClipSource: Int] = [:]
+    /// Clips kept in memory: all of them without a cache, otherwise a few recent ones.
+    private var resident: [ClipSource: [Int16]] = [:]
+    private var residentOrder: [ClipSource] = []
+    private let residentLimit = 24
+
+    /// Bumped when the way clips are shaped changes, so old cache files are not reused.
+    static let shapingVersion = "shape-2"
+
+    public init(
+        rate: Int, cache: PromptCache?,
+        synthesizer: @escaping () throws(UpturnError) -> any Synthesizer = { () throws(UpturnError) in try EspeakSynthesizer() }
+    ) {
+        self.rate = rate
+        self.cache = cache
+        self.makeSynthesizer = synthesizer
+    }
+
+    public func frames(of source: ClipSource) throws(UpturnError) -> Int {
+        if let known = lengths[source] { return known }
+        let key = cacheKey(source)
+        if let cache, let length = cache.length(for: key) {
+            lengths[source] = length
+            return length
+        }
+        let samples = try make(source)
+        lengths[source] = samples.count
+        if let cache { cache.store(samples, for: key) }
+        keepResident(source, samples)
+        return samples.count
+    }
+
+    /// The clip's samples, from memory or the cache, made anew if the cache lost them.
+    public func samples(of source: ClipSource) throws(UpturnError) -> [Int16] {
+        if let samples = resident[source] { return samples }
+        let key = cacheKey(source)
+        if let cache, let samples = cache.samples(for: key), samples.count == (lengths[source] ?? samples.count) {
+            lengths[source] = samples.count
+            keepResident(source, samples)
+            return samples
+        }
+        var samples = try make(source)
+        // The timeline was laid out with the measured length; keep to it exactly.
+        if let length = lengths[source], length != samples.count {
+            samples = Array(samples.prefix(length)) + [Int16](repeating: 0, count: max(0, length - samples.count))
+        }
+        lengths[source] = samples.count
+        cache?.store(samples, for: key)
+        keepResident(source, samples)
+        return samples
+    }
+
+    private func keepResident(_ source: ClipSource, _ samples: [Int16]) {
+        if resident[source] == nil { residentOrder.append(source) }
+        resident[source] = samples
+        if cache != nil && residentOrder.count > residentLimit {
+            resident[residentOrder.removeFirst()] = nil
+        }
+    }
+
+    func cacheKey(_ source: ClipSource) -> String {
+        switch source {
+        case .speech(let text, let voice):
+            let engine = synthesizer?.engineVersion ?? EspeakSynthesizer.version
+            return "speech|\(engine)|\(voice.name)|\(voice.rate)|\(voice.pitch)|\(voice.volume)|\(rate)|\(Self.shapingVersion)|\(text)"
+        case .audio(.embedded(let path)):
+            var hash = StableHash()
+            hash.combine(ShippedSounds.file(path) ?? [])
+            return "embedded|\(path)|\(hash.hex)|\(rate)|\(Self.shapingVersion)"
+        case .audio(.file(let path)):
+            var info = stat()
+            let stamp = stat(path, &info) == 0 ? "\(info.st_size)|\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)" : "missing"
+            return "file|\(path)|\(stamp)|\(rate)|\(Self.shapingVersion)"
+        }
+    }
+
+    private func make(_ source: ClipSource) throws(UpturnError) -> [Int16] {
+        made += 1
+        let decoded: DecodedAudio
+        let name: String
+        switch source {
+        case .speech(let text, let voice):
+            if synthesizer == nil { synthesizer = try makeSynthesizer() }
+            let engine = synthesizer!
+            let raw = try engine.synthesize(text, voice: voice)
+            decoded = DecodedAudio(samples: ClipShaping.toFloat(raw), rate: engine.nativeRate)
+            name = "\"\(text.prefix(60))\""
+        case .audio(.embedded(let path)):
+            guard let bytes = ShippedSounds.file(path) else { throw UpturnError.internalError("no built-in sound \(path)") }
+            decoded = try AudioDecoder.decode(bytes, name: path)
+            name = path
+        case .audio(.file(let path)):
+            decoded = try AudioDecoder.decode(file: path)
+            name = path
+        }
+        let resampled = try Resampler.resample(decoded.samples, from: decoded.rate, to: rate)
+        let shaped = ClipShaping.shape(resampled, rate: rate)
+        guard !shaped.isEmpty else { throw UpturnError.data("\(name): the audio is silent") }
+        return shaped
+    }
+}

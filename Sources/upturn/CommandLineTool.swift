@@ -1,0 +1,86 @@
+import Foundation
+import UpturnKit
+
+enum CommandLineTool {
+    static let version = "0.1.0"
+
+    static let usage = """
+        upturn: a hands-free, voice-guided session player for inversion tables
+
+        usage: upturn COMMAND [ARGUMENTS]
+
+          play   [PLAN] [--device NAME] [--pack NAME|DIR] [--volume 0-100] [--rate HZ]
+                                    play a session on ALSA (default: first-time)
+          render [PLAN] --output FILE.wav [--pack NAME|DIR] [--rate HZ]
+                                    write the whole session to a WAV file
+          show   [PLAN] [--json] [--pack NAME|DIR]
+                                    print the session's timeline
+          check  FILE...            check plans and packs; every problem, with file:line:column
+          programs [--print NAME]   list the built-in programs, or print one as a template
+          say    TEXT [--device NAME | --output FILE.wav] [--voice NAME]
+                                    speak a text
+          voices                    list the espeak-ng voices
+          devices                   list the ALSA playback devices
+
+        PLAN is a built-in program (`upturn programs`) or a .json5 plan file.
+        Exit codes: 0 ok, 64 usage, 65 bad plan or pack, 66 file not found,
+        69 audio device or voice unavailable, 70 internal error, 73 cannot write output.
+        Run `upturn COMMAND --help` for a command's options.
+        """
+
+    static func run(_ arguments: [String]) -> ExitCode {
+        guard let command = arguments.first else {
+            print(usage)
+            return .ok
+        }
+        let rest = Array(arguments.dropFirst())
+        do throws(UpturnError) {
+            switch command {
+            case "--help", "-h", "help":
+                print(usage)
+                return .ok
+            case "--version":
+                print("upturn \(version) (\(EspeakSynthesizer.version))")
+                return .ok
+            case "play": return try PlayCommand.run(rest)
+            case "render": return try RenderCommand.run(rest)
+            case "show": return try ShowCommand.run(rest)
+            case "check": return try CheckCommand.run(rest)
+            case "programs": return try ProgramsCommand.run(rest)
+            case "say": return try SayCommand.run(rest)
+            case "voices": return try VoicesCommand.run(rest)
+            case "devices": return try DevicesCommand.run(rest)
+            default:
+                let commands = ["play", "render", "show", "check", "programs", "say", "voices", "devices"]
+                throw UpturnError.usage(
+                    "upturn: unknown command '\(command.prefix(60))'\(Spelling.hint(for: command, in: commands)); see `upturn --help`")
+            }
+        } catch {
+            report(error)
+            return error.code
+        }
+    }
+
+    /// Prints an error: one line per problem, on stderr.
+    static func report(_ error: UpturnError) {
+        for line in error.problems {
+            let text = line.hasPrefix("upturn") || error.code == .dataError ? line : "upturn: " + line
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+        }
+    }
+
+    static func printError(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// Prints `help` and returns true when the command was asked for it.
+    static func helped(_ arguments: Arguments, _ help: String) -> Bool {
+        guard arguments.flags.contains("--help") else { return false }
+        print(help)
+        return true
+    }
+
+    static func rate(_ arguments: Arguments, command: String) throws(UpturnError) -> Int {
+        try arguments.integer("--rate", in: 8000...192_000, command: command) ?? Session.defaultRate
+    }
+}

@@ -1,0 +1,25 @@
+import UpturnKit
+
+enum RenderCommand {
+    static let help = """
+        usage: upturn render [PLAN] --output FILE.wav [--pack NAME|DIR] [--rate HZ]
+
+        Writes the whole session to a WAV file (mono, 16-bit, the session rate), exactly
+        what `upturn play` would send to the device, far faster than real time.
+        """
+
+    static func run(_ words: [String]) throws(UpturnError) -> ExitCode {
+        let arguments = try Arguments(words, command: "render", valued: ["--output", "-o", "--pack", "--rate"], flags: [])
+        if CommandLineTool.helped(arguments, help) { return .ok }
+        try arguments.atMost(1, command: "render")
+        guard let output = arguments.options["--output"] ?? arguments.options["-o"] else {
+            throw UpturnError.usage("upturn render: --output FILE.wav is required")
+        }
+        let rate = try CommandLineTool.rate(arguments, command: "render")
+        let session = try Session.prepare(plan: arguments.positionals.first, pack: arguments.options["--pack"], rate: rate)
+        let sink = try WAVFileSink(path: output, rate: rate)
+        let player = Player(timeline: session.timeline, clips: session.library, sink: sink, blockFrames: 8192, stopRequests: { 0 })
+        _ = try player.play()
+        return .ok
+    }
+}

@@ -1,0 +1,9 @@
+import Foundation
+import UpturnKit
+
+/// `upturn`: a hands-free, voice-guided session player for inversion tables.
+/// Data goes to stdout, diagnostics to stderr; exit codes are those of `ExitCode`.
+let arguments = Array(CommandLine.arguments.dropFirst())
+let status = CommandLineTool.run(arguments)
+fflush(nil)
+exit(status.rawValue)
