@@ -65,7 +65,7 @@ public final class EspeakSynthesizer: Synthesizer {
                 let status = espeak_ng_SetVoiceByName(voice.name)
                 if status != ENS_OK {
                     state.voice = nil
-                    return .failure(Self.voiceError(voice.name))
+                    return .failure(Self.voiceError(voice.name, installed: Self.listVoices(initialized: true)))
                 }
                 state.voice = VoiceSettings(name: voice.name, rate: -1, pitch: -1, volume: -1)
             }
@@ -91,24 +91,14 @@ public final class EspeakSynthesizer: Synthesizer {
     }
 
     /// "no espeak-ng voice 'xx'; close matches: ..." with the installed voices nearest the name.
-    static func voiceError(_ name: String) -> UpturnError {
-        let names = installedVoiceNames()
+    static func voiceError(_ name: String, installed: [VoiceInfo]) -> UpturnError {
+        let names = Set(installed.flatMap { [$0.language, $0.name] }).sorted()
         var matches = Spelling.closeMatches(to: name, in: names, limit: 6)
         if matches.isEmpty, let prefix = name.split(separator: "-").first {
             matches = names.filter { $0.hasPrefix(prefix) }.prefix(6).map { $0 }
         }
         let hint = matches.isEmpty ? "; `upturn voices` lists them" : "; close matches: " + matches.joined(separator: ", ")
         return UpturnError.unavailable("no espeak-ng voice '\(name.prefix(80))'\(hint)")
-    }
-
-    /// The names `espeak_ng_SetVoiceByName` accepts: languages ("en-us") and voice names.
-    public static func installedVoiceNames() -> [String] {
-        var names = Set<String>()
-        for voice in installedVoices() {
-            names.insert(voice.language)
-            names.insert(voice.name)
-        }
-        return names.sorted()
     }
 
     public struct VoiceInfo: Sendable {
@@ -119,8 +109,12 @@ public final class EspeakSynthesizer: Synthesizer {
 
     /// Every installed voice. The corresponding C function is `espeak_ListVoices`.
     public static func installedVoices() -> [VoiceInfo] {
-        state.withLock { state -> [VoiceInfo] in
-            if !state.initialized { espeak_ng_InitializePath(nil) }
+        state.withLock { state -> [VoiceInfo] in listVoices(initialized: state.initialized) }
+    }
+
+    /// Call only with the lock held.
+    private static func listVoices(initialized: Bool) -> [VoiceInfo] {
+            if !initialized { espeak_ng_InitializePath(nil) }
             guard let list = espeak_ListVoices(nil) else { return [] }
             var voices: [VoiceInfo] = []
             var i = 0
@@ -137,7 +131,6 @@ public final class EspeakSynthesizer: Synthesizer {
                 voices.append(VoiceInfo(language: language, name: name, identifier: identifier))
             }
             return voices
-        }
     }
 }
 

@@ -1,0 +1,102 @@
+import XCTest
+
+@testable import UpturnKit
+
+final class VoiceTests: XCTestCase {
+    func testEspeakSpeaksInProcess() throws {
+        let engine = try EspeakSynthesizer()
+        XCTAssertGreaterThan(engine.nativeRate, 8000)
+        let samples = try engine.synthesize("Tilt back slowly to thirty degrees.", voice: VoiceSettings())
+        XCTAssertGreaterThan(samples.count, engine.nativeRate / 2)
+        XCTAssertGreaterThan(samples.map { abs(Int($0)) }.max() ?? 0, 1000)
+        XCTAssertTrue(engine.engineVersion.hasPrefix("espeak-ng"))
+    }
+
+    func testAMissingVoiceNamesCloseMatches() throws {
+        let engine = try EspeakSynthesizer()
+        XCTAssertThrowsError(try engine.synthesize("Hello", voice: VoiceSettings(name: "en-uss"))) { error in
+            let e = error as! UpturnError
+            XCTAssertEqual(e.code, .unavailable)
+            XCTAssertTrue(e.description.contains("no espeak-ng voice 'en-uss'"), e.description)
+            XCTAssertTrue(e.description.contains("en-us"), e.description)
+        }
+        // The engine still works afterwards, in the right voice.
+        XCTAssertFalse(try engine.synthesize("Hello", voice: VoiceSettings(name: "en-us")).isEmpty)
+    }
+
+    func testShapingTrimsSilenceAndFades() {
+        let rate = 48_000
+        var raw = [Float](repeating: 0, count: rate)
+        for i in 10_000..<20_000 { raw[i] = 0.5 }
+        let clip = ClipShaping.shape(raw, rate: rate)
+        let preRoll = rate * ClipShaping.preRollMilliseconds / 1000
+        let tail = rate * ClipShaping.tailMilliseconds / 1000
+        XCTAssertEqual(clip.count, preRoll + 10_000 + tail)
+        XCTAssertEqual(clip.first, 0)
+        XCTAssertEqual(clip.last, 0)
+        XCTAssertEqual(clip[preRoll + 5000], ClipShaping.toInt16(0.5))
+        XCTAssertTrue(ClipShaping.shape([Float](repeating: 0.0001, count: 100), rate: rate).isEmpty)
+    }
+
+    func testResamplerKeepsLengthAndPitch() throws {
+        let input = (0..<22_050).map { Float(sin(2 * Double.pi * 440 * Double($0) / 22_050)) * 0.5 }
+        let output = try Resampler.resample(input, from: 22_050, to: 48_000)
+        XCTAssertEqual(Double(output.count), 48_000, accuracy: 50)
+        var crossings = 0
+        for i in 1..<output.count where (output[i - 1] < 0) != (output[i] < 0) { crossings += 1 }
+        XCTAssertEqual(Double(crossings), 880, accuracy: 4)
+    }
+
+    func testDecodesTheShippedChimes() throws {
+        let bell = try AudioDecoder.decode(XCTUnwrap(UpturnSoundsFile("en/bell.flac")), name: "bell")
+        XCTAssertEqual(bell.rate, 48_000)
+        XCTAssertGreaterThan(bell.samples.count, 40_000)
+    }
+
+    func testCorruptAudioIsAClearError() {
+        for (name, bytes) in [("empty", [UInt8]()), ("garbage", Array("not audio at all".utf8)), ("truncated", Array(UpturnSoundsFile("en/bell.flac")!.prefix(60)))] {
+            XCTAssertThrowsError(try AudioDecoder.decode(bytes, name: name), name) { error in
+                XCTAssertEqual((error as! UpturnError).code, .dataError, name)
+                XCTAssertTrue((error as! UpturnError).description.hasPrefix("\(name): "), (error as! UpturnError).description)
+            }
+        }
+    }
+
+    func testPromptCacheRoundTripsAndRefusesDamage() throws {
+        let folder = temporaryFolder()
+        let cache = try XCTUnwrap(PromptCache(folder: folder))
+        let samples: [Int16] = [0, 1, -1, 32767, -32768]
+        cache.store(samples, for: "key one")
+        XCTAssertEqual(cache.samples(for: "key one"), samples)
+        XCTAssertEqual(cache.length(for: "key one"), 5)
+        XCTAssertNil(cache.samples(for: "key two"))
+        // A torn file is a miss, not garbage audio.
+        let path = cache.path(for: "key one")
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        try data.prefix(data.count - 1).write(to: URL(fileURLWithPath: path))
+        XCTAssertNil(cache.samples(for: "key one"))
+        XCTAssertNil(PromptCache(folder: "/proc/no-such/upturn"))
+    }
+
+    func testASecondRunSynthesizesNothing() throws {
+        let folder = temporaryFolder()
+        let plan = try XCTUnwrap(try BuiltinPrograms.plan("core"))
+        let pack = try PackReader.builtinDefault()
+        let first = ClipLibrary(rate: 48_000, cache: PromptCache(folder: folder))
+        let a = try TimelineCompiler(plan: plan, pack: pack, rate: 48_000, measure: first).compile()
+        XCTAssertGreaterThan(first.made, 10)
+        let second = ClipLibrary(rate: 48_000, cache: PromptCache(folder: folder)) { () throws(UpturnError) -> any Synthesizer in
+            XCTFail("the second run started the synthesizer")
+            return try EspeakSynthesizer()
+        }
+        let b = try TimelineCompiler(plan: plan, pack: pack, rate: 48_000, measure: second).compile()
+        XCTAssertEqual(second.made, 0)
+        XCTAssertEqual(a, b)
+        for event in b.cues { XCTAssertEqual(try second.samples(of: event.clip!).count, event.length) }
+        XCTAssertEqual(second.made, 0)
+    }
+}
+
+import UpturnSounds
+
+func UpturnSoundsFile(_ path: String) -> [UInt8]? { ShippedSounds.file(path) }
