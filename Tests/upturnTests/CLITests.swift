@@ -1,0 +1,150 @@
+import Foundation
+import XCTest
+
+/// The command line contract: words, exit codes, one-line errors, and no input that traps.
+final class CLITests: XCTestCase {
+    func assertNoCrash(_ result: CommandResult, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertTrue(result.exited, "died of a signal: \(result.stderr)", file: file, line: line)
+        for word in ["Fatal error", "Stack dump", "Backtrace", "Current stack trace", "0x0000"] {
+            XCTAssertFalse(result.stderr.contains(word), result.stderr, file: file, line: line)
+        }
+    }
+
+    func testHelpVersionAndPrograms() throws {
+        let help = try Upturn.run(["--help"])
+        XCTAssertEqual(help.status, 0)
+        for word in ["play", "render", "show", "check", "programs", "say", "voices", "devices"] {
+            XCTAssertTrue(help.stdout.contains("  \(word)"), word)
+        }
+        XCTAssertTrue(try Upturn.run(["--version"]).stdout.hasPrefix("upturn "))
+        for command in ["play", "render", "show", "check", "programs", "say", "voices", "devices"] {
+            let result = try Upturn.run([command, "--help"])
+            XCTAssertEqual(result.status, 0, command)
+            XCTAssertTrue(result.stdout.hasPrefix("usage: upturn \(command)"), command)
+        }
+        let programs = try Upturn.run(["programs"])
+        XCTAssertEqual(programs.stdout.split(separator: "\n").map { String($0.split(separator: " ")[0]) }, ["first-time", "stretch", "core", "full"])
+    }
+
+    func testProgramsPrintIsATemplateThatChecks() throws {
+        let printed = try Upturn.run(["programs", "--print", "core"])
+        XCTAssertEqual(printed.status, 0)
+        let path = Upturn.write("core-copy.json5", printed.stdout)
+        let check = try Upturn.run(["check", path])
+        XCTAssertEqual(check.status, 0, check.stderr)
+        XCTAssertEqual(check.stdout, "\(path): ok\n")
+        let missing = try Upturn.run(["programs", "--print", "cor"])
+        XCTAssertEqual(missing.status, 64)
+        XCTAssertTrue(missing.stderr.contains("did you mean 'core'"), missing.stderr)
+    }
+
+    func testUsageErrorsAre64InOneLine() throws {
+        for (arguments, words) in [
+            (["dance"], "unknown command 'dance'"),
+            (["play", "--devise", "x"], "did you mean '--device'"),
+            (["play", "--volume", "500"], "--volume takes a whole number from 0 to 100"),
+            (["render", "core"], "--output FILE.wav is required"),
+            (["show", "core", "extra"], "unexpected 'extra'"),
+            (["check"], "name at least one"),
+            (["play", "--rate"], "--rate needs a value"),
+        ] {
+            let result = try Upturn.run(arguments)
+            XCTAssertEqual(result.status, 64, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(words), "\(arguments): \(result.stderr)")
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+            XCTAssertEqual(result.stdout, "")
+        }
+    }
+
+    func testMissingPlanIs66() throws {
+        let missing = try Upturn.run(["show", "/no/such/plan.json5"])
+        XCTAssertEqual(missing.status, 66)
+        XCTAssertEqual(missing.stderr, "upturn: /no/such/plan.json5: cannot read plan: No such file or directory\n")
+        let unknown = try Upturn.run(["show", "strech"])
+        XCTAssertEqual(unknown.status, 66)
+        XCTAssertTrue(unknown.stderr.contains("did you mean 'stretch'"), unknown.stderr)
+        let folder = try Upturn.run(["render", Upturn.scratch, "--output", Upturn.file("x.wav")])
+        XCTAssertEqual(folder.status, 66, folder.stderr)
+    }
+
+    func testBadPlanIs65WithEveryProblemPlaced() throws {
+        let path = Upturn.write("bad.json5", "{\n  title: 'Bad',\n  steps: [\n    {tilt: 200},\n    {hold: 'forever'},\n  ],\n}\n")
+        let result = try Upturn.run(["play", path, "--device", "null"])
+        XCTAssertEqual(result.status, 65)
+        XCTAssertEqual(
+            result.stderr,
+            "\(path):4:12: steps[0].tilt: must be a whole number from 0 to 90 degrees\n\(path):5:12: steps[1].hold: not a duration; write it as 90, \"90s\", \"2m\" or \"1m30s\"\n"
+        )
+        let syntax = Upturn.write("syntax.json5", "{\n  title: 'x',\n  steps: [{say: 'a'}}\n")
+        let bad = try Upturn.run(["check", syntax])
+        XCTAssertEqual(bad.status, 65)
+        XCTAssertEqual(bad.stderr, "\(syntax):3:21: expected ',' or ']' after a value, found '}'\n")
+    }
+
+    func testGarbageNeverTrapsOrHangs() throws {
+        var random = SystemRandomNumberGenerator()
+        let inputs: [(String, [UInt8])] = [
+            ("empty", []),
+            ("utf8", [0x7B, 0x61, 0x3A, 0x22, 0xFF, 0xFE, 0x22, 0x7D]),
+            ("deep", Array(String(repeating: "{a:[", count: 50_000).utf8)),
+            ("huge-string", Array(("{title: '" + String(repeating: "é", count: 300_000) + "', steps: []}").utf8)),
+            ("wrong-types", Array("{title: [1], steps: {a: 1}, preamble: 'yes', maxInverted: -1}".utf8)),
+            ("numbers", Array("{title: 'x', steps: [{hold: 1e308}, {reps: NaN}, {tilt: -Infinity}, {rest: 0x7FFFFFFFFFFFFFFF}]}".utf8)),
+            ("nul", Array("{title: 'a\u{0}b', steps: [{say: '\u{0}'}]}".utf8)),
+            ("binary", (0..<4096).map { _ in UInt8.random(in: 0...255, using: &random) }),
+        ]
+        for (name, bytes) in inputs {
+            let path = Upturn.write("garbage-\(name).json5", bytes: bytes)
+            for command in [["check", path], ["show", path], ["render", path, "--output", Upturn.file("g.wav")]] {
+                let result = try Upturn.run(command, timeout: 30)
+                assertNoCrash(result)
+                XCTAssertEqual(result.status, 65, "\(name) \(command[0]): \(result.stderr)")
+                XCTAssertTrue(result.stderr.hasPrefix(path + ":"), "\(name): \(result.stderr)")
+                XCTAssertFalse(result.stderr.isEmpty)
+            }
+        }
+    }
+
+    func testUnwritableOutputIs73() throws {
+        let result = try Upturn.run(["render", "first-time", "--output", "/no/such/dir/out.wav"])
+        XCTAssertEqual(result.status, 73)
+        XCTAssertEqual(result.stderr, "upturn: /no/such/dir/out.wav: cannot write: No such file or directory\n")
+    }
+
+    func testNoAudioDeviceIs69InOneLine() throws {
+        let result = try Upturn.run(["play", "first-time", "--device", "hw:77"])
+        assertNoCrash(result)
+        XCTAssertEqual(result.status, 69)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("'hw:77'"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("upturn render"), result.stderr)
+    }
+
+    func testMissingVoiceIs69WithCloseMatches() throws {
+        let result = try Upturn.run(["say", "hello", "--voice", "en-uss", "--output", Upturn.file("v.wav")])
+        XCTAssertEqual(result.status, 69, result.stderr)
+        XCTAssertTrue(result.stderr.contains("no espeak-ng voice 'en-uss'; close matches:"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("en-us"), result.stderr)
+    }
+
+    func testCheckReportsEachFile() throws {
+        let good = Upturn.write("good.json5", "{title: 'Good', steps: [{tilt: 20}, {hold: '1m'}, {tilt: 0}]}")
+        let capped = Upturn.write("capped.json5", "{title: 'Long', steps: [{tilt: 20}, {hold: '10m'}, {tilt: 0}]}")
+        let result = try Upturn.run(["check", good, capped, "/no/such.json5"])
+        XCTAssertEqual(result.status, 65)
+        XCTAssertEqual(result.stdout, "\(good): ok\n")
+        XCTAssertTrue(result.stderr.contains("\(capped): steps[0]...steps[2]: inverted for"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("/no/such.json5: cannot read plan"), result.stderr)
+        let onlyMissing = try Upturn.run(["check", "/no/such.json5"])
+        XCTAssertEqual(onlyMissing.status, 66)
+    }
+
+    func testVoicesAndDevices() throws {
+        let voices = try Upturn.run(["voices"])
+        XCTAssertEqual(voices.status, 0)
+        XCTAssertTrue(voices.stdout.split(separator: "\n").contains { $0.hasPrefix("en-us ") }, voices.stdout)
+        let devices = try Upturn.run(["devices"])
+        XCTAssertEqual(devices.status, 0, devices.stderr)
+        XCTAssertTrue(devices.stdout.split(separator: "\n").contains { $0.hasPrefix("null") }, devices.stdout)
+    }
+}

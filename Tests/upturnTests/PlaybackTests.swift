@@ -1,0 +1,76 @@
+import Foundation
+import XCTest
+
+/// Real audio, two ways: ALSA's file plugin (every frame written through the real ALSA API,
+/// unpaced) and a PulseAudio null sink through ALSA's pulse plugin (real time).
+final class PlaybackTests: XCTestCase {
+    /// At or above this (about -54 dBFS) a sample is audible.
+    static let audible: Int16 = 64
+
+    func testRenderOfFullHasEveryCueOnTime() throws {
+        let output = Upturn.file("full.wav")
+        let render = try Upturn.run(["render", "full", "--output", output])
+        XCTAssertEqual(render.status, 0, render.stderr)
+        XCTAssertEqual(render.stderr, "")
+        let (frames, events) = try showJSON("full")
+        let (rate, samples) = try readWAV(output)
+        XCTAssertEqual(rate, 48_000)
+        XCTAssertEqual(samples.count, frames)
+        let window = rate * 5 / 1000
+        var checked = 0
+        for event in events where event["kind"] as? String != "step" {
+            let frame = try XCTUnwrap(event["frame"] as? Int)
+            let onset = samples[frame..<min(samples.count, frame + window + 1)].firstIndex { abs(Int($0)) >= Int(Self.audible) }
+            XCTAssertNotNil(onset, "\(event["key"] ?? "") at \(frame) is not audible within 5 ms")
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 100)
+        // Speech starts no earlier than its frame: the lead-in before the first cue is silent.
+        let first = try XCTUnwrap(events.first { $0["kind"] as? String == "speech" }?["frame"] as? Int)
+        XCTAssertTrue(samples[0..<first].allSatisfy { $0 == 0 })
+    }
+
+    func testPlayThroughTheFilePluginEqualsRender() throws {
+        let rendered = Upturn.file("ft-render.wav")
+        let played = Upturn.file("ft-play.wav")
+        XCTAssertEqual(try Upturn.run(["render", "first-time", "--output", rendered]).status, 0)
+        let play = try Upturn.run(["play", "first-time", "--device", "file:FILE=\(played),FORMAT=wav"], timeout: 60)
+        XCTAssertEqual(play.status, 0, play.stderr)
+        XCTAssertEqual(play.stderr, "", "without a terminal, play prints nothing but errors")
+        let a = try readWAV(rendered)
+        let b = try readWAV(played)
+        XCTAssertEqual(a.rate, b.rate)
+        XCTAssertEqual(a.samples.count, b.samples.count)
+        XCTAssertTrue(a.samples == b.samples, "the frames written to ALSA differ from the render")
+    }
+
+    func testPlayVolumeScales() throws {
+        let full = Upturn.file("v100.wav"), half = Upturn.file("v50.wav")
+        let plan = Upturn.write("short.json5", "{title: 'Short', steps: [{say: 'Halfway there.'}]}")
+        XCTAssertEqual(try Upturn.run(["play", plan, "--device", "file:FILE=\(full),FORMAT=wav"]).status, 0)
+        XCTAssertEqual(try Upturn.run(["play", plan, "--volume", "50", "--device", "file:FILE=\(half),FORMAT=wav"]).status, 0)
+        let a = try readWAV(full).samples, b = try readWAV(half).samples
+        XCTAssertEqual(a.count, b.count)
+        let peakA = a.map { abs(Int($0)) }.max()!, peakB = b.map { abs(Int($0)) }.max()!
+        XCTAssertEqual(Double(peakB), Double(peakA) / 2, accuracy: 2)
+    }
+
+    func testSayToAFile() throws {
+        let output = Upturn.file("say.wav")
+        let result = try Upturn.run(["say", "Tilt back slowly to thirty degrees.", "--output", output])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let (rate, samples) = try readWAV(output)
+        XCTAssertEqual(rate, 48_000)
+        XCTAssertGreaterThan(samples.filter { abs(Int($0)) >= 1000 }.count, 10_000)
+        XCTAssertTrue(samples.prefix(rate / 50).allSatisfy { $0 == 0 })
+    }
+
+    func testRenderAtAnotherRate() throws {
+        let output = Upturn.file("r44.wav")
+        XCTAssertEqual(try Upturn.run(["render", "core", "--rate", "44100", "--output", output]).status, 0)
+        let (frames, _) = try showJSON("core", extra: ["--rate", "44100"])
+        let (rate, samples) = try readWAV(output)
+        XCTAssertEqual(rate, 44_100)
+        XCTAssertEqual(samples.count, frames)
+    }
+}

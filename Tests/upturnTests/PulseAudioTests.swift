@@ -1,0 +1,99 @@
+import Foundation
+import XCTest
+
+/// Real-time playback through a private PulseAudio daemon's null sink (started by
+/// Scripts/test), recorded from the sink's monitor with parec.
+final class PulseAudioTests: XCTestCase {
+    var environment: [String: String] = [:]
+
+    override func setUpWithError() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let runtime = env["UPTURN_TEST_PULSE_RUNTIME"] else {
+            if env["UPTURN_TEST_REQUIRE_BEDS"] == "1" { XCTFail("the PulseAudio bed is not running") }
+            throw XCTSkip("no PulseAudio bed; run Scripts/test")
+        }
+        environment = ["XDG_RUNTIME_DIR": runtime, "HOME": env["UPTURN_TEST_PULSE_HOME"] ?? runtime]
+    }
+
+    /// Records the null sink's monitor as raw 48 kHz mono S16.
+    func startRecording(_ name: String) throws -> (Process, String) {
+        let path = Upturn.file(name)
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/parec")
+        process.arguments = ["--latency-msec=10", "-d", "upturn.monitor", "--format=s16le", "--rate=48000", "--channels=1", "--raw"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try process.run()
+        // An idle null sink stalls a new stream for about two seconds.
+        usleep(2_500_000)
+        return (process, path)
+    }
+
+    func stopRecording(_ recording: (Process, String)) throws -> [Int16] {
+        recording.0.terminate()
+        recording.0.waitUntilExit()
+        let data = try Data(contentsOf: URL(fileURLWithPath: recording.1))
+        return data.withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+    }
+
+    func testSIGTERMDuringAHoldPlaysTheClosingCue() throws {
+        // A hold with no cues inside: anything heard during it is the closing segment.
+        let plan = Upturn.write(
+            "sigterm.json5",
+            "{title: 'Signal', steps: [{tilt: 20, settle: '1s'}, {hold: '1m', halfway: false, countdown: false}, {tilt: 0}]}")
+        let (_, events) = try showJSON(plan)
+        let holdIntro = try XCTUnwrap(events.first { $0["key"] as? String == "hold.start" })
+        let holdStart = (holdIntro["frame"] as! Int) + (holdIntro["length"] as! Int)
+        // The closing cue's length: `say` makes the same clip from the same cache.
+        let closing = Upturn.file("closing.wav")
+        XCTAssertEqual(try Upturn.run(["say", "Slowly return upright. Take your time.", "--output", closing]).status, 0)
+        let closingLength = try readWAV(closing).samples.filter { abs(Int($0)) >= 64 }.count
+
+        let recording = try startRecording("sigterm.raw")
+        let started = try Upturn.start(["play", plan, "--device", "pulse"], environment: environment)
+        let signalAt = Double(holdStart) / 48_000 + 3
+        usleep(useconds_t(signalAt * 1_000_000))
+        kill(started.0.processIdentifier, SIGTERM)
+        let result = Upturn.finish(started, timeout: 20)
+        usleep(300_000)
+        let samples = try stopRecording(recording)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.exited)
+        XCTAssertEqual(result.stderr, "")
+
+        // Align the recording with the timeline on the first cue's onset.
+        let firstCue = try XCTUnwrap(events.first { $0["kind"] as? String == "speech" }?["frame"] as? Int)
+        let onset = try XCTUnwrap(samples.firstIndex { abs(Int($0)) >= 64 })
+        let offset = onset - firstCue
+        let holdInRecording = offset + holdStart
+        let after = samples[min(samples.count, holdInRecording + 48_000)...]
+        let heard = after.filter { abs(Int($0)) >= 64 }.count
+        XCTAssertGreaterThan(heard, closingLength / 2, "no closing cue after SIGTERM")
+        // The session did not play on: the recording ends long before the hold would.
+        XCTAssertLessThan(samples.count - offset, holdStart + 40 * 48_000)
+    }
+
+    func testStatusLineOnATerminal() throws {
+        let plan = Upturn.write("status.json5", "{title: 'Status', steps: [{say: 'One.'}, {rest: '1m'}]}")
+        // `script` gives upturn a terminal; SIGINT after three seconds, while upright, ends at once.
+        let command = "timeout -s INT 3 \(Upturn.binary) play \(plan) --device pulse"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qfec", command, "/dev/null"]
+        process.environment = Upturn.baseEnvironment.merging(environment) { _, new in new }
+        let out = Upturn.file("status.out")
+        FileManager.default.createFile(atPath: out, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let screen = try String(contentsOfFile: out, encoding: .utf8)
+        XCTAssertTrue(screen.contains("\r\u{1B}[2K"), screen)
+        XCTAssertTrue(screen.contains("left in step"), screen)
+        XCTAssertTrue(screen.contains(" left"), screen)
+        // Three seconds in, the welcome is playing: the step and its time left count down.
+        XCTAssertTrue(screen.contains("Start Welcome · 0:0"), screen)
+        XCTAssertGreaterThanOrEqual(screen.components(separatedBy: "left in step").count, 3, screen)
+    }
+}
