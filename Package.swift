@@ -37,6 +37,8 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "upturn", dependencies: ["UpturnKit"]),
+        // The benchmark behind Scripts/bench.
+        .executableTarget(name: "upturn-bench", dependencies: ["UpturnKit"]),
         .testTarget(name: "UpturnKitTests", dependencies: ["UpturnKit"]),
         .testTarget(name: "upturnTests", dependencies: ["UpturnKit"]),
     ]

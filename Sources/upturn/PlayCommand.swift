@@ -37,6 +37,12 @@ enum PlayCommand {
         }
         let player = Player(
             timeline: session.timeline, clips: session.library, sink: sink, gain: Float(volume) / 100, status: status)
+        if let stamp = ProcessInfo.processInfo.environment["UPTURN_FIRST_FRAME_FILE"] {
+            // For Scripts/bench: when the first frame was written, as wall-clock seconds.
+            player.onFirstWrite = {
+                try? String(Date().timeIntervalSince1970).write(toFile: stamp, atomically: false, encoding: .utf8)
+            }
+        }
         _ = try player.play()
         return .ok
     }

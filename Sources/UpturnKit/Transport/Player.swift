@@ -18,6 +18,8 @@ public final class Player {
     private let status: StatusLine?
     /// Asked between blocks: how many stop requests have arrived.
     private let stopRequests: () -> Int
+    /// Called once, after the first frames reach the sink (the benchmark's start figure).
+    public var onFirstWrite: (() -> Void)?
 
     public init(
         timeline: Timeline, clips: any ClipProviding, sink: any AudioSink, gain: Float = 1, blockFrames: Int = 1024,
@@ -89,6 +91,10 @@ public final class Player {
         if n > 0 {
             try block.withUnsafeBufferPointer { buffer throws(UpturnError) in
                 try sink.write(UnsafeBufferPointer(rebasing: buffer[0..<n]))
+            }
+            if let onFirstWrite {
+                self.onFirstWrite = nil
+                onFirstWrite()
             }
         }
         return n

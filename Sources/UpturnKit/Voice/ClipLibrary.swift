@@ -16,7 +16,9 @@ public final class ClipLibrary: ClipMeasuring {
     /// Clips kept in memory: all of them without a cache, otherwise a few recent ones.
     private var resident: [ClipSource: [Int16]] = [:]
     private var residentOrder: [ClipSource] = []
-    private let residentLimit = 24
+    private var residentFrames = 0
+    /// With a cache, keep at most this many frames in memory (about 1 MB): memory stays flat.
+    private let residentLimit = 512 * 1024
 
     /// Bumped when the way clips are shaped changes, so old cache files are not reused.
     static let shapingVersion = "shape-2"
@@ -65,10 +67,16 @@ public final class ClipLibrary: ClipMeasuring {
     }
 
     private func keepResident(_ source: ClipSource, _ samples: [Int16]) {
-        if resident[source] == nil { residentOrder.append(source) }
+        if let old = resident[source] {
+            residentFrames -= old.count
+            residentOrder.removeAll { $0 == source }
+        }
+        residentOrder.append(source)
         resident[source] = samples
-        if cache != nil && residentOrder.count > residentLimit {
-            resident[residentOrder.removeFirst()] = nil
+        residentFrames += samples.count
+        while cache != nil && residentFrames > residentLimit && residentOrder.count > 1 {
+            let oldest = residentOrder.removeFirst()
+            residentFrames -= resident.removeValue(forKey: oldest)?.count ?? 0
         }
     }
 

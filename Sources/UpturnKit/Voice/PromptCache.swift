@@ -32,12 +32,13 @@ public final class PromptCache: @unchecked Sendable {
 
     /// The clip's length in frames, reading only the file's header.
     public func length(for key: String) -> Int? {
-        guard let handle = FileHandle(forReadingAtPath: path(for: key)) else { return nil }
-        defer { try? handle.close() }
+        let fd = open(path(for: key), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
         let keyBytes = Array(key.utf8)
-        let headerSize = Self.magic.count + 4 + keyBytes.count + 4
-        guard let header = try? handle.read(upToCount: headerSize), header.count == headerSize else { return nil }
-        return parseHeader(Array(header), key: keyBytes)
+        var header = [UInt8](repeating: 0, count: Self.magic.count + 8 + keyBytes.count)
+        guard Self.readFully(fd, &header) else { return nil }
+        return parseHeader(header, key: keyBytes)
     }
 
     private func parseHeader(_ bytes: [UInt8], key: [UInt8]) -> Int? {
@@ -49,21 +50,39 @@ public final class PromptCache: @unchecked Sendable {
     }
 
     /// The clip's samples, or nil when it is not cached (or the file is damaged).
+    /// Reads straight into the sample array: no second copy of a long clip in memory.
     public func samples(for key: String) -> [Int16]? {
-        guard let data = FileManager.default.contents(atPath: path(for: key)) else { return nil }
-        let bytes = [UInt8](data)
+        let fd = open(path(for: key), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
         let keyBytes = Array(key.utf8)
-        guard let frames = parseHeader(bytes, key: keyBytes) else { return nil }
-        let offset = Self.magic.count + 8 + keyBytes.count
-        guard bytes.count == offset + frames * 2 else { return nil }
+        let headerSize = Self.magic.count + 8 + keyBytes.count
+        var header = [UInt8](repeating: 0, count: headerSize)
+        guard Self.readFully(fd, &header), let frames = parseHeader(header, key: keyBytes) else { return nil }
+        var info = stat()
+        guard fstat(fd, &info) == 0, Int(info.st_size) == headerSize + frames * 2 else { return nil }
         var samples = [Int16](repeating: 0, count: frames)
-        samples.withUnsafeMutableBytes { raw in
-            bytes.withUnsafeBytes { src in
-                raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset...]))
-            }
+        let ok = samples.withUnsafeMutableBytes { raw in Self.readFully(fd, raw) }
+        guard ok else { return nil }
+        if UInt16(littleEndian: 1) != 1 {
+            for i in samples.indices { samples[i] = Int16(littleEndian: samples[i]) }
         }
-        for i in samples.indices { samples[i] = Int16(littleEndian: samples[i]) }
         return samples
+    }
+
+    private static func readFully(_ fd: Int32, _ bytes: inout [UInt8]) -> Bool {
+        bytes.withUnsafeMutableBytes { readFully(fd, $0) }
+    }
+
+    private static func readFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset < buffer.count {
+            let n = read(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return false }
+            offset += n
+        }
+        return true
     }
 
     /// Stores a clip; a failure to write only costs a later re-synthesis.
@@ -73,13 +92,11 @@ public final class PromptCache: @unchecked Sendable {
         Self.appendUInt32(UInt32(keyBytes.count), to: &bytes)
         bytes += keyBytes
         Self.appendUInt32(UInt32(samples.count), to: &bytes)
-        samples.withUnsafeBytes { raw in
-            for i in 0..<samples.count {
-                let v = UInt16(bitPattern: samples[i]).littleEndian
-                bytes.append(UInt8(v & 0xFF))
-                bytes.append(UInt8(v >> 8))
-            }
-            _ = raw
+        bytes.reserveCapacity(bytes.count + samples.count * 2)
+        for sample in samples {
+            let v = UInt16(bitPattern: sample)
+            bytes.append(UInt8(v & 0xFF))
+            bytes.append(UInt8(v >> 8))
         }
         let final = path(for: key)
         let temporary = final + ".\(getpid()).tmp"
