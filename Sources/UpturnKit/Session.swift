@@ -10,6 +10,8 @@ public struct Session {
     public var pack: CuePack
     public var library: ClipLibrary
     public var timeline: Timeline
+    /// "Paused", "Resuming. Three, two, one", "Audio is back".
+    public var cues: Player.Cues
 
     public static let defaultRate = 48_000
     public static let defaultProgram = "first-time"
@@ -18,8 +20,13 @@ public struct Session {
         let (plan, file) = try loadPlan(argument ?? defaultProgram)
         let pack = try PackLocator.load(packArgument ?? plan.pack)
         let library = ClipLibrary(rate: rate, cache: PromptCache())
-        let timeline = try TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: library).compile(file: file)
-        return Session(plan: plan, planFile: file, pack: pack, library: library, timeline: timeline)
+        let compiler = TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: library)
+        let timeline = try compiler.compile(file: file)
+        let cues = Player.Cues(
+            paused: try compiler.interjection("transport.paused"),
+            resuming: try compiler.interjection("transport.resuming"),
+            audioBack: try compiler.interjection("transport.audio-back"))
+        return Session(plan: plan, planFile: file, pack: pack, library: library, timeline: timeline, cues: cues)
     }
 
     /// A built-in program's name or a plan file's path.

@@ -10,6 +10,7 @@ enum CommandLineTool {
         usage: upturn COMMAND [ARGUMENTS]
 
           play   [PLAN] [--device NAME] [--pack NAME|DIR] [--volume 0-100] [--rate HZ]
+                 [--controls LIST] [--socket PATH]
                                     play a session on ALSA (default: first-time)
           render [PLAN] --output FILE.wav [--pack NAME|DIR] [--rate HZ]
                                     write the whole session to a WAV file
@@ -21,6 +22,8 @@ enum CommandLineTool {
                                     speak a text
           voices                    list the espeak-ng voices
           devices                   list the ALSA playback devices
+          ctl    pause|resume|toggle|skip|back|stop|status [--socket PATH]
+                                    control the running player
 
         PLAN is a built-in program (`upturn programs`) or a .json5 plan file.
         Exit codes: 0 ok, 64 usage, 65 bad plan or pack, 66 file not found,
@@ -50,8 +53,9 @@ enum CommandLineTool {
             case "say": return try SayCommand.run(rest)
             case "voices": return try VoicesCommand.run(rest)
             case "devices": return try DevicesCommand.run(rest)
+            case "ctl": return try CtlCommand.run(rest)
             default:
-                let commands = ["play", "render", "show", "check", "programs", "say", "voices", "devices"]
+                let commands = ["play", "render", "show", "check", "programs", "say", "voices", "devices", "ctl"]
                 throw UpturnError.usage(
                     "upturn: unknown command '\(command.prefix(60))'\(Spelling.hint(for: command, in: commands)); see `upturn --help`")
             }

@@ -26,12 +26,23 @@ public final class ALSASink: AudioSink {
         case fail
     }
 
+    private let bufferMilliseconds: Int
+    private let periodMilliseconds: Int
+
     public init(device: String, rate: Int, bufferMilliseconds: Int = 200, periodMilliseconds: Int = 50) throws(UpturnError) {
         self.device = device
         self.rate = rate
+        self.bufferMilliseconds = bufferMilliseconds
+        self.periodMilliseconds = periodMilliseconds
         upturn_alsa_silence_errors()
+        try open()
+    }
+
+    /// Opens the device in non-blocking mode: waits for room happen in `poll`, next to the
+    /// control queue's eventfd, so a control is never stuck behind a full buffer.
+    private func open() throws(UpturnError) {
         var handle: OpaquePointer?
-        let opened = snd_pcm_open(&handle, device, SND_PCM_STREAM_PLAYBACK, 0)
+        let opened = snd_pcm_open(&handle, device, SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK)
         guard opened >= 0, let handle else {
             throw Self.unavailable(device, ALSAError(code: opened))
         }
@@ -43,6 +54,14 @@ public final class ALSASink: AudioSink {
             pcm = nil
             throw error
         }
+    }
+
+    public func reopen() throws(UpturnError) {
+        if let pcm {
+            snd_pcm_close(pcm)
+            self.pcm = nil
+        }
+        try open()
     }
 
     deinit { abort() }
@@ -114,8 +133,8 @@ public final class ALSASink: AudioSink {
         }
     }
 
-    public func write(_ samples: UnsafeBufferPointer<Int16>) throws(UpturnError) {
-        guard let pcm else { throw UpturnError.unavailable("audio device '\(device)' is closed") }
+    public func write(_ samples: UnsafeBufferPointer<Int16>, wakeFD: Int32?) throws(UpturnError) -> Int {
+        guard let pcm else { throw UpturnError.lost("audio device '\(device)' is closed") }
         var offset = 0
         var failures = 0
         while offset < samples.count {
@@ -129,15 +148,48 @@ public final class ALSASink: AudioSink {
             switch recover(error) {
             case .retry:
                 failures += 1
-                if failures > 100 { throw Self.unavailable(device, error) }
+                if failures > 100 { throw UpturnError.lost("audio device '\(device)' keeps failing: \(error)") }
             case .wait:
-                snd_pcm_wait(pcm, 100)
-            case .lost:
-                throw UpturnError.unavailable("audio device '\(device)' was lost: \(error)")
-            case .fail:
-                throw Self.unavailable(device, error)
+                if try waitForRoom(wakeFD: wakeFD) { return offset }
+            case .lost, .fail:
+                throw UpturnError.lost("audio device '\(device)' was lost: \(error)")
             }
         }
+        return offset
+    }
+
+    /// Polls the device and the wake descriptor; true when woken for a control.
+    /// The corresponding C function is `snd_pcm_poll_descriptors`.
+    private func waitForRoom(wakeFD: Int32?) throws(UpturnError) -> Bool {
+        guard let pcm else { return false }
+        let count = Int(snd_pcm_poll_descriptors_count(pcm))
+        var fds = [pollfd](repeating: pollfd(), count: max(0, count) + 1)
+        let filled = fds.withUnsafeMutableBufferPointer { Int(snd_pcm_poll_descriptors(pcm, $0.baseAddress, UInt32(count))) }
+        let pcmCount = max(0, filled)
+        if let wakeFD {
+            fds[pcmCount] = pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)
+        }
+        let total = pcmCount + (wakeFD == nil ? 0 : 1)
+        let ready = poll(&fds, nfds_t(total), 1000)
+        if ready < 0 { return errno == EINTR }
+        if let _ = wakeFD, fds[pcmCount].revents & Int16(POLLIN) != 0 { return true }
+        var revents: UInt16 = 0
+        let status = fds.withUnsafeMutableBufferPointer { snd_pcm_poll_descriptors_revents(pcm, $0.baseAddress, UInt32(pcmCount), &revents) }
+        if status < 0 || revents & UInt16(POLLERR) != 0 || revents & UInt16(POLLHUP) != 0 {
+            // An error state shows at the next write; a gone device shows here.
+            if snd_pcm_state(pcm) == SND_PCM_STATE_DISCONNECTED || revents & UInt16(POLLHUP) != 0 {
+                throw UpturnError.lost("audio device '\(device)' was lost")
+            }
+        }
+        return false
+    }
+
+    /// Cuts the sound at once and makes the device ready for more.
+    /// The corresponding C functions are `snd_pcm_drop` and `snd_pcm_prepare`.
+    public func drop() {
+        guard let pcm else { return }
+        snd_pcm_drop(pcm)
+        snd_pcm_prepare(pcm)
     }
 
     public func pendingFrames() -> Int {
@@ -148,6 +200,8 @@ public final class ALSASink: AudioSink {
 
     public func finish() throws(UpturnError) {
         guard let pcm else { return }
+        // Drain blocks only in blocking mode.
+        snd_pcm_nonblock(pcm, 0)
         snd_pcm_drain(pcm)
         snd_pcm_close(pcm)
         self.pcm = nil

@@ -32,7 +32,7 @@ public final class WAVFileSink: AudioSink {
         return h
     }
 
-    public func write(_ samples: UnsafeBufferPointer<Int16>) throws(UpturnError) {
+    public func write(_ samples: UnsafeBufferPointer<Int16>, wakeFD: Int32?) throws(UpturnError) -> Int {
         guard fd >= 0 else { throw UpturnError.cantCreate("\(path): already closed") }
         let raw = UnsafeRawBufferPointer(samples)
         if UInt16(littleEndian: 1) == 1 {
@@ -42,7 +42,11 @@ public final class WAVFileSink: AudioSink {
         }
         dataBytes += raw.count
         if buffer.count >= Self.bufferLimit { try flush() }
+        return samples.count
     }
+
+    public func drop() {}
+    public func reopen() throws(UpturnError) {}
 
     private func flush() throws(UpturnError) {
         var offset = 0

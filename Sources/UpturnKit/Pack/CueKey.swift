@@ -22,6 +22,9 @@ public struct CueKey: Sendable, Equatable {
         CueKey(key: "reps.done", variables: ["count", "exercise"], about: "after the last rep"),
         CueKey(key: "rest.start", variables: ["duration", "seconds", "minutes"], about: "a rest upright"),
         CueKey(key: "wait.reminder", variables: [], about: "a wait step without its own reminder"),
+        CueKey(key: "transport.paused", variables: [], about: "said softly when a session is paused"),
+        CueKey(key: "transport.resuming", variables: [], about: "the lead-in when a paused session goes on"),
+        CueKey(key: "transport.audio-back", variables: [], about: "when a lost audio device has come back"),
     ]
 
     public static let names: [String] = all.map(\.key)

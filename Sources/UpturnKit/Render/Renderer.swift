@@ -93,6 +93,23 @@ public final class Renderer {
         }
     }
 
+    /// Moves to `frame`: clips that started before it and are still sounding play on from
+    /// their middle. The timeline does not change; only the position in it does.
+    public func seek(to frame: Int) throws(UpturnError) {
+        position = min(max(0, frame), frames)
+        active.removeAll()
+        var low = 0
+        var high = events.count
+        while low < high {
+            let mid = (low + high) / 2
+            if events[mid].frame < position { low = mid + 1 } else { high = mid }
+        }
+        nextEvent = low
+        for event in events[..<low] where event.frame + event.length > position {
+            active.append((event.frame, try clips.samples(of: event.clip!)))
+        }
+    }
+
     /// A short fade to silence of what would play next: stopping mid-word without a click.
     public func fadeOut(into out: UnsafeMutableBufferPointer<Int16>) throws(UpturnError) -> Int {
         let n = try render(into: out)

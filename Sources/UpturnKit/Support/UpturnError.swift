@@ -20,6 +20,9 @@ public struct UpturnError: Error, CustomStringConvertible, Equatable, Sendable {
     public var code: ExitCode
     /// One problem per element, each a single line.
     public var problems: [String]
+    /// Set when an audio device went away mid-session (a pulled USB speaker, a restarted
+    /// sound server): the player tries to reopen it rather than give up.
+    public var deviceLost = false
 
     public init(_ code: ExitCode, _ message: String) {
         self.code = code
@@ -38,5 +41,10 @@ public struct UpturnError: Error, CustomStringConvertible, Equatable, Sendable {
     public static func noInput(_ message: String) -> UpturnError { UpturnError(.noInput, message) }
     public static func unavailable(_ message: String) -> UpturnError { UpturnError(.unavailable, message) }
     public static func cantCreate(_ message: String) -> UpturnError { UpturnError(.cantCreate, message) }
+    public static func lost(_ message: String) -> UpturnError {
+        var error = UpturnError(.unavailable, message)
+        error.deviceLost = true
+        return error
+    }
     public static func internalError(_ message: String) -> UpturnError { UpturnError(.software, message) }
 }

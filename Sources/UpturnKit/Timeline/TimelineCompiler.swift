@@ -42,6 +42,16 @@ public struct TimelineCompiler {
         return timeline
     }
 
+    /// A transport cue on its own ("Paused"), to play between blocks of the session.
+    public func interjection(_ key: String) throws(UpturnError) -> Interjection {
+        let (text, clip) = try resolve(key: key, values: ["title": plan.title])
+        let length = try measure.frames(of: clip)
+        let lead = frames(milliseconds: 20)
+        let event = TimelineEvent(
+            frame: lead, kind: .speech, key: key, text: text, step: 0, clip: clip, length: length, angle: 0, inverted: false)
+        return Interjection(events: [event], frames: lead + length + frames(milliseconds: 250))
+    }
+
     func frames(milliseconds ms: Int) -> Int {
         Int((Int64(ms) * Int64(rate) + 500) / 1000)
     }

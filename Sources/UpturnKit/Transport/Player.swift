@@ -1,6 +1,42 @@
-/// Plays a timeline to a sink: the audio loop. Session time is counted in frames written,
-/// never in wall-clock time, so cues never drift and an unpaced device plays a whole session
-/// as fast as it takes the frames.
+import Foundation
+import Synchronization
+
+/// A short spoken interjection of the transport ("Paused", "Resuming. Three, two, one",
+/// "Audio is back"): events at frames from its start, and its length.
+public struct Interjection: Sendable {
+    public var events: [TimelineEvent]
+    public var frames: Int
+    public init(events: [TimelineEvent], frames: Int) {
+        self.events = events
+        self.frames = frames
+    }
+}
+
+/// What the player is doing, for `upturn ctl status`.
+public struct PlayerSnapshot: Sendable, Equatable {
+    public var step = 0
+    public var steps = 0
+    public var title = ""
+    public var seconds = 0.0
+    public var paused = false
+    public var inverted = false
+    public var stepLeft = 0.0
+    public var sessionLeft = 0.0
+    public var audioLost = false
+
+    public init() {}
+
+    public var json: String {
+        func n(_ x: Double) -> String { String(format: "%.1f", x) }
+        return "{\"step\": \(step), \"steps\": \(steps), \"title\": \(TimelineJSON.string(title)), \"position\": \(n(seconds)), \"paused\": \(paused), \"inverted\": \(inverted), \"step_left\": \(n(stepLeft)), \"session_left\": \(n(sessionLeft)), \"audio_lost\": \(audioLost)}"
+    }
+}
+
+/// The transport: plays a timeline to a sink on the calling thread (give it a thread of its
+/// own) and applies control commands between blocks. Session time is counted in frames
+/// written, never in wall-clock time, so cues never drift and an unpaced device plays a
+/// whole session as fast as it takes the frames. Skip and back move the position in the
+/// timeline; they never rebuild it.
 public final class Player {
     public enum Outcome: Equatable, Sendable {
         case finished
@@ -10,20 +46,54 @@ public final class Player {
         case stoppedWithClosing
     }
 
+    public struct Cues: Sendable {
+        public var paused: Interjection?
+        public var resuming: Interjection?
+        public var audioBack: Interjection?
+        public init(paused: Interjection? = nil, resuming: Interjection? = nil, audioBack: Interjection? = nil) {
+            self.paused = paused
+            self.resuming = resuming
+            self.audioBack = audioBack
+        }
+    }
+
     public let timeline: Timeline
     public let blockFrames: Int
     private let clips: any ClipProviding
     private let gain: Float
     private let sink: any AudioSink
     private let status: StatusLine?
-    /// Asked between blocks: how many stop requests have arrived.
-    private let stopRequests: () -> Int
+    private let controls: ControlQueue?
+    private let cues: Cues
+    private let stepCount: Int
+    /// Commands from signals, counted: (stop, toggle, skip). A second stop during the
+    /// closing ends at once.
+    private let signalCounts: () -> (stop: Int, toggle: Int, skip: Int)
     /// Called once, after the first frames reach the sink (the benchmark's start figure).
     public var onFirstWrite: (() -> Void)?
+    /// One line for each thing a user should know about (a lost device).
+    public var log: (String) -> Void = { _ in }
+    /// How long a lost device is retried, at most, besides the session's remaining time.
+    public var lostDeviceGraceSeconds = 10.0
+    public let snapshot = Mutex(PlayerSnapshot())
+
+    // Transport state, touched only by the audio thread.
+    private var main: Renderer!
+    private var interjection: Renderer?
+    private var pauseAfterInterjection = false
+    private var closing: Renderer?
+    private var paused = false
+    private var pending: [Int16] = []
+    private var pendingOffset = 0
+    private var block: [Int16] = []
+    private var signalsSeen = (stop: 0, toggle: 0, skip: 0)
+    private var lastBack = -100.0
+    private var lastDelay = 0
 
     public init(
         timeline: Timeline, clips: any ClipProviding, sink: any AudioSink, gain: Float = 1, blockFrames: Int = 1024,
-        status: StatusLine? = nil, stopRequests: @escaping () -> Int = { StopRequest.pending }
+        status: StatusLine? = nil, controls: ControlQueue? = nil, cues: Cues = Cues(), stepCount: Int? = nil,
+        signals: @escaping () -> (stop: Int, toggle: Int, skip: Int) = { Signals.counts }
     ) {
         self.timeline = timeline
         self.clips = clips
@@ -31,7 +101,20 @@ public final class Player {
         self.gain = gain
         self.blockFrames = blockFrames
         self.status = status
-        self.stopRequests = stopRequests
+        self.controls = controls
+        self.cues = cues
+        self.stepCount = stepCount ?? max(0, timeline.steps.count - 2)
+        self.signalCounts = signals
+    }
+
+    /// A player whose only control is a count of stop requests (tests, render).
+    public convenience init(
+        timeline: Timeline, clips: any ClipProviding, sink: any AudioSink, gain: Float = 1, blockFrames: Int = 1024,
+        status: StatusLine? = nil, stopRequests: @escaping () -> Int
+    ) {
+        self.init(
+            timeline: timeline, clips: clips, sink: sink, gain: gain, blockFrames: blockFrames, status: status,
+            signals: { (stopRequests(), 0, 0) })
     }
 
     /// Plays to the end, or to a stop. The sink is finished (drained and closed) on every
@@ -40,6 +123,7 @@ public final class Player {
         do {
             let outcome = try run()
             status?.clear()
+            if outcome == .stopped { sink.drop() }
             try sink.finish()
             return outcome
         } catch {
@@ -49,54 +133,227 @@ public final class Player {
         }
     }
 
+    private enum Step: Equatable {
+        case continuePlaying
+        case end(Outcome)
+    }
+
     private func run() throws(UpturnError) -> Outcome {
-        let renderer = Renderer(timeline: timeline, clips: clips, gain: gain)
-        var block = [Int16](repeating: 0, count: blockFrames)
+        main = Renderer(timeline: timeline, clips: clips, gain: gain)
+        block = [Int16](repeating: 0, count: blockFrames)
+        signalsSeen = signalCounts()
+        var loops = 0
         let statusEvery = max(1, timeline.rate / 4 / blockFrames)
-        var blocks = 0
         while true {
-            if stopRequests() > 0 {
-                let heard = max(0, renderer.position - sink.pendingFrames())
-                let inverted = timeline.step(at: heard)?.inverted ?? false
-                guard inverted else { return .stopped }
-                try write(&block) { out throws(UpturnError) in try renderer.fadeOut(into: out) }
-                try playClosing(&block)
-                return .stoppedWithClosing
+            if case .end(let outcome) = try handleControls() { return outcome }
+            if pendingOffset >= pending.count {
+                guard let source = currentSource() else {
+                    // Paused: nothing to write; wait for a control.
+                    updateStatus(force: true)
+                    if let controls { controls.wait(milliseconds: 250) } else { usleep(50_000) }
+                    continue
+                }
+                let n = try block.withUnsafeMutableBufferPointer { out throws(UpturnError) in try source.render(into: out) }
+                if n == 0 {
+                    if let outcome = sourceEnded(source) { return outcome }
+                    continue
+                }
+                pending = Array(block[0..<n])
+                pendingOffset = 0
             }
-            let n = try write(&block) { out throws(UpturnError) in try renderer.render(into: out) }
-            if n == 0 { return .finished }
-            blocks += 1
-            if let status, blocks % statusEvery == 0 {
-                status.update(frame: max(0, renderer.position - sink.pendingFrames()))
+            do {
+                let written = try pending.withUnsafeBufferPointer { buffer throws(UpturnError) in
+                    try sink.write(UnsafeBufferPointer(rebasing: buffer[pendingOffset...]), wakeFD: controls?.wakeFD)
+                }
+                pendingOffset += written
+                if written > 0, let first = onFirstWrite {
+                    onFirstWrite = nil
+                    first()
+                }
+            } catch where error.deviceLost {
+                try recoverLostDevice(error)
+                continue
             }
+            loops += 1
+            if loops % statusEvery == 0 { updateStatus(force: false) }
         }
     }
 
-    /// The closing segment: "Slowly return upright", then the end. A second stop request
-    /// during it ends at once.
-    private func playClosing(_ block: inout [Int16]) throws(UpturnError) {
-        let requests = stopRequests()
-        let closing = Renderer(events: timeline.closing, frames: timeline.closingFrames, clips: clips, gain: gain)
-        while stopRequests() == requests {
-            let n = try write(&block) { out throws(UpturnError) in try closing.render(into: out) }
-            if n == 0 { return }
-        }
+    private func currentSource() -> Renderer? {
+        if let interjection { return interjection }
+        if let closing { return closing }
+        return paused ? nil : main
     }
 
-    @discardableResult
-    private func write(
-        _ block: inout [Int16], _ fill: (UnsafeMutableBufferPointer<Int16>) throws(UpturnError) -> Int
-    ) throws(UpturnError) -> Int {
-        let n = try block.withUnsafeMutableBufferPointer { out throws(UpturnError) in try fill(out) }
-        if n > 0 {
-            try block.withUnsafeBufferPointer { buffer throws(UpturnError) in
-                try sink.write(UnsafeBufferPointer(rebasing: buffer[0..<n]))
+    /// What happens when the renderer playing has no more frames.
+    private func sourceEnded(_ source: Renderer) -> Outcome? {
+        if source === interjection {
+            interjection = nil
+            if pauseAfterInterjection { paused = true }
+            pauseAfterInterjection = false
+            return nil
+        }
+        if source === closing { return .stoppedWithClosing }
+        return .finished
+    }
+
+    /// The main timeline's frames written to the sink so far.
+    private var mainWritten: Int {
+        guard currentSource() === main else { return main.position }
+        return main.position - (pending.count - pendingOffset)
+    }
+
+    /// The main timeline's frame being heard now.
+    private var heard: Int {
+        guard currentSource() === main else { return main.position }
+        lastDelay = sink.pendingFrames()
+        return max(0, mainWritten - lastDelay)
+    }
+
+    /// Where to go on after a cut: the start of the spoken cue that was cut, else right here.
+    private func cutCueStart(_ frame: Int) -> Int {
+        timeline.events.last { $0.kind == .speech && $0.frame <= frame && frame < $0.end }?.frame ?? frame
+    }
+
+    private func cut() {
+        sink.drop()
+        pending = []
+        pendingOffset = 0
+    }
+
+    private func interject(_ cue: Interjection?, gain cueGain: Float = 1) {
+        guard let cue else { return }
+        interjection = Renderer(events: cue.events, frames: cue.frames, clips: clips, gain: gain * cueGain)
+    }
+
+    private func handleControls() throws(UpturnError) -> Step {
+        var commands = controls?.take() ?? []
+        let counts = signalCounts()
+        commands += Array(repeating: .toggle, count: max(0, counts.toggle - signalsSeen.toggle))
+        commands += Array(repeating: .skip, count: max(0, counts.skip - signalsSeen.skip))
+        commands += Array(repeating: .stop, count: max(0, counts.stop - signalsSeen.stop))
+        signalsSeen = counts
+        for command in commands {
+            if case .end(let outcome) = try apply(command) { return .end(outcome) }
+        }
+        return .continuePlaying
+    }
+
+    private func apply(_ command: ControlCommand) throws(UpturnError) -> Step {
+        if closing != nil {
+            // During the closing segment only a second stop counts: it ends at once.
+            if command == .stop { return .end(.stoppedWithClosing) }
+            return .continuePlaying
+        }
+        switch command {
+        case .toggle:
+            let step = timeline.step(at: heard)
+            if !paused && interjection == nil && step?.kind == "wait" { return try apply(.skip) }
+            return try apply(isPaused ? .resume : .pause)
+        case .pause:
+            guard !isPaused else { return .continuePlaying }
+            let resumeAt = cutCueStart(heard)
+            cut()
+            try main.seek(to: resumeAt)
+            interjection = nil
+            interject(cues.paused, gain: 0.6)
+            pauseAfterInterjection = interjection != nil
+            paused = interjection == nil
+            updateStatus(force: true)
+        case .resume:
+            guard isPaused else { return .continuePlaying }
+            cut()
+            paused = false
+            pauseAfterInterjection = false
+            interjection = nil
+            interject(cues.resuming)
+        case .skip:
+            let at = heard
+            let next = timeline.steps.first { $0.start > at }?.start ?? timeline.frames
+            try jump(to: next)
+        case .back:
+            let at = heard
+            let now = Self.monotonic()
+            guard let step = timeline.step(at: at), let index = timeline.steps.firstIndex(of: step) else { break }
+            var target = step.start
+            if now - lastBack < 3, index > 0, at - step.start < timeline.rate * 3 {
+                target = timeline.steps[index - 1].start
             }
-            if let onFirstWrite {
-                self.onFirstWrite = nil
-                onFirstWrite()
+            lastBack = now
+            try jump(to: target)
+        case .stop:
+            let inverted = timeline.step(at: heard)?.inverted ?? false
+            cut()
+            interjection = nil
+            guard inverted else { return .end(.stopped) }
+            paused = false
+            closing = Renderer(events: timeline.closing, frames: timeline.closingFrames, clips: clips, gain: gain)
+        }
+        return .continuePlaying
+    }
+
+    private var isPaused: Bool { paused || pauseAfterInterjection }
+
+    private func jump(to frame: Int) throws(UpturnError) {
+        cut()
+        paused = false
+        pauseAfterInterjection = false
+        interjection = nil
+        try main.seek(to: frame)
+        updateStatus(force: true)
+    }
+
+    /// A lost device: rewind to the cue that was cut, try to reopen it every second for as
+    /// long as the session would have lasted, then say "Audio is back" and go on.
+    private func recoverLostDevice(_ error: UpturnError) throws(UpturnError) {
+        let resumeAt = cutCueStart(max(0, mainWritten - lastDelay))
+        pending = []
+        pendingOffset = 0
+        if currentSource() === main { try main.seek(to: resumeAt) }
+        log(error.description + "; trying to reopen it every second")
+        snapshot.withLock { $0.audioLost = true }
+        let remaining = Double(timeline.frames - resumeAt) / Double(timeline.rate)
+        let deadline = Self.monotonic() + max(lostDeviceGraceSeconds, remaining)
+        while Self.monotonic() < deadline {
+            if let controls { controls.wait(milliseconds: 1000) } else { usleep(1_000_000) }
+            if signalCounts().stop > signalsSeen.stop { break }
+            do {
+                try sink.reopen()
+                log("audio is back")
+                snapshot.withLock { $0.audioLost = false }
+                if !paused { interject(cues.audioBack) }
+                return
+            } catch {
+                continue
             }
         }
-        return n
+        let step = timeline.step(at: resumeAt)
+        throw UpturnError(
+            .unavailable,
+            error.description + "; it did not come back, so the session stopped at step \(step?.index ?? 0) (\(step?.title ?? ""))")
+    }
+
+    private func updateStatus(force: Bool) {
+        let frame = heard
+        let span = timeline.step(at: frame)
+        let rate = Double(timeline.rate)
+        let isPaused = self.isPaused
+        snapshot.withLock { s in
+            s.step = span?.index ?? 0
+            s.steps = stepCount
+            s.title = span?.title ?? ""
+            s.seconds = Double(frame) / rate
+            s.paused = isPaused
+            s.inverted = span?.inverted ?? false
+            s.stepLeft = Double((span?.end ?? frame) - frame) / rate
+            s.sessionLeft = Double(timeline.frames - frame) / rate
+        }
+        status?.update(frame: frame, paused: isPaused)
+    }
+
+    static func monotonic() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 }

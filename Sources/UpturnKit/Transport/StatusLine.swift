@@ -26,8 +26,8 @@ public final class StatusLine {
         return "\(position) \(span.title.prefix(40))\(angle) · \(DurationText.clock(seconds: stepLeft)) left in step · \(DurationText.clock(seconds: sessionLeft)) left"
     }
 
-    public func update(frame: Int) {
-        let text = self.text(at: frame)
+    public func update(frame: Int, paused: Bool = false) {
+        let text = (paused ? "Paused · " : "") + self.text(at: frame)
         guard text != lastText else { return }
         lastText = text
         write("\r\u{1B}[2K" + text)

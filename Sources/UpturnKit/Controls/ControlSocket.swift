@@ -1,0 +1,164 @@
+import Foundation
+import Synchronization
+
+/// The control socket: a Unix stream socket taking one command per line
+/// (pause, resume, toggle, skip, back, stop, status). Replies one line: `ok`, the status
+/// JSON, or `error: ...`. Mode 0600. A stale socket left by a dead player is replaced;
+/// a live one is never stolen.
+public final class ControlSocket: ControlSource, @unchecked Sendable {
+    public let path: String
+    private let status: @Sendable () -> String
+    private var listenFD: Int32 = -1
+    private var thread: Thread?
+    private let stopping = Atomic<Bool>(false)
+
+    /// `$XDG_RUNTIME_DIR/upturn/control.sock`, or `/tmp/upturn-UID/control.sock` without one.
+    public static var defaultPath: String {
+        if let runtime = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"], runtime.hasPrefix("/") {
+            return runtime + "/upturn/control.sock"
+        }
+        return "/tmp/upturn-\(getuid())/control.sock"
+    }
+
+    public init(path: String = ControlSocket.defaultPath, status: @escaping @Sendable () -> String) {
+        self.path = path
+        self.status = status
+    }
+
+    static func address(_ path: String) throws(UpturnError) -> sockaddr_un {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw UpturnError.usage("control socket path too long: \(path)")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        return address
+    }
+
+    /// Connects to a socket; -1 with errno set when nobody listens.
+    static func connect(_ path: String) throws(UpturnError) -> Int32 {
+        var address = try address(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return -1 }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if result != 0 {
+            let saved = errno
+            close(fd)
+            errno = saved
+            return -1
+        }
+        return fd
+    }
+
+    public func start(_ queue: ControlQueue) throws(UpturnError) {
+        let folder = (path as NSString).deletingLastPathComponent
+        mkdir(folder, 0o700)
+        if FileManager.default.fileExists(atPath: path) {
+            let live = try Self.connect(path)
+            if live >= 0 {
+                close(live)
+                throw UpturnError.unavailable(
+                    "another player is using the control socket \(path); stop it first (`upturn ctl stop`)")
+            }
+            unlink(path)  // stale: its player is gone
+        }
+        var address = try Self.address(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw UpturnError.unavailable("cannot make the control socket: \(String(cString: strerror(errno)))") }
+        let previous = umask(0o177)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        umask(previous)
+        guard bound == 0, listen(fd, 8) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw UpturnError.unavailable("cannot listen on the control socket \(path): \(reason)")
+        }
+        chmod(path, 0o600)
+        listenFD = fd
+        let thread = Thread { [self] in self.serve(queue) }
+        thread.name = "upturn-socket"
+        self.thread = thread
+        thread.start()
+    }
+
+    private func serve(_ queue: ControlQueue) {
+        while !stopping.load(ordering: .relaxed) {
+            var fds = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0)]
+            guard poll(&fds, 1, 200) > 0 else { continue }
+            let client = accept(listenFD, nil, nil)
+            guard client >= 0 else { continue }
+            handle(client, queue)
+            close(client)
+        }
+    }
+
+    /// Reads commands, one per line, until the client closes or goes quiet for a second.
+    private func handle(_ client: Int32, _ queue: ControlQueue) {
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 512)
+        while buffer.count < 4096 {
+            var fds = [pollfd(fd: client, events: Int16(POLLIN), revents: 0)]
+            guard poll(&fds, 1, 1000) > 0 else { return }
+            let n = read(client, &chunk, chunk.count)
+            guard n > 0 else { return }
+            buffer += chunk[0..<n]
+            while let newline = buffer.firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                buffer.removeSubrange(...newline)
+                reply(client, answer(line, queue) + "\n")
+            }
+        }
+    }
+
+    private func answer(_ line: String, _ queue: ControlQueue) -> String {
+        if line == "status" { return status() }
+        if let command = ControlCommand(rawValue: line) {
+            queue.post(command)
+            return "ok"
+        }
+        return "error: unknown command '\(line.prefix(40))'; use pause, resume, toggle, skip, back, stop or status"
+    }
+
+    private func reply(_ client: Int32, _ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    public func stop() {
+        stopping.store(true, ordering: .relaxed)
+        if listenFD >= 0 {
+            close(listenFD)
+            listenFD = -1
+            unlink(path)
+        }
+    }
+
+    /// Sends one command to a running player and returns its reply line.
+    public static func send(_ command: String, to path: String) throws(UpturnError) -> String {
+        let fd = try connect(path)
+        guard fd >= 0 else {
+            throw UpturnError.unavailable("no player is running (nothing listens on \(path))")
+        }
+        defer { close(fd) }
+        let bytes = Array((command + "\n").utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var reply: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1024)
+        while !reply.contains(0x0A) {
+            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+            guard poll(&fds, 1, 3000) > 0 else { throw UpturnError.unavailable("the player at \(path) did not answer") }
+            let n = read(fd, &chunk, chunk.count)
+            guard n > 0 else { break }
+            reply += chunk[0..<n]
+        }
+        return String(decoding: reply, as: UTF8.self).trimmingCharacters(in: .newlines)
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+
+/// A control source named on the command line (`--controls keyboard,evdev:auto,gpio:0:17`).
+public enum ControlSpec: Equatable, Sendable {
+    case keyboard
+    case socket
+    case evdev(path: String)
+    case evdevAuto
+    case gpio(chip: String, lines: [Int])
+
+    public static let words = ["keyboard", "socket", "evdev:PATH", "evdev:auto", "gpio:CHIP:LINE[,LINE]", "none"]
+
+    /// Parses a comma-separated list; `none` alone means no controls but signals.
+    /// Unknown words are usage errors (exit 64).
+    public static func parse(_ text: String) throws(UpturnError) -> [ControlSpec] {
+        var specs: [ControlSpec] = []
+        // gpio lines are comma-separated too: "gpio:0:17,27" — a bare number joins the gpio before it.
+        for raw in text.split(separator: ",", omittingEmptySubsequences: true).map({ String($0).trimmingCharacters(in: .whitespaces) }) {
+            if let line = Int(raw), case .gpio(let chip, let lines)? = specs.last {
+                specs[specs.count - 1] = .gpio(chip: chip, lines: lines + [line])
+                continue
+            }
+            switch raw {
+            case "none": continue
+            case "keyboard": specs.append(.keyboard)
+            case "socket": specs.append(.socket)
+            case "evdev:auto": specs.append(.evdevAuto)
+            default:
+                if raw.hasPrefix("evdev:"), raw.count > 6 {
+                    specs.append(.evdev(path: String(raw.dropFirst(6))))
+                } else if raw.hasPrefix("gpio:") {
+                    let parts = raw.split(separator: ":", omittingEmptySubsequences: false)
+                    guard parts.count == 3, !parts[1].isEmpty, let line = Int(parts[2]) else {
+                        throw UpturnError.usage("--controls: '\(raw.prefix(60))' should be gpio:CHIP:LINE, e.g. gpio:gpiochip0:17")
+                    }
+                    specs.append(.gpio(chip: String(parts[1]), lines: [line]))
+                } else {
+                    let hint = Spelling.hint(for: raw, in: ["keyboard", "socket", "evdev:auto", "none"])
+                    throw UpturnError.usage(
+                        "--controls: unknown control '\(raw.prefix(60))'\(hint); use \(words.joined(separator: ", "))")
+                }
+            }
+        }
+        return specs
+    }
+
+    /// Reads a key map file: `{skip: ["KEY_PAGEDOWN", 109], toggle: ["KEY_SPACE"], ...}`.
+    /// Commands it names replace the default keys for those commands.
+    public static func keyMap(file: String) throws(UpturnError) -> [Int: ControlCommand] {
+        let bytes = try FileBytes.read(file, limit: 1 << 20, what: "key map")
+        var problems = Problems(file: file)
+        var map = EvdevControl.defaultKeyMap
+        do {
+            let root = try JSON5Parser.parse(bytes)
+            if let object = ObjectReader(root, path: "", problems: &problems) {
+                object.rejectUnknownKeys(ControlCommand.allCases.map(\.rawValue), problems: &problems, what: "a key map")
+                for member in object.members {
+                    guard let command = ControlCommand(rawValue: member.key) else { continue }
+                    guard case .array(let keys) = member.value.value else {
+                        problems.add("expected a list of keys, found \(member.value.typeName)", at: member.value.location, path: member.key)
+                        continue
+                    }
+                    map = map.filter { $0.value != command }
+                    for key in keys {
+                        switch key.value {
+                        case .number(let n) where n >= 0 && n < 0x300 && n == n.rounded(): map[Int(n)] = command
+                        case .string(let name) where EvdevControl.keyNames[name] != nil: map[EvdevControl.keyNames[name]!] = command
+                        case .string(let name):
+                            problems.add(
+                                "unknown key '\(name.prefix(40))'\(Spelling.hint(for: name, in: Array(EvdevControl.keyNames.keys)))",
+                                at: key.location, path: member.key)
+                        default:
+                            problems.add("expected a key name or code, found \(key.typeName)", at: key.location, path: member.key)
+                        }
+                    }
+                }
+            }
+        } catch {
+            problems.add(syntax: error)
+        }
+        try problems.throwIfAny()
+        return map
+    }
+
+    /// The key map file, if the user has one: `$XDG_CONFIG_HOME/upturn/keys.json5`.
+    public static var keyMapFile: String {
+        let env = ProcessInfo.processInfo.environment
+        let config = env["XDG_CONFIG_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? (env["HOME"] ?? NSHomeDirectory()) + "/.config"
+        return config + "/upturn/keys.json5"
+    }
+
+    /// Makes the source. Missing devices are 66, unusable ones 69.
+    public func source(keyMap: [Int: ControlCommand], socketPath: String, status: @escaping @Sendable () -> String) throws(UpturnError) -> any ControlSource {
+        switch self {
+        case .keyboard: return KeyboardControl()
+        case .socket: return ControlSocket(path: socketPath, status: status)
+        case .evdev(let path): return EvdevControl(path: path, keyMap: keyMap)
+        case .evdevAuto:
+            guard let first = EvdevControl.keyboards().first else {
+                throw UpturnError.noInput("evdev:auto: no input device with keys in /dev/input")
+            }
+            return EvdevControl(path: first, keyMap: keyMap)
+        case .gpio(let chip, let lines): return GPIOControl(chip: chip, lines: lines)
+        }
+    }
+}

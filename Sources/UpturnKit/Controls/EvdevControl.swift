@@ -1,0 +1,129 @@
+import Foundation
+import Synchronization
+
+/// Linux input devices as remotes: USB foot pedals, presenter clickers, Bluetooth remotes,
+/// media keys, read as `struct input_event` records from `/dev/input/event*`.
+/// Holding the toggle key 1.5 s is `stop`.
+public final class EvdevControl: ControlSource, @unchecked Sendable {
+    public let path: String
+    public let keyMap: [Int: ControlCommand]
+    private let stopping = Atomic<Bool>(false)
+    private var thread: Thread?
+    private var fd: Int32 = -1
+
+    static let EV_KEY: UInt16 = 1
+
+    /// Key codes from linux/input-event-codes.h, by name, for key map files.
+    public static let keyNames: [String: Int] = [
+        "KEY_ESC": 1, "KEY_ENTER": 28, "KEY_SPACE": 57, "KEY_B": 48, "KEY_N": 49, "KEY_P": 25, "KEY_Q": 16,
+        "KEY_PAGEUP": 104, "KEY_LEFT": 105, "KEY_RIGHT": 106, "KEY_PAGEDOWN": 109, "KEY_UP": 103, "KEY_DOWN": 108,
+        "KEY_STOP": 128, "KEY_NEXTSONG": 163, "KEY_PLAYPAUSE": 164, "KEY_PREVIOUSSONG": 165, "KEY_STOPCD": 166,
+        "KEY_PLAY": 207, "KEY_PAUSE": 119, "KEY_KPENTER": 96, "KEY_F5": 63, "KEY_DOT": 52, "KEY_VOLUMEUP": 115,
+        "KEY_VOLUMEDOWN": 114, "BTN_LEFT": 0x110, "BTN_RIGHT": 0x111, "BTN_0": 0x100, "BTN_1": 0x101,
+    ]
+
+    /// Page Down/Right/Next → skip; Page Up/Left/Previous → back; Space/Enter/Play-Pause/B →
+    /// toggle; Escape/Stop → stop.
+    public static let defaultKeyMap: [Int: ControlCommand] = [
+        109: .skip, 106: .skip, 163: .skip,
+        104: .back, 105: .back, 165: .back,
+        57: .toggle, 28: .toggle, 164: .toggle, 48: .toggle, 96: .toggle, 207: .toggle, 119: .toggle,
+        1: .stop, 128: .stop, 166: .stop,
+    ]
+
+    /// `struct input_event`: a timeval, then type, code (u16) and value (s32).
+    public static var eventSize: Int { MemoryLayout<timeval>.size + 8 }
+
+    public init(path: String, keyMap: [Int: ControlCommand] = EvdevControl.defaultKeyMap) {
+        self.path = path
+        self.keyMap = keyMap
+    }
+
+    /// The event devices that have keys (`evdev:auto`).
+    public static func keyboards() -> [String] {
+        let folder = "/dev/input"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { $0.hasPrefix("event") }.sorted().map { folder + "/" + $0 }.filter { hasKeys($0) }
+    }
+
+    /// EVIOCGBIT(0, ...) lists the event types; a device with EV_KEY has keys.
+    static func hasKeys(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var bits = [UInt8](repeating: 0, count: 4)
+        let request = UInt((2 << 30) | (4 << 16) | (0x45 << 8) | 0x20)  // _IOC(_IOC_READ, 'E', 0x20 + 0, 4)
+        guard ioctl(fd, request, &bits) >= 0 else { return false }
+        return bits[0] & (1 << 1) != 0
+    }
+
+    public func start(_ queue: ControlQueue) throws(UpturnError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw UpturnError.noInput("evdev:\(path): no such input device (`ls /dev/input/by-id` lists them)")
+        }
+        let kind = info.st_mode & S_IFMT
+        // A FIFO carries recorded input_event records (tests, replays); a device must have keys.
+        guard kind == S_IFIFO || (kind == S_IFCHR && Self.hasKeys(path)) else {
+            throw UpturnError.unavailable("evdev:\(path): not an input device with keys")
+        }
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw UpturnError.unavailable("evdev:\(path): cannot read it: \(String(cString: strerror(errno))) (is the user in the 'input' group?)")
+        }
+        let thread = Thread { [self] in self.read(queue) }
+        thread.name = "upturn-evdev"
+        self.thread = thread
+        thread.start()
+    }
+
+    private func read(_ queue: ControlQueue) {
+        var interpreter = PressInterpreter()
+        let size = Self.eventSize
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: size * 16)
+        let longCommand: (Int) -> ControlCommand? = { [keyMap] code in keyMap[code] == .toggle ? .stop : nil }
+        while !stopping.load(ordering: .relaxed) {
+            let now = Player.monotonic()
+            let timeout = interpreter.nextDeadline(from: now).map { Int32($0 * 1000) + 1 } ?? 200
+            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&fds, 1, min(timeout, 200))
+            for command in interpreter.tick(at: Player.monotonic(), longCommand: longCommand) { queue.post(command) }
+            guard ready > 0 else { continue }
+            let n = Glibc.read(fd, &chunk, chunk.count)
+            if n == 0 && fds[0].revents & Int16(POLLHUP) != 0 {
+                usleep(50_000)  // a FIFO whose writer closed; keep listening for the next one
+                continue
+            }
+            if n <= 0 { if errno == EAGAIN || errno == EINTR { continue } else { break } }
+            buffer += chunk[0..<n]
+            while buffer.count >= size {
+                let record = Array(buffer[0..<size])
+                buffer.removeFirst(size)
+                let base = size - 8
+                let type = UInt16(record[base]) | UInt16(record[base + 1]) << 8
+                let code = Int(UInt16(record[base + 2]) | UInt16(record[base + 3]) << 8)
+                let value = Int32(bitPattern: UInt32(record[base + 4]) | UInt32(record[base + 5]) << 8 | UInt32(record[base + 6]) << 16 | UInt32(record[base + 7]) << 24)
+                guard type == Self.EV_KEY, let command = keyMap[code], value != 2 else { continue }
+                let long = command == .toggle ? ControlCommand.stop : nil
+                for c in interpreter.button(code, pressed: value == 1, at: Player.monotonic(), command: command, longCommand: long) {
+                    queue.post(c)
+                }
+            }
+        }
+    }
+
+    public func stop() {
+        stopping.store(true, ordering: .relaxed)
+        thread = nil
+    }
+
+    /// One `input_event` record, for tests and replays.
+    public static func record(type: UInt16 = 1, code: UInt16, value: Int32) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: MemoryLayout<timeval>.size)
+        bytes += [UInt8(type & 0xFF), UInt8(type >> 8), UInt8(code & 0xFF), UInt8(code >> 8)]
+        let v = UInt32(bitPattern: value)
+        bytes += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF), UInt8((v >> 16) & 0xFF), UInt8(v >> 24)]
+        return bytes
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Synchronization
+
+/// The terminal as a remote: space toggles, `n` skips, `b` goes back, `q` or Escape stops.
+/// The terminal is put in raw mode and restored by `stop()`, which the command calls on
+/// every way out (a normal end, a signal, an error).
+public final class KeyboardControl: ControlSource, @unchecked Sendable {
+    private let fd: Int32
+    private var saved: termios?
+    private let stopping = Atomic<Bool>(false)
+    private var thread: Thread?
+
+    public init(fd: Int32 = STDIN_FILENO) {
+        self.fd = fd
+    }
+
+    /// What a key means; nil for keys that mean nothing.
+    public static func command(for byte: UInt8) -> ControlCommand? {
+        switch byte {
+        case UInt8(ascii: " "), UInt8(ascii: "p"): return .toggle
+        case UInt8(ascii: "n"), UInt8(ascii: "s"): return .skip
+        case UInt8(ascii: "b"): return .back
+        case UInt8(ascii: "q"), 0x1B: return .stop
+        default: return nil
+        }
+    }
+
+    /// The commands in bytes read at once. An Escape that starts a sequence (an arrow key)
+    /// is not a stop.
+    public static func commands(in bytes: [UInt8]) -> [ControlCommand] {
+        var out: [ControlCommand] = []
+        var i = 0
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte == 0x1B && i + 1 < bytes.count {
+                // ESC [ ... letter: right/left arrows skip and go back.
+                var j = i + 1
+                if bytes[j] == UInt8(ascii: "[") || bytes[j] == UInt8(ascii: "O") { j += 1 }
+                while j < bytes.count && !(bytes[j] >= 0x40 && bytes[j] <= 0x7E) { j += 1 }
+                if j < bytes.count {
+                    if bytes[j] == UInt8(ascii: "C") { out.append(.skip) }
+                    if bytes[j] == UInt8(ascii: "D") { out.append(.back) }
+                }
+                i = j + 1
+                continue
+            }
+            if let command = command(for: byte) { out.append(command) }
+            i += 1
+        }
+        return out
+    }
+
+    public func start(_ queue: ControlQueue) throws(UpturnError) {
+        guard isatty(fd) == 1 else { throw UpturnError.usage("keyboard control needs a terminal on standard input") }
+        var mode = termios()
+        guard tcgetattr(fd, &mode) == 0 else { throw UpturnError.usage("cannot read the terminal's mode") }
+        saved = mode
+        mode.c_lflag &= ~tcflag_t(ICANON | ECHO)
+        withUnsafeMutableBytes(of: &mode.c_cc) { cc in
+            cc[Int(VMIN)] = 1
+            cc[Int(VTIME)] = 0
+        }
+        tcsetattr(fd, TCSANOW, &mode)
+        let thread = Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 64)
+            while !stopping.load(ordering: .relaxed) {
+                var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+                guard poll(&fds, 1, 200) > 0 else { continue }
+                let n = read(fd, &buffer, buffer.count)
+                if n <= 0 { break }
+                for command in Self.commands(in: Array(buffer[0..<n])) { queue.post(command) }
+            }
+        }
+        thread.name = "upturn-keyboard"
+        self.thread = thread
+        thread.start()
+    }
+
+    public func stop() {
+        stopping.store(true, ordering: .relaxed)
+        if var mode = saved {
+            tcsetattr(fd, TCSANOW, &mode)
+            saved = nil
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Synchronization
+
+/// What a control asks of the player.
+public enum ControlCommand: String, CaseIterable, Sendable {
+    case pause, resume, toggle, skip, back, stop
+}
+
+/// Carries control commands from any thread (keyboard, pedal, GPIO, socket, signals) to the
+/// audio thread. Posting also writes a byte to a pipe, so an audio thread waiting for room in
+/// the device buffer wakes at once instead of after its write.
+public final class ControlQueue: Sendable {
+    private let pending = Mutex<[ControlCommand]>([])
+    /// Readable while commands are pending.
+    public let wakeFD: Int32
+    private let postFD: Int32
+    /// The pipe's writing end, for signal handlers (write(2) is safe in them).
+    public var postDescriptor: Int32 { postFD }
+
+    public init() {
+        var fds: [Int32] = [-1, -1]
+        pipe(&fds)
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        wakeFD = fds[0]
+        postFD = fds[1]
+    }
+
+    deinit {
+        close(wakeFD)
+        close(postFD)
+    }
+
+    public func post(_ command: ControlCommand) {
+        pending.withLock { $0.append(command) }
+        var one: UInt8 = 1
+        _ = write(postFD, &one, 1)
+    }
+
+    /// Every command posted since the last call, oldest first.
+    public func take() -> [ControlCommand] {
+        var drain = [UInt8](repeating: 0, count: 256)
+        while read(wakeFD, &drain, drain.count) > 0 {}
+        return pending.withLock { commands in
+            defer { commands.removeAll() }
+            return commands
+        }
+    }
+
+    /// Waits up to `milliseconds` for a command to be posted.
+    public func wait(milliseconds: Int32) {
+        var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+        _ = poll(&fds, 1, milliseconds)
+    }
+}

@@ -1,0 +1,29 @@
+import UpturnKit
+
+enum CtlCommand {
+    static let help = """
+        usage: upturn ctl pause|resume|toggle|skip|back|stop|status [--socket PATH]
+
+        Sends a command to the running player through its control socket and prints the
+        reply; `status` prints JSON: step, steps, title, position, paused, inverted,
+        step_left, session_left, audio_lost. Exit 69 when no player is running.
+        """
+
+    static func run(_ words: [String]) throws(UpturnError) -> ExitCode {
+        let arguments = try Arguments(words, command: "ctl", valued: ["--socket"], flags: [])
+        if CommandLineTool.helped(arguments, help) { return .ok }
+        try arguments.atMost(1, command: "ctl")
+        let commands = ControlCommand.allCases.map(\.rawValue) + ["status"]
+        guard let command = arguments.positionals.first else {
+            throw UpturnError.usage("upturn ctl: name a command: \(commands.joined(separator: ", "))")
+        }
+        guard commands.contains(command) else {
+            throw UpturnError.usage(
+                "upturn ctl: unknown command '\(command.prefix(40))'\(Spelling.hint(for: command, in: commands)); use \(commands.joined(separator: ", "))")
+        }
+        let reply = try ControlSocket.send(command, to: arguments.options["--socket"] ?? ControlSocket.defaultPath)
+        if reply.hasPrefix("error:") { throw UpturnError.usage("upturn ctl: " + reply) }
+        if command == "status" { print(reply) }
+        return .ok
+    }
+}
