@@ -27,7 +27,7 @@ public enum Spelling {
         var scored: [(String, Int)] = []
         for candidate in candidates {
             let c = candidate.lowercased()
-            if c.hasPrefix(lower) || lower.hasPrefix(c) || c.contains(lower) {
+            if c.hasPrefix(lower) || (lower.count >= 3 && c.contains(lower)) {
                 scored.append((candidate, 0))
             } else {
                 let d = distance(lower, c)

@@ -1,0 +1,213 @@
+import Foundation
+import XCTest
+
+@testable import UpturnKit
+
+final class ControlSourceTests: XCTestCase {
+    /// Waits until the queue has `count` commands, or a second has passed.
+    func collect(_ queue: ControlQueue, count: Int, seconds: Double = 3) -> [ControlCommand] {
+        var got: [ControlCommand] = []
+        let deadline = Date().addingTimeInterval(seconds)
+        while got.count < count && Date() < deadline {
+            queue.wait(milliseconds: 50)
+            got += queue.take()
+        }
+        return got
+    }
+
+    func testPressInterpreter() {
+        var p = PressInterpreter()
+        XCTAssertEqual(p.button(1, pressed: true, at: 0, command: .toggle, longCommand: .stop), [])
+        XCTAssertEqual(p.button(1, pressed: false, at: 0.3, command: .toggle, longCommand: .stop), [.toggle])
+        XCTAssertEqual(p.button(1, pressed: true, at: 1, command: .toggle, longCommand: .stop), [])
+        XCTAssertEqual(p.tick(at: 2, longCommand: { _ in .stop }), [])
+        XCTAssertEqual(p.nextDeadline(from: 2)!, 0.5, accuracy: 1e-9)
+        XCTAssertEqual(p.tick(at: 2.6, longCommand: { _ in .stop }), [.stop])
+        XCTAssertEqual(p.tick(at: 3, longCommand: { _ in .stop }), [])
+        XCTAssertEqual(p.button(1, pressed: false, at: 4, command: .toggle, longCommand: .stop), [], "a long press fires once")
+        XCTAssertEqual(p.button(2, pressed: true, at: 5, command: .skip, longCommand: nil), [])
+        XCTAssertEqual(p.button(2, pressed: false, at: 9, command: .skip, longCommand: nil), [.skip])
+    }
+
+    func testKeyboardKeys() {
+        XCTAssertEqual(KeyboardControl.commands(in: Array(" nbq".utf8)), [.toggle, .skip, .back, .stop])
+        XCTAssertEqual(KeyboardControl.commands(in: [0x1B]), [.stop])
+        XCTAssertEqual(KeyboardControl.commands(in: [0x1B, 0x5B, 0x43, 0x1B, 0x5B, 0x44]), [.skip, .back], "arrows")
+        XCTAssertEqual(KeyboardControl.commands(in: Array("xyz".utf8)), [])
+    }
+
+    func testControlSpecs() throws {
+        XCTAssertEqual(try ControlSpec.parse("keyboard,socket"), [.keyboard, .socket])
+        XCTAssertEqual(try ControlSpec.parse("gpio:gpiochip0:17,27,evdev:/dev/input/event3"), [.gpio(chip: "gpiochip0", lines: [17, 27]), .evdev(path: "/dev/input/event3")])
+        XCTAssertEqual(try ControlSpec.parse("none"), [])
+        XCTAssertEqual(try ControlSpec.parse("evdev:auto"), [.evdevAuto])
+        for bad in ["keybaord", "gpio:17", "pedal", "evdev:"] {
+            XCTAssertThrowsError(try ControlSpec.parse(bad), bad) { error in
+                XCTAssertEqual((error as! UpturnError).code, .usage)
+            }
+        }
+        XCTAssertThrowsError(try ControlSpec.parse("keybaord")) { error in
+            XCTAssertTrue((error as! UpturnError).description.contains("did you mean 'keyboard'"))
+        }
+    }
+
+    func testKeyMapFile() throws {
+        let folder = temporaryFolder()
+        let good = folder + "/keys.json5"
+        try "{skip: ['KEY_VOLUMEUP', 115], toggle: ['KEY_F5']}".write(toFile: good, atomically: true, encoding: .utf8)
+        let map = try ControlSpec.keyMap(file: good)
+        XCTAssertEqual(map[115], .skip)
+        XCTAssertEqual(map[63], .toggle)
+        XCTAssertNil(map[109], "skip's default keys are replaced")
+        XCTAssertEqual(map[1], .stop, "other commands keep their keys")
+        let bad = folder + "/bad.json5"
+        try "{skip: ['KEY_PAGEDWON'], jump: [1]}".write(toFile: bad, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ControlSpec.keyMap(file: bad)) { error in
+            let e = error as! UpturnError
+            XCTAssertEqual(e.code, .dataError)
+            XCTAssertTrue(e.description.contains("bad.json5:1:26: unknown key 'jump' in a key map"), e.description)
+            XCTAssertTrue(e.description.contains("bad.json5:1:9: skip: unknown key 'KEY_PAGEDWON' (did you mean 'KEY_PAGEDOWN'"), e.description)
+        }
+    }
+
+    func testEvdevRecordsThroughAFIFO() throws {
+        let fifo = temporaryFolder() + "/pedal"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let queue = ControlQueue()
+        let pedal = EvdevControl(path: fifo)
+        try pedal.start(queue)
+        defer { pedal.stop() }
+        let writer = open(fifo, O_WRONLY)
+        XCTAssertGreaterThanOrEqual(writer, 0)
+        defer { close(writer) }
+        func send(_ code: UInt16, _ value: Int32) {
+            let bytes = EvdevControl.record(code: code, value: value) + EvdevControl.record(type: 0, code: 0, value: 0)
+            _ = bytes.withUnsafeBytes { write(writer, $0.baseAddress, $0.count) }
+        }
+        send(109, 1); send(109, 0)  // Page Down: skip
+        send(104, 1); send(104, 2); send(104, 0)  // Page Up (with a repeat): back
+        send(57, 1); send(57, 0)  // Space: toggle
+        XCTAssertEqual(collect(queue, count: 3), [.skip, .back, .toggle])
+        send(57, 1)  // held...
+        XCTAssertEqual(collect(queue, count: 1, seconds: 2.5), [.stop], "holding toggle 1.5 s stops")
+        send(57, 0)
+        send(30, 1); send(30, 0)  // 'A': not mapped
+        XCTAssertEqual(collect(queue, count: 1, seconds: 0.5), [])
+    }
+
+    func testEvdevErrors() {
+        XCTAssertThrowsError(try EvdevControl(path: "/dev/input/event99").start(ControlQueue())) { error in
+            XCTAssertEqual((error as! UpturnError).code, .noInput)
+            XCTAssertTrue((error as! UpturnError).description.hasPrefix("evdev:/dev/input/event99: no such input device"))
+        }
+        XCTAssertThrowsError(try EvdevControl(path: "/dev/null").start(ControlQueue())) { error in
+            XCTAssertEqual((error as! UpturnError).code, .unavailable)
+            XCTAssertTrue((error as! UpturnError).description.contains("not an input device"))
+        }
+    }
+
+    func testGPIORequestLayoutAndEvents() {
+        let request = GPIOChardevLines.request(lines: [17, 27])
+        XCTAssertEqual(request.count, 592)
+        XCTAssertEqual(GPIOChardevLines.load(UInt32.self, request, at: 0), 17)
+        XCTAssertEqual(GPIOChardevLines.load(UInt32.self, request, at: 4), 27)
+        XCTAssertEqual(String(decoding: request[256..<262], as: UTF8.self), "upturn")
+        XCTAssertEqual(GPIOChardevLines.load(UInt64.self, request, at: 288), (1 << 2) | (1 << 4) | (1 << 5) | (1 << 8))
+        XCTAssertEqual(GPIOChardevLines.load(UInt32.self, request, at: 296), 1)
+        XCTAssertEqual(GPIOChardevLines.load(UInt32.self, request, at: 320), 3)
+        XCTAssertEqual(GPIOChardevLines.load(UInt32.self, request, at: 328), 10_000)
+        XCTAssertEqual(GPIOChardevLines.load(UInt64.self, request, at: 336), 3)
+        XCTAssertEqual(GPIOChardevLines.load(UInt32.self, request, at: 560), 2)
+        var event = [UInt8](repeating: 0, count: 48)
+        GPIOChardevLines.store(UInt64(2_500_000_000), in: &event, at: 0)
+        GPIOChardevLines.store(UInt32(2), in: &event, at: 8)
+        GPIOChardevLines.store(UInt32(17), in: &event, at: 12)
+        XCTAssertEqual(GPIOChardevLines.edges(in: event), [ButtonEdge(line: 17, pressed: true, time: 2.5)])
+    }
+
+    func testGPIOErrors() {
+        XCTAssertThrowsError(try GPIOChardevLines(chip: "gpiochip9", lines: [17])) { error in
+            XCTAssertEqual((error as! UpturnError).code, .noInput)
+            XCTAssertTrue((error as! UpturnError).description.contains("no GPIO chip at /dev/gpiochip9"))
+        }
+        XCTAssertThrowsError(try GPIOChardevLines(chip: "0", lines: [])) { error in
+            XCTAssertEqual((error as! UpturnError).code, .usage)
+        }
+    }
+
+    func testGPIOButtonsThroughFakeLines() throws {
+        let queue = ControlQueue()
+        let fake = FakeButtonLines(lines: [17, 27])
+        let gpio = GPIOControl(open: { () throws(UpturnError) in fake })
+        try gpio.start(queue)
+        defer { gpio.stop() }
+        let now = Player.monotonic()
+        fake.push([ButtonEdge(line: 17, pressed: true, time: now), ButtonEdge(line: 17, pressed: false, time: now + 0.2),
+                   ButtonEdge(line: 27, pressed: true, time: now + 0.3), ButtonEdge(line: 27, pressed: false, time: now + 0.4)])
+        XCTAssertEqual(collect(queue, count: 2), [.toggle, .skip])
+        fake.push([ButtonEdge(line: 17, pressed: true, time: Player.monotonic())])
+        XCTAssertEqual(collect(queue, count: 1, seconds: 2.5), [.stop])
+    }
+
+    func testControlSocket() throws {
+        let path = temporaryFolder() + "/control.sock"
+        let queue = ControlQueue()
+        let socket = ControlSocket(path: path, status: { "{\"step\": 3}" })
+        try socket.start(queue)
+        var mode = stat()
+        stat(path, &mode)
+        XCTAssertEqual(mode.st_mode & 0o777, 0o600)
+        XCTAssertEqual(try ControlSocket.send("pause", to: path), "ok")
+        XCTAssertEqual(try ControlSocket.send("skip", to: path), "ok")
+        XCTAssertEqual(try ControlSocket.send("status", to: path), "{\"step\": 3}")
+        XCTAssertTrue(try ControlSocket.send("jump", to: path).hasPrefix("error: unknown command 'jump'"))
+        XCTAssertEqual(collect(queue, count: 2), [.pause, .skip])
+        // A live socket is not stolen.
+        XCTAssertThrowsError(try ControlSocket(path: path, status: { "" }).start(ControlQueue())) { error in
+            XCTAssertEqual((error as! UpturnError).code, .unavailable)
+            XCTAssertTrue((error as! UpturnError).description.contains("another player"))
+        }
+        socket.stop()
+        XCTAssertThrowsError(try ControlSocket.send("pause", to: path)) { error in
+            XCTAssertEqual((error as! UpturnError).code, .unavailable)
+            XCTAssertTrue((error as! UpturnError).description.contains("no player is running"))
+        }
+    }
+
+    func testAStaleSocketIsReplaced() throws {
+        let path = temporaryFolder() + "/control.sock"
+        // A socket file whose player died: bound, then closed without unlinking.
+        var address = try ControlSocket.address(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        close(fd)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path))
+        let queue = ControlQueue()
+        let socket = ControlSocket(path: path, status: { "{}" })
+        try socket.start(queue)
+        defer { socket.stop() }
+        XCTAssertEqual(try ControlSocket.send("toggle", to: path), "ok")
+    }
+}
+
+/// Button lines fed by the test.
+final class FakeButtonLines: ButtonLines, @unchecked Sendable {
+    let lines: [Int]
+    private let pending = NSLock()
+    private var edgesQueued: [ButtonEdge] = []
+    init(lines: [Int]) { self.lines = lines }
+    func push(_ edges: [ButtonEdge]) {
+        pending.lock()
+        edgesQueued += edges
+        pending.unlock()
+    }
+    func edges(waiting milliseconds: Int32) -> [ButtonEdge] {
+        pending.lock()
+        let out = edgesQueued
+        edgesQueued = []
+        pending.unlock()
+        if out.isEmpty { usleep(UInt32(min(milliseconds, 50)) * 1000) }
+        return out
+    }
+    func close() {}
+}

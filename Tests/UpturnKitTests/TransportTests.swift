@@ -1,0 +1,239 @@
+import Foundation
+import XCTest
+
+@testable import UpturnKit
+
+/// A sink that plays a script: when the frames written reach a mark, it posts a command, as
+/// a person would at that moment of the session. It can also lose the device once.
+final class ScriptedSink: AudioSink {
+    let rate = 48_000
+    var samples: [Int16] = []
+    var script: [(frame: Int, command: ControlCommand)]
+    let queue: ControlQueue
+    var loseAt: Int?
+    var reopenFailures = 0
+    var reopened = 0
+    var drops = 0
+    var finished = false
+
+    init(queue: ControlQueue, script: [(Int, ControlCommand)]) {
+        self.queue = queue
+        self.script = script.map { (frame: $0.0, command: $0.1) }
+    }
+
+    func write(_ buffer: UnsafeBufferPointer<Int16>, wakeFD: Int32?) throws(UpturnError) -> Int {
+        if let at = loseAt, samples.count + buffer.count > at {
+            loseAt = nil
+            throw UpturnError.lost("audio device 'test' was lost")
+        }
+        samples.append(contentsOf: buffer)
+        while let first = script.first, samples.count >= first.frame {
+            script.removeFirst()
+            queue.post(first.command)
+        }
+        return buffer.count
+    }
+
+    func pendingFrames() -> Int { 0 }
+    func drop() { drops += 1 }
+    func reopen() throws(UpturnError) {
+        if reopenFailures > 0 {
+            reopenFailures -= 1
+            throw UpturnError.unavailable("still gone")
+        }
+        reopened += 1
+    }
+    func finish() throws(UpturnError) { finished = true }
+    func abort() { finished = true }
+}
+
+final class TransportTests: XCTestCase {
+    let plan = """
+        {title: "T", steps: [
+          {say: "A long first sentence that takes a while to say."},
+          {tilt: 30, settle: "2s"},
+          {hold: "30s", halfway: false, countdown: false},
+          {tilt: 0},
+          {wait: "Press to go on.", timeout: "20s"},
+          {rest: "10s"},
+        ]}
+        """
+    let clips = FakeClips()
+    let voice = VoiceSettings()
+
+    func interjection(_ text: String) -> Interjection {
+        let clip = ClipSource.speech(text: text, voice: voice)
+        let length = try! clips.frames(of: clip)
+        return Interjection(
+            events: [TimelineEvent(frame: 10, kind: .speech, key: text, text: text, step: 0, clip: clip, length: length, angle: 0, inverted: false)],
+            frames: length + 20)
+    }
+
+    var cues: Player.Cues {
+        Player.Cues(paused: interjection("Paused."), resuming: interjection("Resuming. Three, two, one."), audioBack: interjection("Audio is back."))
+    }
+
+    func play(_ timeline: Timeline, _ sink: ScriptedSink, queue: ControlQueue, signals: @escaping () -> (stop: Int, toggle: Int, skip: Int) = { (0, 0, 0) }) throws -> Player.Outcome {
+        let player = Player(timeline: timeline, clips: clips, sink: sink, blockFrames: 480, controls: queue, cues: cues, signals: signals)
+        player.lostDeviceGraceSeconds = 5
+        return try player.play()
+    }
+
+    func span(_ timeline: Timeline, _ kind: String) -> StepSpan { timeline.steps.first { $0.kind == kind }! }
+
+    func testPauseCutsSaysPausedAndResumeRestartsTheCutCue() throws {
+        let timeline = try compile(plan, clips: clips)
+        let sentence = timeline.events.first { $0.key == "say" }!
+        let pauseAt = sentence.frame + sentence.length / 2
+        let pausedLength = cues.paused!.frames
+        let queue = ControlQueue()
+        let sink = ScriptedSink(queue: queue, script: [(pauseAt, .pause), (pauseAt + pausedLength, .resume)])
+        XCTAssertEqual(try play(timeline, sink, queue: queue), .finished)
+        XCTAssertGreaterThanOrEqual(sink.drops, 2)
+        // After the pause: "Paused." (softly), then "Resuming...", then the sentence from its start.
+        let pausedValue = Int(clips.value(of: cues.paused!.events[0].clip!))
+        let softly = Int(sink.samples[pauseAt + 20])
+        XCTAssertEqual(Double(softly), Double(pausedValue) * 0.6, accuracy: 1)
+        let resumeStart = pauseAt + pausedLength
+        let resumingFrames = cues.resuming!.frames
+        XCTAssertEqual(sink.samples[resumeStart + 20], clips.value(of: cues.resuming!.events[0].clip!))
+        let again = resumeStart + resumingFrames
+        XCTAssertEqual(Array(sink.samples[again..<(again + 1000)]), Array(sink.samples[sentence.frame..<(sentence.frame + 1000)]))
+        // Session time held still: the whole session is still there after the interruption.
+        let replayed = pauseAt - sentence.frame
+        XCTAssertEqual(sink.samples.count, timeline.frames + replayed + pausedLength + resumingFrames)
+    }
+
+    func testSkipGoesToTheNextStepsFirstCue() throws {
+        let timeline = try compile(plan, clips: clips)
+        let hold = span(timeline, "hold")
+        let skipAt = hold.start + 48_000 * 5
+        let queue = ControlQueue()
+        let sink = ScriptedSink(queue: queue, script: [(skipAt, .skip)])
+        XCTAssertEqual(try play(timeline, sink, queue: queue), .finished)
+        let next = timeline.steps.first { $0.start > hold.start }!
+        let main = renderMain(timeline)
+        XCTAssertNotEqual(main[next.start..<(next.start + 2000)].max(), 0, "the next step starts with a cue")
+        XCTAssertEqual(Array(sink.samples[skipAt..<(skipAt + 2000)]), Array(main[next.start..<(next.start + 2000)]))
+        XCTAssertEqual(sink.samples.count, timeline.frames - (next.start - skipAt))
+    }
+
+    func renderMain(_ timeline: Timeline) -> [Int16] {
+        let sink = MemorySink(rate: 48_000)
+        _ = try! Player(timeline: timeline, clips: clips, sink: sink, stopRequests: { 0 }).play()
+        return sink.samples
+    }
+
+    func testBackRestartsTheStepAndTwiceGoesToTheOneBefore() throws {
+        let timeline = try compile(plan, clips: clips)
+        let hold = span(timeline, "hold")
+        let tilt = timeline.steps.last { $0.start < hold.start }!
+        let backAt = hold.start + 48_000 * 10
+        let queue = ControlQueue()
+        // One back: the hold starts again. A second one right away: the tilt before it.
+        let sink = ScriptedSink(queue: queue, script: [(backAt, .back), (backAt + 4800, .back)])
+        XCTAssertEqual(try play(timeline, sink, queue: queue), .finished)
+        let main = renderMain(timeline)
+        XCTAssertEqual(Array(sink.samples[backAt..<(backAt + 4800)]), Array(main[hold.start..<(hold.start + 4800)]))
+        let second = backAt + 4800
+        XCTAssertEqual(Array(sink.samples[second..<(second + 4800)]), Array(main[tilt.start..<(tilt.start + 4800)]))
+    }
+
+    func testStopWhileInvertedSaysReturnUprightAndASecondStopEndsAtOnce() throws {
+        let timeline = try compile(plan, clips: clips)
+        let hold = span(timeline, "hold")
+        let stopAt = hold.start + 48_000 * 3
+        let queue = ControlQueue()
+        let sink = ScriptedSink(queue: queue, script: [(stopAt, .stop)])
+        XCTAssertEqual(try play(timeline, sink, queue: queue), .stoppedWithClosing)
+        XCTAssertEqual(sink.samples.count, stopAt + timeline.closingFrames)
+        let upright = timeline.closing[0]
+        XCTAssertEqual(sink.samples[stopAt + upright.frame + 5], clips.value(of: upright.clip!))
+
+        let queue2 = ControlQueue()
+        let sink2 = ScriptedSink(queue: queue2, script: [(stopAt, .stop), (stopAt + 9600, .stop)])
+        XCTAssertEqual(try play(timeline, sink2, queue: queue2), .stoppedWithClosing)
+        XCTAssertLessThan(sink2.samples.count, stopAt + 9600 + 960)
+    }
+
+    func testStopWhileUprightEndsAtOnce() throws {
+        let timeline = try compile(plan, clips: clips)
+        let rest = span(timeline, "rest")
+        let queue = ControlQueue()
+        let sink = ScriptedSink(queue: queue, script: [(rest.start + 4800, .stop)])
+        XCTAssertEqual(try play(timeline, sink, queue: queue), .stopped)
+        XCTAssertLessThanOrEqual(sink.samples.count, rest.start + 4800 + 480)
+    }
+
+    func testAPressDuringAWaitGoesOn() throws {
+        let timeline = try compile(plan, clips: clips)
+        let wait = span(timeline, "wait")
+        let pressAt = wait.start + 48_000 * 3
+        let queue = ControlQueue()
+        let sink = ScriptedSink(queue: queue, script: [(pressAt, .toggle)])
+        XCTAssertEqual(try play(timeline, sink, queue: queue), .finished)
+        XCTAssertEqual(sink.samples.count, timeline.frames - (wait.end - pressAt))
+    }
+
+    func testSignalsToggleSkipAndStop() throws {
+        let timeline = try compile(plan, clips: clips)
+        let hold = span(timeline, "hold")
+        let queue = ControlQueue()
+        let sink = ScriptedSink(queue: queue, script: [])
+        var counts = (stop: 0, toggle: 0, skip: 0)
+        let outcome = try play(timeline, sink, queue: queue) {
+            if sink.samples.count > hold.start + 48_000 { counts.stop = 1 }
+            return counts
+        }
+        XCTAssertEqual(outcome, .stoppedWithClosing)
+    }
+
+    func testALostDeviceIsReopenedAndTheCutCueReplayed() throws {
+        let timeline = try compile(plan, clips: clips)
+        let sentence = timeline.events.first { $0.key == "say" }!
+        let loseAt = sentence.frame + sentence.length / 2
+        let queue = ControlQueue()
+        let sink = ScriptedSink(queue: queue, script: [])
+        sink.loseAt = loseAt
+        sink.reopenFailures = 1
+        XCTAssertEqual(try play(timeline, sink, queue: queue), .finished)
+        XCTAssertEqual(sink.reopened, 1)
+        // "Audio is back", then the cut sentence from its start.
+        let written = loseAt - (loseAt % 480)
+        let back = cues.audioBack!
+        XCTAssertEqual(sink.samples[written + 20], clips.value(of: back.events[0].clip!))
+        let again = written + back.frames
+        XCTAssertEqual(Array(sink.samples[again..<(again + 1000)]), Array(sink.samples[sentence.frame..<(sentence.frame + 1000)]))
+    }
+
+    func testADeviceThatNeverReturnsEndsWith69() throws {
+        let timeline = try compile("{title: 'T', steps: [{say: 'One.'}]}", clips: clips)
+        let queue = ControlQueue()
+        let sink = ScriptedSink(queue: queue, script: [])
+        sink.loseAt = 100
+        sink.reopenFailures = 1000
+        let player = Player(timeline: timeline, clips: clips, sink: sink, controls: queue, cues: cues)
+        player.lostDeviceGraceSeconds = 1.5
+        XCTAssertThrowsError(try player.play()) { error in
+            let e = error as! UpturnError
+            XCTAssertEqual(e.code, .unavailable)
+            XCTAssertTrue(e.description.contains("did not come back, so the session stopped at step 0"), e.description)
+        }
+    }
+
+    func testStatusSnapshot() throws {
+        let timeline = try compile(plan, clips: clips)
+        let hold = span(timeline, "hold")
+        let queue = ControlQueue()
+        let sink = ScriptedSink(queue: queue, script: [(hold.start + 48_000, .pause), (hold.start + 48_000 + cues.paused!.frames, .stop)])
+        let player = Player(timeline: timeline, clips: clips, sink: sink, controls: queue, cues: cues, signals: { (0, 0, 0) })
+        _ = try player.play()
+        let snapshot = player.snapshot.withLock { $0 }
+        XCTAssertEqual(snapshot.step, hold.index)
+        XCTAssertTrue(snapshot.paused)
+        XCTAssertTrue(snapshot.inverted)
+        let json = try JSONSerialization.jsonObject(with: Data(snapshot.json.utf8)) as! [String: Any]
+        XCTAssertEqual(json["paused"] as? Bool, true)
+        XCTAssertEqual(json["step"] as? Int, hold.index)
+    }
+}
