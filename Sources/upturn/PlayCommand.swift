@@ -63,7 +63,8 @@ enum PlayCommand {
         let player = Player(
             timeline: session.timeline, clips: session.library, sink: sink, gain: Float(volume) / 100, status: status,
             controls: queue, cues: session.cues, stepCount: session.plan.steps.count)
-        player.log = { line in CommandLineTool.printError("\r\u{1B}[2Kupturn: " + line) }
+        let clearLine = status == nil ? "" : "\r\u{1B}[2K"
+        player.log = { line in CommandLineTool.printError(clearLine + "upturn: " + line) }
         if let stamp = ProcessInfo.processInfo.environment["UPTURN_FIRST_FRAME_FILE"] {
             // For Scripts/bench: when the first frame was written, as wall-clock seconds.
             player.onFirstWrite = {

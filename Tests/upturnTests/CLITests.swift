@@ -148,3 +148,22 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(devices.stdout.split(separator: "\n").contains { $0.hasPrefix("null") }, devices.stdout)
     }
 }
+
+/// Control errors: each one line with its exit code, before anything plays.
+final class ControlErrorTests: XCTestCase {
+    func testBadControlsAndCtl() throws {
+        for (arguments, status, words) in [
+            (["play", "core", "--device", "null", "--controls", "pedal"], Int32(64), "unknown control 'pedal'"),
+            (["play", "core", "--device", "null", "--controls", "evdev:/dev/input/nope"], 66, "evdev:/dev/input/nope: no such input device"),
+            (["play", "core", "--device", "null", "--controls", "evdev:/dev/null"], 69, "not an input device"),
+            (["play", "core", "--device", "null", "--controls", "gpio:gpiochip7:17"], 66, "no GPIO chip at /dev/gpiochip7"),
+            (["ctl", "jump"], 64, "unknown command 'jump'"),
+            (["ctl", "pause", "--socket", "/no/such/control.sock"], 69, "no player is running"),
+        ] as [([String], Int32, String)] {
+            let result = try Upturn.run(arguments, timeout: 30)
+            XCTAssertEqual(result.status, status, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(words), "\(arguments): \(result.stderr)")
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+        }
+    }
+}

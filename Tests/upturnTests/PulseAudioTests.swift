@@ -3,7 +3,8 @@ import XCTest
 
 /// Real-time playback through a private PulseAudio daemon's null sink (started by
 /// Scripts/test), recorded from the sink's monitor with parec.
-final class PulseAudioTests: XCTestCase {
+/// Shared by the tests on the PulseAudio bed: its environment, recording, restarting.
+class PulseBedTestCase: XCTestCase {
     var environment: [String: String] = [:]
 
     override func setUpWithError() throws {
@@ -15,8 +16,23 @@ final class PulseAudioTests: XCTestCase {
         environment = ["XDG_RUNTIME_DIR": runtime, "HOME": env["UPTURN_TEST_PULSE_HOME"] ?? runtime]
     }
 
+    /// Starts the bed's daemon again (after a test killed it), as Scripts/test does.
+    func startPulse() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/pulseaudio")
+        process.arguments = [
+            "-n", "--daemonize=yes", "--exit-idle-time=-1", "--disallow-exit", "--enable-memfd=no", "--use-pid-file=yes",
+            "-L", "module-null-sink sink_name=upturn rate=48000 channels=1", "-L", "module-native-protocol-unix",
+        ]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+    }
+
     /// Records the null sink's monitor as raw 48 kHz mono S16.
-    func startRecording(_ name: String) throws -> (Process, String) {
+    func startRecording(_ name: String, settle: Bool = true) throws -> (Process, String) {
         let path = Upturn.file(name)
         FileManager.default.createFile(atPath: path, contents: nil)
         let process = Process()
@@ -26,7 +42,7 @@ final class PulseAudioTests: XCTestCase {
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try process.run()
         // An idle null sink stalls a new stream for about two seconds.
-        usleep(2_500_000)
+        if settle { usleep(2_500_000) }
         return (process, path)
     }
 
@@ -36,7 +52,9 @@ final class PulseAudioTests: XCTestCase {
         let data = try Data(contentsOf: URL(fileURLWithPath: recording.1))
         return data.withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
     }
+}
 
+final class PulseAudioTests: PulseBedTestCase {
     func testSIGTERMDuringAHoldPlaysTheClosingCue() throws {
         // A hold with no cues inside: anything heard during it is the closing segment.
         let plan = Upturn.write(
