@@ -211,3 +211,50 @@ final class FakeButtonLines: ButtonLines, @unchecked Sendable {
     }
     func close() {}
 }
+
+/// GPIO buttons (through fake lines: there is no GPIO chip here) driving a real session on
+/// the PulseAudio bed through ALSA's pulse plugin.
+final class GPIOOnPulseTests: XCTestCase {
+    func testButtonsDriveARealSession() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let runtime = env["UPTURN_TEST_PULSE_RUNTIME"] else {
+            if env["UPTURN_TEST_REQUIRE_BEDS"] == "1" { XCTFail("the PulseAudio bed is not running") }
+            throw XCTSkip("no PulseAudio bed; run Scripts/test")
+        }
+        setenv("XDG_RUNTIME_DIR", runtime, 1)
+        let clips = FakeClips()
+        let timeline = try compile("{title: 'G', steps: [{rest: '1m'}, {rest: '1m'}]}", clips: clips)
+        let sink = try ALSASink(device: "pulse", rate: 48_000)
+        let queue = ControlQueue()
+        let player = Player(timeline: timeline, clips: clips, sink: sink, controls: queue, signals: { (0, 0, 0) })
+        let fake = FakeButtonLines(lines: [17, 27])
+        let gpio = GPIOControl(open: { () throws(UpturnError) in fake })
+        try gpio.start(queue)
+        defer { gpio.stop() }
+        let box = UncheckedBox(player)
+        let done = DispatchSemaphore(value: 0)
+        let outcome = UncheckedBox<Player.Outcome?>(nil)
+        Thread {
+            outcome.value = try? box.value.play()
+            done.signal()
+        }.start()
+        func step() -> Int { player.snapshot.withLock { $0.step } }
+        func waitFor(_ what: String, _ condition: () -> Bool) {
+            let deadline = Date().addingTimeInterval(15)
+            while !condition() && Date() < deadline { usleep(50_000) }
+            XCTAssertTrue(condition(), what)
+        }
+        waitFor("step 1") { step() == 1 }
+        let now = Player.monotonic()
+        fake.push([ButtonEdge(line: 27, pressed: true, time: now), ButtonEdge(line: 27, pressed: false, time: now + 0.1)])
+        waitFor("the second button skips") { step() == 2 }
+        fake.push([ButtonEdge(line: 17, pressed: true, time: Player.monotonic())])
+        XCTAssertEqual(done.wait(timeout: .now() + 10), .success, "holding the first button did not stop")
+        XCTAssertEqual(outcome.value, .stopped)
+    }
+}
+
+final class UncheckedBox<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
+}

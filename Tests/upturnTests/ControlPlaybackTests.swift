@@ -211,3 +211,20 @@ func pedalRecord(code: UInt16, value: Int32) -> [UInt8] {
     bytes += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF), UInt8((v >> 16) & 0xFF), UInt8(v >> 24)]
     return bytes
 }
+
+extension ControlPlaybackTests {
+    func testSignalsSkipAndToggle() throws {
+        let plan = Upturn.write("signals.json5", "{title: 'Signals', steps: [{rest: '1m'}, {rest: '1m'}]}")
+        let player = try Upturn.start(["play", plan, "--device", "pulse", "--controls", "socket", "--socket", socket], environment: environment)
+        try waitForStatus { ($0["step"] as? Int) == 1 }
+        kill(player.0.processIdentifier, SIGUSR2)
+        try waitForStatus { ($0["step"] as? Int) == 2 }
+        kill(player.0.processIdentifier, SIGUSR1)
+        try waitForStatus { $0["paused"] as? Bool == true }
+        kill(player.0.processIdentifier, SIGUSR1)
+        try waitForStatus { $0["paused"] as? Bool == false }
+        kill(player.0.processIdentifier, SIGINT)
+        let result = Upturn.finish(player, timeout: 20)
+        XCTAssertEqual(result.status, 0, result.stderr)
+    }
+}
