@@ -5,7 +5,7 @@ import UpturnKit
 enum PlayCommand {
     static let help = """
         usage: upturn play [PLAN] [--device NAME] [--pack NAME|DIR] [--volume 0-100] [--rate HZ]
-                           [--controls LIST] [--socket PATH]
+                           [--controls LIST] [--socket PATH] [--keep-alive]
 
         Plays a session on an ALSA device, speaking every cue. PLAN is a built-in program
         (default: first-time) or a .json5 plan file. The device stays open for the whole
@@ -18,6 +18,8 @@ enum PlayCommand {
           --controls LIST  comma-separated: keyboard, socket, evdev:PATH, evdev:auto,
                            gpio:CHIP:LINE[,LINE], none (default: keyboard on a terminal, and socket)
           --socket PATH    the control socket (default: $XDG_RUNTIME_DIR/upturn/control.sock)
+          --keep-alive     play an inaudible 20 Hz tone instead of digital silence, for
+                           Bluetooth and HDMI outputs that sleep and swallow a first word
 
         Controls: pause, resume, toggle, skip (next step), back (restart the step; twice
         quickly: the step before), stop. Keyboard: space toggles, n skips, b goes back,
@@ -31,7 +33,7 @@ enum PlayCommand {
 
     static func run(_ words: [String]) throws(UpturnError) -> ExitCode {
         let arguments = try Arguments(
-            words, command: "play", valued: ["--device", "--pack", "--volume", "--rate", "--controls", "--socket"], flags: [])
+            words, command: "play", valued: ["--device", "--pack", "--volume", "--rate", "--controls", "--socket"], flags: ["--keep-alive"])
         if CommandLineTool.helped(arguments, help) { return .ok }
         try arguments.atMost(1, command: "play")
         let rate = try CommandLineTool.rate(arguments, command: "play")
@@ -63,6 +65,7 @@ enum PlayCommand {
         let player = Player(
             timeline: session.timeline, clips: session.library, sink: sink, gain: Float(volume) / 100, status: status,
             controls: queue, cues: session.cues, stepCount: session.plan.steps.count)
+        player.keepAlive = arguments.flags.contains("--keep-alive")
         let clearLine = status == nil ? "" : "\r\u{1B}[2K"
         player.log = { line in CommandLineTool.printError(clearLine + "upturn: " + line) }
         if let stamp = ProcessInfo.processInfo.environment["UPTURN_FIRST_FRAME_FILE"] {

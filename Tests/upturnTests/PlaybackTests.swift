@@ -74,3 +74,19 @@ final class PlaybackTests: XCTestCase {
         XCTAssertEqual(samples.count, frames)
     }
 }
+
+extension PlaybackTests {
+    func testKeepAliveIsAnInaudibleToneInsteadOfZeros() throws {
+        let plan = Upturn.write("alive.json5", "{title: 'Alive', steps: [{rest: '5s'}]}")
+        let plain = Upturn.file("plain.wav"), alive = Upturn.file("alive.wav")
+        XCTAssertEqual(try Upturn.run(["play", plan, "--device", "file:FILE=\(plain),FORMAT=wav"]).status, 0)
+        XCTAssertEqual(try Upturn.run(["play", plan, "--keep-alive", "--device", "file:FILE=\(alive),FORMAT=wav"]).status, 0)
+        let a = try readWAV(plain).samples, b = try readWAV(alive).samples
+        XCTAssertEqual(a.count, b.count)
+        XCTAssertTrue(a.prefix(10_000).allSatisfy { $0 == 0 })
+        XCTAssertEqual(b.prefix(10_000).filter { $0 != 0 }.count, 10_000, accuracy: 1000)
+        XCTAssertLessThanOrEqual(b.prefix(10_000).map { abs(Int($0)) }.max()!, 10)
+        // Under the cues, the tone adds at most its own tiny level.
+        XCTAssertLessThanOrEqual(zip(a, b).map { abs(Int($0) - Int($1)) }.max()!, 10)
+    }
+}

@@ -73,6 +73,11 @@ public final class Player {
     public var onFirstWrite: (() -> Void)?
     /// One line for each thing a user should know about (a lost device).
     public var log: (String) -> Void = { _ in }
+    /// Bluetooth and HDMI outputs that sleep on digital silence swallow a cue's first word:
+    /// with `keepAlive`, an inaudible 20 Hz tone (about -70 dBFS) plays under everything,
+    /// and through pauses.
+    public var keepAlive = false
+    private var keepAlivePhase = 0
     /// How long a lost device is retried, at most, besides the session's remaining time.
     public var lostDeviceGraceSeconds = 10.0
     public let snapshot = Mutex(PlayerSnapshot())
@@ -147,18 +152,25 @@ public final class Player {
         while true {
             if case .end(let outcome) = try handleControls() { return outcome }
             if pendingOffset >= pending.count {
-                guard let source = currentSource() else {
-                    // Paused: nothing to write; wait for a control.
+                if let source = currentSource() {
+                    let n = try block.withUnsafeMutableBufferPointer { out throws(UpturnError) in try source.render(into: out) }
+                    if n == 0 {
+                        if let outcome = sourceEnded(source) { return outcome }
+                        continue
+                    }
+                    if keepAlive { addKeepAlive(count: n) }
+                    pending = Array(block[0..<n])
+                } else {
+                    // Paused: nothing to write but the keep-alive tone; wait for a control.
                     updateStatus(force: true)
-                    if let controls { controls.wait(milliseconds: 250) } else { usleep(50_000) }
-                    continue
+                    guard keepAlive else {
+                        if let controls { controls.wait(milliseconds: 250) } else { usleep(50_000) }
+                        continue
+                    }
+                    block.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+                    addKeepAlive(count: block.count)
+                    pending = block
                 }
-                let n = try block.withUnsafeMutableBufferPointer { out throws(UpturnError) in try source.render(into: out) }
-                if n == 0 {
-                    if let outcome = sourceEnded(source) { return outcome }
-                    continue
-                }
-                pending = Array(block[0..<n])
                 pendingOffset = 0
             }
             do {
@@ -176,6 +188,15 @@ public final class Player {
             }
             loops += 1
             if loops % statusEvery == 0 { updateStatus(force: false) }
+        }
+    }
+
+    private func addKeepAlive(count: Int) {
+        let period = timeline.rate / 20
+        for i in 0..<count {
+            let phase = Double(keepAlivePhase % period) / Double(period)
+            block[i] = block[i] &+ Int16((sin(2 * Double.pi * phase) * 10).rounded())
+            keepAlivePhase += 1
         }
     }
 
