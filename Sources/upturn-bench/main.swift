@@ -186,3 +186,199 @@ if !wanted("cpu") {
 } else {
     print("skip playback CPU: no PulseAudio bed (Scripts/bench starts one)")
 }
+
+// 6. Control latency, recovery and idle cost on the PulseAudio bed, read from the monitor
+// recording. The cue is a steady tone (a recording in a scratch pack), so the moment it is
+// cut or starts is plain in the recording's level. Recorded samples are timed by when parec
+// delivered them; the null sink renders a little ahead, so these figures are good to about
+// 10-20 ms.
+if wanted("controls"), let pulseEnvironment {
+    do { try controlFigures(pulseEnvironment) } catch { print("bench: controls: \(error)") }
+}
+
+/// Records the null sink's monitor with parec, noting when each chunk arrived, so a sample
+/// index maps to a wall-clock time.
+final class MonitorRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var samples: [Int16] = []
+    private var marks: [(count: Int, time: Double)] = []
+    private let process = Process()
+
+    init(environment: [String: String]) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/parec")
+        process.arguments = ["--latency-msec=10", "-d", "upturn.monitor", "--format=s16le", "--rate=48000", "--channels=1", "--raw"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, n in n }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let handle = pipe.fileHandleForReading
+        Thread { [self] in
+            var carry: [UInt8] = []
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                let t = now()
+                carry += data
+                let whole = carry.count / 2 * 2
+                var chunk = [Int16](repeating: 0, count: whole / 2)
+                chunk.withUnsafeMutableBytes { $0.copyBytes(from: carry[0..<whole]) }
+                carry.removeFirst(whole)
+                lock.lock()
+                samples += chunk
+                marks.append((samples.count, t))
+                lock.unlock()
+            }
+        }.start()
+    }
+
+    func stop() { process.terminate() }
+
+    /// The wall-clock time a sample was captured.
+    func time(of index: Int) -> Double? {
+        lock.lock(); defer { lock.unlock() }
+        guard let mark = marks.first(where: { $0.count > index }) else { return nil }
+        return mark.time - Double(mark.count - index) / 48_000
+    }
+
+    /// The first 5 ms window after `time` whose level is below `below` (or above `above`).
+    func firstWindow(after time: Double, below: Double? = nil, above: Double? = nil) -> Double? {
+        lock.lock()
+        let copy = samples
+        let marksCopy = marks
+        lock.unlock()
+        guard let startMark = marksCopy.first(where: { $0.time >= time }) else { return nil }
+        var i = max(0, startMark.count - Int((startMark.time - time) * 48_000) - 480)
+        let window = 240
+        while i + window <= copy.count {
+            var sum = 0.0
+            for k in i..<(i + window) { sum += Double(copy[k]) * Double(copy[k]) }
+            let level = (sum / Double(window)).squareRoot() / 32768
+            if let below, level < below { return self.time(of: i) }
+            if let above, level > above { return self.time(of: i) }
+            i += window
+        }
+        return nil
+    }
+}
+
+func writeTone(_ path: String, seconds: Double, frequency: Double, amplitude: Double) throws {
+    let sink = try WAVFileSink(path: path, rate: 48_000)
+    let samples = (0..<Int(seconds * 48_000)).map { Int16((sin(2 * Double.pi * frequency * Double($0) / 48_000) * amplitude * 32767).rounded()) }
+    try samples.withUnsafeBufferPointer { try sink.write($0) }
+    try sink.finish()
+}
+
+func cpuTicks(_ pid: Int32) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+    else { return 0 }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    // utime and stime are fields 14 and 15; after the ")" they are at 11 and 12.
+    return (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)
+}
+
+func controlFigures(_ pulse: [String: String]) throws {
+    let pack = scratch + "/tone-pack"
+    try FileManager.default.createDirectory(atPath: pack, withIntermediateDirectories: true)
+    try writeTone(pack + "/tone.wav", seconds: 12, frequency: 440, amplitude: 0.5)
+    try writeTone(pack + "/quiet.wav", seconds: 0.8, frequency: 440, amplitude: 0.004)
+    try writeTone(pack + "/lead.wav", seconds: 0.5, frequency: 660, amplitude: 0.5)
+    try """
+    {name: "tones", cues: {"hold.halfway": {file: "tone.wav"}, "transport.paused": {file: "quiet.wav"},
+     "transport.resuming": {file: "lead.wav"}, "transport.audio-back": {file: "lead.wav"}}}
+    """.write(toFile: pack + "/pack.json5", atomically: true, encoding: .utf8)
+    let plan = scratch + "/tone.json5"
+    try "{title: 'Tone', steps: [{rest: '2s'}, {cue: 'hold.halfway'}, {rest: '20s'}]}".write(toFile: plan, atomically: true, encoding: .utf8)
+    let socket = scratch + "/bench.sock"
+    let env = cacheEnvironment.merging(pulse) { _, n in n }
+
+    func status() -> [String: Any] {
+        guard let reply = try? ControlSocket.send("status", to: socket),
+            let object = try? JSONSerialization.jsonObject(with: Data(reply.utf8)) as? [String: Any]
+        else { return [:] }
+        return object
+    }
+    func waitFor(_ condition: ([String: Any]) -> Bool) {
+        let deadline = now() + 30
+        while now() < deadline && !condition(status()) { usleep(20_000) }
+    }
+    func startPlayer() -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: upturn)
+        p.arguments = ["play", plan, "--pack", pack, "--device", "pulse", "--controls", "socket", "--socket", socket]
+        p.environment = ProcessInfo.processInfo.environment.merging(env) { _, n in n }
+        p.standardError = FileHandle.nullDevice
+        try? p.run()
+        return p
+    }
+    _ = runChild([upturn, "show", plan, "--pack", pack], environment: cacheEnvironment)  // warms the cache
+
+    let recorder = try MonitorRecorder(environment: pulse)
+    usleep(2_500_000)
+    let player = startPlayer()
+    waitFor { ($0["step"] as? Int) == 2 && ($0["step_left"] as? Double ?? 99) < 10 }
+    usleep(500_000)
+    var eventToSilence: [Double] = [], ctlToSilence: [Double] = [], resumeToSound: [Double] = []
+    for round in 0..<3 {
+        let t0 = now()
+        if round == 0 {
+            _ = try ControlSocket.send("pause", to: socket)
+        } else {
+            _ = runChild([upturn, "ctl", "pause", "--socket", socket], environment: env)
+        }
+        usleep(600_000)
+        if let cut = recorder.firstWindow(after: t0 - 0.05, below: 0.05) {
+            (round == 0 ? { eventToSilence.append(cut - t0) } : { ctlToSilence.append(cut - t0) })()
+        }
+        let t1 = now()
+        _ = runChild([upturn, "ctl", "resume", "--socket", socket], environment: env)
+        usleep(800_000)
+        if let sound = recorder.firstWindow(after: t1, above: 0.1) { resumeToSound.append(sound - t1) }
+        usleep(400_000)
+    }
+    // Idle: the 20 s rest is silence.
+    waitFor { ($0["step"] as? Int) == 3 }
+    usleep(1_000_000)
+    let c0 = cpuTicks(player.processIdentifier), w0 = now()
+    usleep(8_000_000)
+    let idle = (cpuTicks(player.processIdentifier) - c0) / Double(sysconf(Int32(_SC_CLK_TCK))) / (now() - w0) * 100
+    _ = try? ControlSocket.send("stop", to: socket)
+    player.waitUntilExit()
+    recorder.stop()
+
+    let ms = { (x: [Double]) in fmt(median(x) * 1000, 0) + " ms" }
+    figure("control event to silence", eventToSilence.isEmpty ? "not measured" : ms(eventToSilence), target: "< 30 ms",
+           ok: !eventToSilence.isEmpty && median(eventToSilence) < 0.03)
+    figure("`upturn ctl pause` to silence", ctlToSilence.isEmpty ? "not measured" : ms(ctlToSilence) + " (median of \(ctlToSilence.count))",
+           target: "< 80 ms", ok: !ctlToSilence.isEmpty && median(ctlToSilence) < 0.08)
+    figure("`upturn ctl resume` to sound", resumeToSound.isEmpty ? "not measured" : ms(resumeToSound) + " (median of \(resumeToSound.count))",
+           target: "< 80 ms", ok: !resumeToSound.isEmpty && median(resumeToSound) < 0.08)
+    figure("idle CPU during a silent hold", fmt(idle, 2) + "% of a core", target: "< 1%", ok: idle < 1)
+
+    // Recovery: the sound server killed during the tone, and started again.
+    let runtime = pulse["XDG_RUNTIME_DIR"]!
+    let recovering = startPlayer()
+    waitFor { ($0["step"] as? Int) == 2 && ($0["step_left"] as? Double ?? 99) < 10 }
+    if let pid = Int32((try? String(contentsOfFile: runtime + "/pulse/pid", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") {
+        kill(pid, SIGTERM)
+    }
+    waitFor { $0["audio_lost"] as? Bool == true }
+    usleep(1_500_000)
+    let restart = runChild(["pulseaudio", "-n", "--daemonize=yes", "--exit-idle-time=-1", "--disallow-exit", "--enable-memfd=no",
+                            "--use-pid-file=yes", "-L", "module-null-sink sink_name=upturn rate=48000 channels=1",
+                            "-L", "module-native-protocol-unix"], environment: pulse)
+    let back = now()
+    let after = try MonitorRecorder(environment: pulse)
+    waitFor { $0["audio_lost"] as? Bool == false }
+    let reopened = now() - back
+    usleep(3_000_000)
+    let firstSound = after.firstWindow(after: back, above: 0.1)
+    _ = try? ControlSocket.send("stop", to: socket)
+    recovering.waitUntilExit()
+    after.stop()
+    let recovery = firstSound.map { $0 - back }
+    figure("sound back after server restart", recovery.map { fmt($0 * 1000, 0) + " ms" } ?? "not heard (restart status \(restart.status))",
+           target: "< 2000 ms", ok: (recovery ?? 99) < 2)
+    print("     the device reopened \(fmt(reopened * 1000, 0)) ms after the server came back; the rest is the null sink's first-stream")
+    print("     wake-up, which the recorder's own new stream waits through too")
+}

@@ -324,7 +324,8 @@ public final class Player {
         updateStatus(force: true)
     }
 
-    /// A lost device: rewind to the cue that was cut, try to reopen it every second for as
+    /// A lost device: rewind to the cue that was cut, try to reopen it (every 250 ms for the
+    /// first five seconds, then every second) for as
     /// long as the session would have lasted, then say "Audio is back" and go on.
     private func recoverLostDevice(_ error: UpturnError) throws(UpturnError) {
         let resumeAt = cutCueStart(max(0, mainWritten - lastDelay))
@@ -332,11 +333,14 @@ public final class Player {
         pendingOffset = 0
         if currentSource() === main { try main.seek(to: resumeAt) }
         log(error.description + "; trying to reopen it every second")
+        let lostAt = Self.monotonic()
         snapshot.withLock { $0.audioLost = true }
         let remaining = Double(timeline.frames - resumeAt) / Double(timeline.rate)
         let deadline = Self.monotonic() + max(lostDeviceGraceSeconds, remaining)
         while Self.monotonic() < deadline {
-            if let controls { controls.wait(milliseconds: 1000) } else { usleep(1_000_000) }
+            // Quick retries at first (a sound server restarting is back in a moment), then every second.
+            let interval: Int32 = Self.monotonic() - lostAt < 5 ? 250 : 1000
+            if let controls { controls.wait(milliseconds: interval) } else { usleep(UInt32(interval) * 1000) }
             if signalCounts().stop > signalsSeen.stop { break }
             do {
                 try sink.reopen()
