@@ -18,7 +18,7 @@ let package = Package(
         .target(
             name: "UpturnSounds",
             path: "Sounds",
-            exclude: ["README.md"],
+            exclude: ["README.md", "de", "es", "fr"],
             sources: ["ShippedSounds.swift"],
             resources: [
                 .embedInCode("en/pack.json5"),
@@ -34,6 +34,8 @@ let package = Package(
                 .embedInCode("Programs/stretch.json5"),
                 .embedInCode("Programs/core.json5"),
                 .embedInCode("Programs/full.json5"),
+                .embedInCode("Schemas/plan.schema.json"),
+                .embedInCode("Schemas/pack.schema.json"),
             ]
         ),
         .executableTarget(name: "upturn", dependencies: ["UpturnKit"]),

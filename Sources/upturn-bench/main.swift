@@ -171,12 +171,12 @@ if !wanted("cpu") {
 } else if let pulseEnvironment {
     let plan = scratch + "/cpu.json5"
     try? """
-    {title: "CPU", steps: [{tilt: 20, settle: "3s"}, {hold: "40s", cues: [{at: "10s", say: "Breathe out slowly."}]}, {tilt: 0, settle: "3s"}]}
+    {title: "CPU", steps: [{tilt: 20, settle: "3s"}, {hold: "2m", cues: [{at: "10s", say: "Breathe out slowly."}]}, {tilt: 0, settle: "3s"}]}
     """.write(toFile: plan, atomically: true, encoding: .utf8)
     let wav = scratch + "/cpu.wav"
     _ = runChild([upturn, "render", plan, "--output", wav], environment: cacheEnvironment)
     let env = cacheEnvironment.merging(pulseEnvironment) { _, n in n }
-    let ours = runChild([upturn, "play", plan, "--device", "pulse"], environment: env)
+    let ours = runChild([upturn, "play", plan, "--device", "pulse", "--controls", "socket"], environment: env)
     let theirs = runChild(["aplay", "-q", "-D", "pulse", "--buffer-time=200000", "--period-time=50000", wav], environment: env)
     let ratio = ours.cpuSeconds / max(theirs.cpuSeconds, 0.001)
     figure(

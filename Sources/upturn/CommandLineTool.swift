@@ -24,6 +24,10 @@ enum CommandLineTool {
           devices                   list the ALSA playback devices
           ctl    pause|resume|toggle|skip|back|stop|status [--socket PATH]
                                     control the running player
+          packs                     list the installed cue packs
+          pack   keys | new DIR [--from NAME] [--voice V] | audition DIR [--output FILE.wav]
+                                    write your own cue pack
+          schema plan|pack          print the JSON Schema of plans or packs
 
         PLAN is a built-in program (`upturn programs`) or a .json5 plan file.
         Exit codes: 0 ok, 64 usage, 65 bad plan or pack, 66 file not found,
@@ -54,8 +58,11 @@ enum CommandLineTool {
             case "voices": return try VoicesCommand.run(rest)
             case "devices": return try DevicesCommand.run(rest)
             case "ctl": return try CtlCommand.run(rest)
+            case "pack": return try PackCommand.run(rest)
+            case "packs": return try PacksCommand.run(rest)
+            case "schema": return try SchemaCommand.run(rest)
             default:
-                let commands = ["play", "render", "show", "check", "programs", "say", "voices", "devices", "ctl"]
+                let commands = ["play", "render", "show", "check", "programs", "say", "voices", "devices", "ctl", "pack", "packs", "schema"]
                 throw UpturnError.usage(
                     "upturn: unknown command '\(command.prefix(60))'\(Spelling.hint(for: command, in: commands)); see `upturn --help`")
             }

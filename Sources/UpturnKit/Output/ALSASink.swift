@@ -26,6 +26,8 @@ public final class ALSASink: AudioSink {
         case fail
     }
 
+    /// The device's poll descriptors, asked for once per open.
+    private var pollDescriptors: [pollfd] = []
     private let bufferMilliseconds: Int
     private let periodMilliseconds: Int
 
@@ -41,6 +43,7 @@ public final class ALSASink: AudioSink {
     /// Opens the device in non-blocking mode: waits for room happen in `poll`, next to the
     /// control queue's eventfd, so a control is never stuck behind a full buffer.
     private func open() throws(UpturnError) {
+        pollDescriptors = []
         var handle: OpaquePointer?
         let opened = snd_pcm_open(&handle, device, SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK)
         guard opened >= 0, let handle else {
@@ -138,6 +141,12 @@ public final class ALSASink: AudioSink {
         var offset = 0
         var failures = 0
         while offset < samples.count {
+            // Ask for room first: a write that can only fail with -EAGAIN costs more than this.
+            let room = snd_pcm_avail_update(pcm)
+            if room >= 0 && room < min(samples.count - offset, periodFrames) && snd_pcm_state(pcm) == SND_PCM_STATE_RUNNING {
+                if try waitForRoom(wakeFD: wakeFD) { return offset }
+                continue
+            }
             let n = snd_pcm_writei(pcm, samples.baseAddress! + offset, snd_pcm_uframes_t(samples.count - offset))
             if n >= 0 {
                 offset += Int(n)
@@ -162,10 +171,14 @@ public final class ALSASink: AudioSink {
     /// The corresponding C function is `snd_pcm_poll_descriptors`.
     private func waitForRoom(wakeFD: Int32?) throws(UpturnError) -> Bool {
         guard let pcm else { return false }
-        let count = Int(snd_pcm_poll_descriptors_count(pcm))
-        var fds = [pollfd](repeating: pollfd(), count: max(0, count) + 1)
-        let filled = fds.withUnsafeMutableBufferPointer { Int(snd_pcm_poll_descriptors(pcm, $0.baseAddress, UInt32(count))) }
-        let pcmCount = max(0, filled)
+        if pollDescriptors.isEmpty {
+            let count = Int(snd_pcm_poll_descriptors_count(pcm))
+            var fds = [pollfd](repeating: pollfd(), count: max(0, count))
+            let filled = fds.withUnsafeMutableBufferPointer { Int(snd_pcm_poll_descriptors(pcm, $0.baseAddress, UInt32(count))) }
+            pollDescriptors = Array(fds.prefix(max(0, filled)))
+        }
+        let pcmCount = pollDescriptors.count
+        var fds = pollDescriptors + [pollfd()]
         if let wakeFD {
             fds[pcmCount] = pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)
         }

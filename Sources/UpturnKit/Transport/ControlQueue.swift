@@ -11,6 +11,10 @@ public enum ControlCommand: String, CaseIterable, Sendable {
 /// the device buffer wakes at once instead of after its write.
 public final class ControlQueue: Sendable {
     private let pending = Mutex<[ControlCommand]>([])
+    /// Bumped by every post, so the audio thread can skip `take()` (and its read(2)) when
+    /// nothing came.
+    private let posts = Atomic<Int>(0)
+    private let taken = Atomic<Int>(0)
     /// Readable while commands are pending.
     public let wakeFD: Int32
     private let postFD: Int32
@@ -35,12 +39,16 @@ public final class ControlQueue: Sendable {
 
     public func post(_ command: ControlCommand) {
         pending.withLock { $0.append(command) }
+        posts.add(1, ordering: .releasing)
         var one: UInt8 = 1
         _ = write(postFD, &one, 1)
     }
 
     /// Every command posted since the last call, oldest first.
     public func take() -> [ControlCommand] {
+        let seen = posts.load(ordering: .acquiring)
+        guard seen != taken.load(ordering: .relaxed) else { return [] }
+        taken.store(seen, ordering: .relaxed)
         var drain = [UInt8](repeating: 0, count: 256)
         while read(wakeFD, &drain, drain.count) > 0 {}
         return pending.withLock { commands in

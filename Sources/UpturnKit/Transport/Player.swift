@@ -88,9 +88,10 @@ public final class Player {
     private var pauseAfterInterjection = false
     private var closing: Renderer?
     private var paused = false
+    /// The block being written: frames `pendingOffset..<pendingCount` are still to go.
     private var pending: [Int16] = []
+    private var pendingCount = 0
     private var pendingOffset = 0
-    private var block: [Int16] = []
     private var signalsSeen = (stop: 0, toggle: 0, skip: 0)
     private var lastBack = -100.0
     private var lastDelay = 0
@@ -145,21 +146,23 @@ public final class Player {
 
     private func run() throws(UpturnError) -> Outcome {
         main = Renderer(timeline: timeline, clips: clips, gain: gain)
-        block = [Int16](repeating: 0, count: blockFrames)
+        pending = [Int16](repeating: 0, count: blockFrames)
+        pendingCount = 0
+        pendingOffset = 0
         signalsSeen = signalCounts()
         var loops = 0
         let statusEvery = max(1, timeline.rate / 4 / blockFrames)
         while true {
             if case .end(let outcome) = try handleControls() { return outcome }
-            if pendingOffset >= pending.count {
+            if pendingOffset >= pendingCount {
                 if let source = currentSource() {
-                    let n = try block.withUnsafeMutableBufferPointer { out throws(UpturnError) in try source.render(into: out) }
+                    let n = try pending.withUnsafeMutableBufferPointer { out throws(UpturnError) in try source.render(into: out) }
                     if n == 0 {
                         if let outcome = sourceEnded(source) { return outcome }
                         continue
                     }
                     if keepAlive { addKeepAlive(count: n) }
-                    pending = Array(block[0..<n])
+                    pendingCount = n
                 } else {
                     // Paused: nothing to write but the keep-alive tone; wait for a control.
                     updateStatus(force: true)
@@ -167,15 +170,15 @@ public final class Player {
                         if let controls { controls.wait(milliseconds: 250) } else { usleep(50_000) }
                         continue
                     }
-                    block.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-                    addKeepAlive(count: block.count)
-                    pending = block
+                    pending.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+                    addKeepAlive(count: pending.count)
+                    pendingCount = pending.count
                 }
                 pendingOffset = 0
             }
             do {
                 let written = try pending.withUnsafeBufferPointer { buffer throws(UpturnError) in
-                    try sink.write(UnsafeBufferPointer(rebasing: buffer[pendingOffset...]), wakeFD: controls?.wakeFD)
+                    try sink.write(UnsafeBufferPointer(rebasing: buffer[pendingOffset..<pendingCount]), wakeFD: controls?.wakeFD)
                 }
                 pendingOffset += written
                 if written > 0, let first = onFirstWrite {
@@ -195,7 +198,7 @@ public final class Player {
         let period = timeline.rate / 20
         for i in 0..<count {
             let phase = Double(keepAlivePhase % period) / Double(period)
-            block[i] = block[i] &+ Int16((sin(2 * Double.pi * phase) * 10).rounded())
+            pending[i] = pending[i] &+ Int16((sin(2 * Double.pi * phase) * 10).rounded())
             keepAlivePhase += 1
         }
     }
@@ -221,7 +224,7 @@ public final class Player {
     /// The main timeline's frames written to the sink so far.
     private var mainWritten: Int {
         guard currentSource() === main else { return main.position }
-        return main.position - (pending.count - pendingOffset)
+        return main.position - (pendingCount - pendingOffset)
     }
 
     /// The main timeline's frame being heard now.
@@ -238,7 +241,7 @@ public final class Player {
 
     private func cut() {
         sink.drop()
-        pending = []
+        pendingCount = 0
         pendingOffset = 0
     }
 
@@ -329,7 +332,7 @@ public final class Player {
     /// long as the session would have lasted, then say "Audio is back" and go on.
     private func recoverLostDevice(_ error: UpturnError) throws(UpturnError) {
         let resumeAt = cutCueStart(max(0, mainWritten - lastDelay))
-        pending = []
+        pendingCount = 0
         pendingOffset = 0
         if currentSource() === main { try main.seek(to: resumeAt) }
         log(error.description + "; trying to reopen it every second")
