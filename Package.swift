@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(name: "upturn", dependencies: ["UpturnKit"]),
         // The benchmark behind Scripts/bench.
         .executableTarget(name: "upturn-bench", dependencies: ["UpturnKit"]),
-        .testTarget(name: "UpturnKitTests", dependencies: ["UpturnKit"]),
-        .testTarget(name: "upturnTests", dependencies: ["UpturnKit"]),
+        .testTarget(name: "UpturnKitTests", dependencies: ["UpturnKit", "UpturnSounds"]),
+        .testTarget(name: "upturnTests", dependencies: ["UpturnKit", "UpturnSounds"]),
     ]
 )

@@ -18,8 +18,8 @@ enum CheckCommand {
         var worst = ExitCode.ok
         for file in arguments.positionals {
             do throws(UpturnError) {
-                try check(file)
-                print("\(file): ok")
+                let note = try check(file)
+                print("\(file): ok" + note)
             } catch {
                 CommandLineTool.report(error)
                 if worst != .dataError { worst = error.code }
@@ -28,21 +28,38 @@ enum CheckCommand {
         return worst
     }
 
-    static func check(_ file: String) throws(UpturnError) {
+    /// Checks one file; returns a note for the "ok" line.
+    static func check(_ file: String) throws(UpturnError) -> String {
         var isFolder: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: file, isDirectory: &isFolder)
         if exists && isFolder.boolValue {
-            _ = try PackReader.read(folder: file)
-            return
+            return try checkPack(folder: file)
         }
         if (file as NSString).lastPathComponent == "pack.json5" {
-            _ = try PackReader.read(folder: (file as NSString).deletingLastPathComponent)
-            return
+            return try checkPack(folder: (file as NSString).deletingLastPathComponent)
         }
         let plan = try PlanReader.read(file: file)
         // The inverted-time cap needs a timeline; guess clip lengths rather than synthesize.
         let pack = try PackLocator.load(plan.pack)
         let rate = Session.defaultRate
         _ = try TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: EstimatedClipLengths(rate: rate)).compile(file: file)
+        return ""
+    }
+
+    /// A pack: its file, its voice (espeak-ng must have it), and the keys it leaves to the default.
+    static func checkPack(folder: String) throws(UpturnError) -> String {
+        let pack = try PackReader.read(folder: folder)
+        let voices = EspeakSynthesizer.installedVoices()
+        if !voices.isEmpty && !voices.contains(where: { $0.language == pack.voice.name || $0.name == pack.voice.name }) {
+            let names = Set(voices.flatMap { [$0.language, $0.name] }).sorted()
+            let matches = Spelling.closeMatches(to: pack.voice.name, in: names, limit: 6)
+            let hint = matches.isEmpty ? "; `upturn voices` lists them" : "; close matches: " + matches.joined(separator: ", ")
+            var problems = Problems(file: pack.origin)
+            problems.add("no espeak-ng voice '\(pack.voice.name.prefix(60))'\(hint)", at: pack.voiceLocation, path: "voice.name")
+            try problems.throwIfAny()
+        }
+        let missing = CueKey.names.filter { pack.cues[$0] == nil } + CueKey.soundNames.filter { pack.sounds[$0] == nil }
+        guard !missing.isEmpty else { return "" }
+        return " (\(missing.count) from the default pack: \(missing.joined(separator: ", ")))"
     }
 }

@@ -12,14 +12,14 @@ final class FakeClips: ClipMeasuring, ClipProviding {
     func frames(of source: ClipSource) throws(UpturnError) -> Int {
         switch source {
         case .speech(let text, _): return rate / 10 + text.count * rate / 50
-        case .audio: return rate / 4
+        case .audio, .recording: return rate / 4
         }
     }
 
     func value(of source: ClipSource) -> Int16 {
         switch source {
         case .speech(let text, _): return Int16(100 + text.count % 100)
-        case .audio: return 7
+        case .audio, .recording: return 7
         }
     }
 

@@ -46,6 +46,8 @@ public struct CuePack: Sendable {
     public var sounds: [String: AudioFileRef]
     /// Where the pack came from, for messages.
     public var origin: String
+    /// Where the voice's name stands in the file, for `check`'s message about it.
+    public var voiceLocation: SourceLocation?
 
     public init(
         name: String, language: String, voice: VoiceSettings, units: [String: String], cues: [String: CueSource],

@@ -115,7 +115,7 @@ public enum PackAuthoring {
                 let text = Template.fill(template, exampleValues)
                 try add(key.key, text, .speech(text: text, voice: pack.voice), kind: .speech)
             case .recording(let ref, let words)?:
-                try add(key.key, words, .audio(ref), kind: .speech)
+                try add(key.key, words, .recording(ref, volume: pack.voice.volume), kind: .speech)
             case nil:
                 break
             }

@@ -47,7 +47,9 @@ public enum PackReader {
         _ = top.string("description", problems: &problems, maxLength: 2000)
 
         var voice = VoiceSettings(name: language)
+        var voiceLocation: SourceLocation?
         if let node = top["voice"], let object = ObjectReader(node, path: "voice", problems: &problems) {
+            voiceLocation = object["name"]?.location
             object.rejectUnknownKeys(voiceKeys, problems: &problems, what: "a voice")
             if let v = object.string("name", problems: &problems, maxLength: 100) { voice.name = v }
             if let v = object.integer("rate", in: 80...450, problems: &problems, unit: "words per minute") { voice.rate = v }
@@ -111,8 +113,10 @@ public enum PackReader {
                 }
             }
         }
-        return CuePack(
+        var pack = CuePack(
             name: name, language: language, voice: voice, units: units, cues: cues, sounds: sounds, origin: file)
+        pack.voiceLocation = voiceLocation ?? top["language"]?.location
+        return pack
     }
 
     private static func checkTemplate(

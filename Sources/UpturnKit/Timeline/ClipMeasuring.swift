@@ -16,7 +16,7 @@ public struct EstimatedClipLengths: ClipMeasuring {
             let charactersPerSecond = Double(max(80, voice.rate)) * 6 / 60
             let seconds = 0.15 + Double(text.count) / charactersPerSecond
             return Int(seconds * Double(rate))
-        case .audio:
+        case .audio, .recording:
             return rate
         }
     }

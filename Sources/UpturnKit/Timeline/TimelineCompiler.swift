@@ -66,7 +66,7 @@ public struct TimelineCompiler {
             let text = Template.fill(template, values)
             return (text, .speech(text: text, voice: pack.voice))
         case .recording(let ref, let text):
-            return (text ?? key, .audio(ref))
+            return (text ?? key, .recording(ref, volume: pack.voice.volume))
         }
     }
 

@@ -90,16 +90,31 @@ public final class ClipLibrary: ClipMeasuring {
             hash.combine(ShippedSounds.file(path) ?? [])
             return "embedded|\(path)|\(hash.hex)|\(rate)|\(Self.shapingVersion)"
         case .audio(.file(let path)):
-            var info = stat()
-            let stamp = stat(path, &info) == 0 ? "\(info.st_size)|\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)" : "missing"
-            return "file|\(path)|\(stamp)|\(rate)|\(Self.shapingVersion)"
+            return "file|\(path)|\(Self.stamp(path))|\(rate)|\(Self.shapingVersion)"
+        case .recording(let ref, let volume):
+            let file: String
+            switch ref {
+            case .file(let path): file = "\(path)|\(Self.stamp(path))"
+            case .embedded(let path):
+                var hash = StableHash()
+                hash.combine(ShippedSounds.file(path) ?? [])
+                file = "\(path)|\(hash.hex)"
+            }
+            return "recording|\(file)|\(volume)|\(rate)|\(Self.shapingVersion)"
         }
+    }
+
+    /// Size and modification time: a changed recording is decoded again.
+    static func stamp(_ path: String) -> String {
+        var info = stat()
+        return stat(path, &info) == 0 ? "\(info.st_size)|\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)" : "missing"
     }
 
     private func make(_ source: ClipSource) throws(UpturnError) -> [Int16] {
         made += 1
         let decoded: DecodedAudio
         let name: String
+        var matchVolume: Int?
         switch source {
         case .speech(let text, let voice):
             if synthesizer == nil { synthesizer = try makeSynthesizer() }
@@ -111,11 +126,19 @@ public final class ClipLibrary: ClipMeasuring {
             guard let bytes = ShippedSounds.file(path) else { throw UpturnError.internalError("no built-in sound \(path)") }
             decoded = try AudioDecoder.decode(bytes, name: path)
             name = path
-        case .audio(.file(let path)):
+        case .audio(.file(let path)), .recording(.file(let path), _):
             decoded = try AudioDecoder.decode(file: path)
             name = path
+        case .recording(.embedded(let path), _):
+            guard let bytes = ShippedSounds.file(path) else { throw UpturnError.internalError("no built-in sound \(path)") }
+            decoded = try AudioDecoder.decode(bytes, name: path)
+            name = path
         }
-        let resampled = try Resampler.resample(decoded.samples, from: decoded.rate, to: rate)
+        if case .recording(_, let volume) = source { matchVolume = volume }
+        var resampled = try Resampler.resample(decoded.samples, from: decoded.rate, to: rate)
+        if let matchVolume {
+            resampled = ClipShaping.levelMatched(resampled, rate: rate, target: ClipShaping.speechLevel * Float(matchVolume) / 100)
+        }
         let shaped = ClipShaping.shape(resampled, rate: rate)
         guard !shaped.isEmpty else { throw UpturnError.data("\(name): the audio is silent") }
         return shaped

@@ -62,7 +62,16 @@ public final class EspeakSynthesizer: Synthesizer {
     public func synthesize(_ text: String, voice: VoiceSettings) throws(UpturnError) -> [Int16] {
         let result: Result<[Int16], UpturnError> = Self.state.withLock { state in
             if state.voice?.name != voice.name {
-                let status = espeak_ng_SetVoiceByName(voice.name)
+                var status = espeak_ng_SetVoiceByName(voice.name)
+                if status != ENS_OK && Self.listVoices(initialized: true).contains(where: { $0.language == voice.name }) {
+                    // A language ("fr-fr") rather than a voice file's name: select by language.
+                    // Only an exact language: by properties espeak-ng would take any near one.
+                    status = voice.name.withCString { language in
+                        var properties = espeak_VOICE()
+                        properties.languages = language
+                        return espeak_ng_SetVoiceByProperties(&properties)
+                    }
+                }
                 if status != ENS_OK {
                     state.voice = nil
                     return .failure(Self.voiceError(voice.name, installed: Self.listVoices(initialized: true)))

@@ -1,0 +1,131 @@
+import Foundation
+import XCTest
+
+/// Cue packs from the command line: the shipped ones, a new one with a recording, authoring.
+final class PackTests: XCTestCase {
+    func testShippedPacksAreListedAndCheck() throws {
+        let packs = try Upturn.run(["packs"])
+        XCTAssertEqual(packs.status, 0)
+        XCTAssertEqual(packs.stdout.split(separator: "\n").map { String($0.split(separator: " ")[0]) }, ["en", "de", "es", "fr"])
+        let folders = ["en", "de", "es", "fr"].map { ShippedPacks.folder + "/" + $0 }
+        let check = try Upturn.run(["check"] + folders)
+        XCTAssertEqual(check.status, 0, check.stderr)
+        XCTAssertEqual(check.stdout, folders.map { "\($0): ok\n" }.joined(), "every shipped pack has every key")
+    }
+
+    func testEveryShippedPackRendersEveryProgram() throws {
+        for pack in ["de", "es", "fr"] {
+            for program in ["first-time", "stretch", "core", "full"] {
+                let output = Upturn.file("\(pack)-\(program).wav")
+                let result = try Upturn.run(["render", program, "--pack", pack, "--output", output], timeout: 300)
+                XCTAssertEqual(result.status, 0, "\(pack) \(program): \(result.stderr)")
+            }
+            let (_, events) = try showJSON("first-time", extra: ["--pack", pack])
+            let halfway = events.first { $0["key"] as? String == "hold.halfway" }?["text"] as? String
+            XCTAssertNotEqual(halfway, "Halfway.", pack)
+            XCTAssertNotNil(halfway, pack)
+        }
+    }
+
+    func testANewPackWithARecordedCue() throws {
+        let folder = Upturn.file("my-pack-\(UUID().uuidString.prefix(6))")
+        let made = try Upturn.run(["pack", "new", folder, "--voice", "en-gb"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        XCTAssertEqual(try Upturn.run(["check", folder]).stdout, "\(folder): ok\n")
+        XCTAssertEqual(try Upturn.run(["pack", "new", folder]).status, 73, "an existing pack is not overwritten")
+
+        // Replace "Halfway" with a 44.1 kHz stereo FLAC: a 0.8 s tone, quiet on purpose.
+        let flac = folder + "/halfway.flac"
+        let sox = Process()
+        sox.executableURL = URL(fileURLWithPath: "/usr/bin/sox")
+        sox.arguments = ["-n", "-r", "44100", "-c", "2", "-b", "16", flac, "synth", "0.8", "sine", "330", "gain", "-30"]
+        try sox.run()
+        sox.waitUntilExit()
+        XCTAssertEqual(sox.terminationStatus, 0)
+        let packFile = folder + "/pack.json5"
+        var text = try String(contentsOfFile: packFile, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"hold.halfway\": \"Halfway.\"", with: "\"hold.halfway\": { file: \"halfway.flac\", text: \"Halfway (recorded)\" }")
+        try text.write(toFile: packFile, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try Upturn.run(["check", folder]).status, 0)
+
+        let output = Upturn.file("recorded.wav")
+        let render = try Upturn.run(["render", "stretch", "--pack", folder, "--output", output])
+        XCTAssertEqual(render.status, 0, render.stderr)
+        let (frames, events) = try showJSON("stretch", extra: ["--pack", folder])
+        let (rate, samples) = try readWAV(output)
+        XCTAssertEqual(rate, 48_000)
+        XCTAssertEqual(samples.count, frames)
+        let halfway = try XCTUnwrap(events.first { $0["key"] as? String == "hold.halfway" })
+        XCTAssertEqual(halfway["text"] as? String, "Halfway (recorded)")
+        let frame = halfway["frame"] as! Int, length = halfway["length"] as! Int
+        // At the session rate: 0.8 s of 44.1 kHz audio is 38400 frames at 48 kHz (trimmed: a little less).
+        XCTAssertEqual(Double(length), 38_400, accuracy: 600)
+        // Level-matched to the speech: a -30 dB tone is brought up to the voice's level.
+        let clip = samples[(frame + 2000)..<(frame + length - 2000)]
+        let rms = (clip.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(clip.count)).squareRoot() / 32768
+        XCTAssertEqual(rms, 0.096, accuracy: 0.02)
+        // 330 Hz survived the resampling: about 0.66 zero crossings per millisecond.
+        var crossings = 0
+        for i in clip.indices.dropFirst() where (clip[i - 1] < 0) != (clip[i] < 0) { crossings += 1 }
+        XCTAssertEqual(Double(crossings) / (Double(clip.count) / 48.0), 0.66, accuracy: 0.03)
+    }
+
+    func testACorruptRecordingIsAClearError() throws {
+        let folder = Upturn.file("broken-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: folder + "/bad.flac", contents: Data("fLaC and then nonsense".utf8))
+        FileManager.default.createFile(atPath: folder + "/empty.wav", contents: Data())
+        try "{cues: {'hold.halfway': {file: 'bad.flac'}}}".write(toFile: folder + "/pack.json5", atomically: true, encoding: .utf8)
+        let result = try Upturn.run(["render", "stretch", "--pack", folder, "--output", Upturn.file("x.wav")])
+        XCTAssertEqual(result.status, 65)
+        XCTAssertTrue(result.stderr.hasPrefix("\(folder)/bad.flac: not a readable audio file"), result.stderr)
+        try "{sounds: {bell: 'empty.wav'}}".write(toFile: folder + "/pack.json5", atomically: true, encoding: .utf8)
+        let empty = try Upturn.run(["render", "stretch", "--pack", folder, "--output", Upturn.file("x.wav")])
+        XCTAssertEqual(empty.status, 65)
+        XCTAssertTrue(empty.stderr.contains("empty.wav: the audio file is empty"), empty.stderr)
+        try "{cues: {'hold.halfway': {file: '../outside.wav'}}}".write(toFile: folder + "/pack.json5", atomically: true, encoding: .utf8)
+        let outside = try Upturn.run(["check", folder])
+        XCTAssertEqual(outside.status, 65)
+        XCTAssertTrue(outside.stderr.contains("leaves the pack's folder"), outside.stderr)
+    }
+
+    func testAuditionSpeaksEveryKey() throws {
+        let output = Upturn.file("audition.wav")
+        let result = try Upturn.run(["pack", "audition", "de", "--output", output], timeout: 120)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let samples = try readWAV(output).samples
+        // Twenty keys, each announced and then said, plus the sounds: well over a minute of sound.
+        XCTAssertGreaterThan(Double(samples.count) / 48_000, 60)
+        let keys = try Upturn.run(["pack", "keys"])
+        XCTAssertEqual(keys.status, 0)
+        for key in ["session.welcome", "hold.left", "reps.count", "transport.paused"] { XCTAssertTrue(keys.stdout.contains(key), key) }
+        XCTAssertTrue(keys.stdout.contains("e.g. \"Tilt back slowly to 30 degrees.\""), keys.stdout)
+    }
+
+    func testSchemas() throws {
+        for which in ["plan", "pack"] {
+            let result = try Upturn.run(["schema", which])
+            XCTAssertEqual(result.status, 0)
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            XCTAssertNotNil(object["properties"])
+        }
+        XCTAssertEqual(try Upturn.run(["schema", "step"]).status, 64)
+        let plan = Upturn.write("with-schema.json5", "{$schema: 'plan.schema.json', title: 'S', steps: [{say: 'Hi.'}]}")
+        XCTAssertEqual(try Upturn.run(["check", plan]).status, 0)
+    }
+
+    func testUnknownVoiceInAPack() throws {
+        let folder = Upturn.file("voice-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "{\n  voice: {name: 'fr-frr'},\n}".write(toFile: folder + "/pack.json5", atomically: true, encoding: .utf8)
+        let result = try Upturn.run(["check", folder])
+        XCTAssertEqual(result.status, 65)
+        XCTAssertTrue(result.stderr.contains("pack.json5:2:17: voice.name: no espeak-ng voice 'fr-frr'; close matches: fr-fr"), result.stderr)
+    }
+}
+
+import UpturnSounds
+
+enum ShippedPacks {
+    static var folder: String { ShippedSounds.sourceFolder }
+}
