@@ -41,6 +41,8 @@ let package = Package(
         .executableTarget(name: "upturn", dependencies: ["UpturnKit"]),
         // The benchmark behind Scripts/bench.
         .executableTarget(name: "upturn-bench", dependencies: ["UpturnKit"]),
+        // The fuzz target behind Scripts/fuzz; built normally, it replays a corpus.
+        .executableTarget(name: "upturn-fuzz", dependencies: ["UpturnKit"]),
         .testTarget(name: "UpturnKitTests", dependencies: ["UpturnKit", "UpturnSounds"]),
         .testTarget(name: "upturnTests", dependencies: ["UpturnKit", "UpturnSounds"]),
     ]

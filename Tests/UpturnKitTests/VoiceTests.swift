@@ -100,3 +100,24 @@ final class VoiceTests: XCTestCase {
 import UpturnSounds
 
 func UpturnSoundsFile(_ path: String) -> [UInt8]? { ShippedSounds.file(path) }
+
+final class AudioLimitTests: XCTestCase {
+    /// A tiny WAV whose header claims two billion bytes of sound: what is there is read,
+    /// and nothing near the claim is allocated.
+    func testAHeaderThatLiesAboutItsLength() throws {
+        var wav = WAVFileSink.header(rate: 48_000, dataBytes: 0x7FFF_FFF0)
+        wav += [UInt8](repeating: 1, count: 64)
+        let decoded = try AudioDecoder.decode(wav, name: "liar.wav")
+        XCTAssertEqual(decoded.samples.count, 32)
+    }
+
+    /// Ten minutes at most, however high the rate.
+    func testTooLongIsRefused() {
+        var wav = WAVFileSink.header(rate: 8000, dataBytes: 8000 * 2 * 601)
+        wav += [UInt8](repeating: 0, count: 8000 * 2 * 601)
+        XCTAssertThrowsError(try AudioDecoder.decode(wav, name: "long.wav")) { error in
+            XCTAssertEqual((error as! UpturnError).code, .dataError)
+            XCTAssertEqual((error as! UpturnError).description, "long.wav: longer than 10 minutes; a cue should be short")
+        }
+    }
+}

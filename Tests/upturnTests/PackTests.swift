@@ -129,3 +129,18 @@ import UpturnSounds
 enum ShippedPacks {
     static var folder: String { ShippedSounds.sourceFolder }
 }
+
+/// The fuzz corpus (and every crash once found, moved into it) replays without a crash.
+final class FuzzCorpusTests: XCTestCase {
+    func testTheCorpusReplays() throws {
+        let replay = (Upturn.binary as NSString).deletingLastPathComponent + "/upturn-fuzz"
+        let corpus = ShippedPacks.folder + "/../Tests/FuzzCorpus"
+        for target in ["plan", "pack", "audio"] {
+            let started = try Upturn.start([target, corpus + "/" + target], executable: replay)
+            let result = Upturn.finish(started, timeout: 120)
+            XCTAssertTrue(result.exited, result.stderr)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertTrue(result.stdout.hasPrefix("replayed "), result.stdout)
+        }
+    }
+}

@@ -14,6 +14,8 @@ public enum AudioDecoder {
     public static let maxFileBytes = 64 * 1024 * 1024
     /// The longest a cue or sound may play.
     public static let maxSeconds = 10 * 60
+    /// However high the rate, at most this many frames (ten minutes at 48 kHz).
+    public static let maxFrames = 10 * 60 * 48_000
 
     public static func decode(file path: String) throws(UpturnError) -> DecodedAudio {
         let bytes = try FileBytes.read(path, limit: maxFileBytes, what: "audio file")
@@ -50,11 +52,13 @@ public enum AudioDecoder {
             throw UpturnError.data("\(name): a sample rate of \(rate) Hz is not usable (4000 to 768000)")
         }
         guard info.frames > 0 else { throw UpturnError.data("\(name): the audio file holds no sound") }
-        guard info.frames <= Int64(maxSeconds * rate) else {
+        let limit = min(maxSeconds * rate, maxFrames)
+        guard info.frames <= Int64(limit) else {
             throw UpturnError.data("\(name): longer than \(maxSeconds / 60) minutes; a cue should be short")
         }
         var mono = [Float]()
-        mono.reserveCapacity(Int(info.frames))
+        // The header's length is a claim, not a fact: a corrupt file may promise far more.
+        mono.reserveCapacity(min(Int(info.frames), 1 << 20))
         var block = [Float](repeating: 0, count: 4096 * channels)
         while true {
             let got = block.withUnsafeMutableBufferPointer { sf_readf_float(file, $0.baseAddress, 4096) }
@@ -70,7 +74,7 @@ public enum AudioDecoder {
                     mono.append(sum * scale)
                 }
             }
-            if mono.count > maxSeconds * rate { break }
+            if mono.count > limit { break }
         }
         if sf_error(file) != 0 && mono.isEmpty {
             throw UpturnError.data("\(name): cannot decode the audio (\(String(cString: sf_strerror(file))))")
