@@ -12,6 +12,8 @@ public struct Session {
     public var timeline: Timeline
     /// "Paused", "Resuming. Three, two, one", "Audio is back".
     public var cues: Player.Cues
+    /// The plan's background track, ready to stream.
+    public var music: MusicBed?
 
     public static let defaultRate = 48_000
     public static let defaultProgram = "first-time"
@@ -26,7 +28,10 @@ public struct Session {
             paused: try compiler.interjection("transport.paused"),
             resuming: try compiler.interjection("transport.resuming"),
             audioBack: try compiler.interjection("transport.audio-back"))
-        return Session(plan: plan, planFile: file, pack: pack, library: library, timeline: timeline, cues: cues)
+        let music = try plan.music.map { m throws(UpturnError) in
+            try MusicBed(path: m.path, rate: rate, levelDB: m.levelDB, duckDB: m.duckDB, loop: m.loop)
+        }
+        return Session(plan: plan, planFile: file, pack: pack, library: library, timeline: timeline, cues: cues, music: music)
     }
 
     /// A built-in program's name or a plan file's path.

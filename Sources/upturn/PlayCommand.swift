@@ -64,7 +64,7 @@ enum PlayCommand {
         }
         let player = Player(
             timeline: session.timeline, clips: session.library, sink: sink, gain: Float(volume) / 100,
-            blockFrames: max(256, sink.periodFrames), status: status, controls: queue, cues: session.cues, stepCount: session.plan.steps.count)
+            blockFrames: max(256, sink.periodFrames), status: status, controls: queue, cues: session.cues, music: session.music, stepCount: session.plan.steps.count)
         player.keepAlive = arguments.flags.contains("--keep-alive")
         let clearLine = status == nil ? "" : "\r\u{1B}[2K"
         player.log = { line in CommandLineTool.printError(clearLine + "upturn: " + line) }

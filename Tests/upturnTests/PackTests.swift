@@ -144,3 +144,54 @@ final class FuzzCorpusTests: XCTestCase {
         }
     }
 }
+
+/// Music under the voice: streamed, looped, at its level, ducked smoothly under every cue.
+final class MusicTests: XCTestCase {
+    func testMusicIsDuckedUnderEveryCue() throws {
+        let folder = Upturn.file("music-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let sox = Process()
+        sox.executableURL = URL(fileURLWithPath: "/usr/bin/sox")
+        // Three seconds of a 44.1 kHz stereo tone at full scale: it must loop, be resampled and be brought to -20 dB.
+        sox.arguments = ["-n", "-r", "44100", "-c", "2", "-b", "16", folder + "/calm.ogg", "synth", "3", "sine", "440", "gain", "-0.1"]
+        try sox.run()
+        sox.waitUntilExit()
+        let steps = "steps: [{say: 'Lie back and breathe slowly, letting the table take your weight.'}, {rest: '8s'}, {say: 'Well done.'}]"
+        let withMusic = Upturn.write("music-plan.json5", "{title: 'Music', music: {file: '\(folder)/calm.ogg', level: -20, duck: -12}, \(steps)}")
+        let without = Upturn.write("quiet-plan.json5", "{title: 'Music', \(steps)}")
+        let a = Upturn.file("with-music.wav"), b = Upturn.file("without-music.wav")
+        XCTAssertEqual(try Upturn.run(["render", withMusic, "--output", a]).status, 0)
+        XCTAssertEqual(try Upturn.run(["render", without, "--output", b]).status, 0)
+        let mixed = try readWAV(a).samples, speech = try readWAV(b).samples
+        XCTAssertEqual(mixed.count, speech.count)
+        let music = zip(mixed, speech).map { Int($0) - Int($1) }
+        let (_, events) = try showJSON(without)
+        let cue = events.first { $0["key"] as? String == "say" }!
+        let cueStart = cue["frame"] as! Int, cueEnd = cueStart + (cue["length"] as! Int)
+        func peak(_ range: Range<Int>) -> Int { music[range].map(abs).max() ?? 0 }
+        // Before anything is said the music is at -20 dB (0.1 of full scale)...
+        XCTAssertEqual(Double(peak(0..<4000)), 3277, accuracy: 200)
+        // ...under the cue it is 12 dB lower, already when the first word comes...
+        XCTAssertEqual(Double(peak(cueStart..<(cueStart + 9600))), 825, accuracy: 80)
+        XCTAssertEqual(Double(peak((cueEnd - 9600)..<cueEnd)), 825, accuracy: 80)
+        // ...and back up during the rest, well after the three-second track has looped.
+        let last = events.last { $0["key"] as? String == "say" }!["frame"] as! Int
+        XCTAssertGreaterThan(last - 48_000, 48_000 * 6)
+        XCTAssertEqual(Double(peak((last - 48_000)..<(last - 44_000))), 3277, accuracy: 200)
+        // Smooth: no step from one sample to the next beyond what a 440 Hz tone itself makes.
+        let steepest = zip(music, music.dropFirst()).map { abs($1 - $0) }.max()!
+        XCTAssertLessThan(steepest, 260)
+
+        // Play equals render, music included.
+        let played = Upturn.file("music-played.wav")
+        XCTAssertEqual(try Upturn.run(["play", withMusic, "--controls", "none", "--device", "file:FILE=\(played),FORMAT=wav"]).status, 0)
+        XCTAssertTrue(try readWAV(played).samples == mixed)
+    }
+
+    func testMissingMusicIsAPlanProblem() throws {
+        let plan = Upturn.write("no-music.json5", "{title: 'x',\n music: {file: 'nope.ogg'},\n steps: [{say: 'Hi.'}]}")
+        let result = try Upturn.run(["check", plan])
+        XCTAssertEqual(result.status, 65)
+        XCTAssertTrue(result.stderr.contains("no-music.json5:2:16: music: no music file at"), result.stderr)
+    }
+}

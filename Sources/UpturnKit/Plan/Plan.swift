@@ -8,6 +8,23 @@ public struct Plan: Equatable, Sendable {
     /// The longest continuous inverted stretch the plan may hold, in milliseconds.
     public var maxInvertedMilliseconds: Int
     public var steps: [Step]
+    /// A background track under the voice.
+    public var music: Music?
+
+    public struct Music: Equatable, Sendable {
+        /// The file, resolved against the plan's folder.
+        public var path: String
+        /// Its level, and how much lower it goes under a cue, in dB.
+        public var levelDB: Double
+        public var duckDB: Double
+        public var loop: Bool
+        public init(path: String, levelDB: Double = -20, duckDB: Double = -12, loop: Bool = true) {
+            self.path = path
+            self.levelDB = levelDB
+            self.duckDB = duckDB
+            self.loop = loop
+        }
+    }
 
     public init(
         title: String, pack: String? = nil, preamble: Bool = false,

@@ -13,7 +13,7 @@ public enum PlanReader {
     public static let defaultTiltSettleMilliseconds = 8_000
     public static let defaultUprightSettleMilliseconds = 10_000
 
-    static let topKeys = ["title", "description", "pack", "preamble", "maxInverted", "steps"]
+    static let topKeys = ["title", "description", "pack", "preamble", "maxInverted", "music", "steps"]
     static let kindKeys = ["say", "cue", "tilt", "hold", "reps", "rest", "wait"]
     static let stepKeys: [String: [String]] = [
         "say": ["say", "title"],
@@ -81,7 +81,34 @@ public enum PlanReader {
             problems.add("a plan needs \"steps\"", at: root.location)
         }
         checkUpright(steps, elements: top["steps"], problems: &problems)
-        return Plan(title: title ?? "Untitled", pack: pack, preamble: preamble, maxInvertedMilliseconds: cap, steps: steps)
+        var plan = Plan(title: title ?? "Untitled", pack: pack, preamble: preamble, maxInvertedMilliseconds: cap, steps: steps)
+        if let node = top["music"] { plan.music = readMusic(node, file: problems.file, problems: &problems) }
+        return plan
+    }
+
+    /// `music: {file: "calm.ogg", level: -20, duck: -12, loop: true}` (or just the file name).
+    static func readMusic(_ node: JSONNode, file: String, problems: inout Problems) -> Plan.Music? {
+        var name: String?
+        var music = Plan.Music(path: "")
+        if case .string(let s) = node.value {
+            name = s
+        } else if let object = ObjectReader(node, path: "music", problems: &problems) {
+            object.rejectUnknownKeys(["file", "level", "duck", "loop"], problems: &problems, what: "music")
+            name = object.string("file", problems: &problems, maxLength: 4096)
+            if !object.has("file") { problems.add("music needs a \"file\"", at: node.location, path: "music") }
+            if let level = object.integer("level", in: -60...0, problems: &problems, unit: "dB") { music.levelDB = Double(level) }
+            if let duck = object.integer("duck", in: -40...0, problems: &problems, unit: "dB") { music.duckDB = Double(duck) }
+            if let loop = object.bool("loop", problems: &problems) { music.loop = loop }
+        }
+        guard let name, !name.isEmpty else { return nil }
+        let folder = file.hasPrefix("(built-in)") ? FileManager.default.currentDirectoryPath : (file as NSString).deletingLastPathComponent
+        music.path = name.hasPrefix("/") ? name : (folder.isEmpty ? name : folder + "/" + name)
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: music.path, isDirectory: &isFolder), !isFolder.boolValue else {
+            problems.add("no music file at \(music.path)", at: (node["file"] ?? node).location, path: "music")
+            return nil
+        }
+        return music
     }
 
     /// Rest happens upright: a rest while the table is tilted is a mistake in the plan.

@@ -20,15 +20,52 @@ public final class Renderer {
     private var active: [(start: Int, samples: [Int16])] = []
     private var mix: [Int32] = []
 
-    public init(events: [TimelineEvent], frames: Int, clips: any ClipProviding, gain: Float = 1) {
+    // Music under the voice, ducked smoothly around every spoken cue.
+    private let music: MusicBed?
+    private var musicBuffer: [Float] = []
+    /// Spans where the music is ducked: each cue, from a little before (so the fade is done
+    /// when the first word comes) to a little after.
+    private let duckSpans: [(start: Int, end: Int)]
+    private var duckIndex = 0
+    private var musicGain: Float = 0
+    private let attackStep: Float
+    private let releaseStep: Float
+
+    public static let duckAttackMilliseconds = 150
+    public static let duckReleaseMilliseconds = 600
+    public static let duckHoldMilliseconds = 150
+
+    public init(events: [TimelineEvent], frames: Int, clips: any ClipProviding, gain: Float = 1, music: MusicBed? = nil) {
         self.events = events.filter { $0.kind != .step && $0.clip != nil }.sorted { $0.frame < $1.frame }
         self.frames = frames
         self.clips = clips
         self.gain = gain
+        self.music = music
+        let rate = music?.rate ?? 48_000
+        let attack = rate * Self.duckAttackMilliseconds / 1000
+        let hold = rate * Self.duckHoldMilliseconds / 1000
+        var spans: [(start: Int, end: Int)] = []
+        for event in self.events where event.kind == .speech {
+            let span = (start: event.frame - attack, end: event.end + hold)
+            if let last = spans.last, span.start <= last.end {
+                spans[spans.count - 1].end = max(last.end, span.end)
+            } else {
+                spans.append(span)
+            }
+        }
+        duckSpans = spans
+        if let music {
+            musicGain = music.level
+            attackStep = (music.level - music.duckedLevel) / Float(max(1, attack))
+            releaseStep = (music.level - music.duckedLevel) / Float(max(1, rate * Self.duckReleaseMilliseconds / 1000))
+        } else {
+            attackStep = 0
+            releaseStep = 0
+        }
     }
 
-    public convenience init(timeline: Timeline, clips: any ClipProviding, gain: Float = 1) {
-        self.init(events: timeline.events, frames: timeline.frames, clips: clips, gain: gain)
+    public convenience init(timeline: Timeline, clips: any ClipProviding, gain: Float = 1, music: MusicBed? = nil) {
+        self.init(events: timeline.events, frames: timeline.frames, clips: clips, gain: gain, music: music)
     }
 
     public var isFinished: Bool { position >= frames }
@@ -44,7 +81,9 @@ public final class Renderer {
             if event.frame + event.length <= position { continue }
             active.append((event.frame, try clips.samples(of: event.clip!)))
         }
-        if active.isEmpty {
+        if music != nil {
+            mixActive(into: out, count: count)
+        } else if active.isEmpty {
             out.baseAddress!.update(repeating: 0, count: count)
         } else if active.count == 1 && gain == 1 {
             // The common case, one clip: copy it without a mix buffer.
@@ -84,12 +123,30 @@ public final class Renderer {
                     }
                 }
             }
+            if let music { addMusic(music, into: acc, count: count) }
             let g = Int32((gain * 32768).rounded())
             for i in 0..<count {
                 var v = acc[i]
                 if g != 32768 { v = Int32((Int64(v) * Int64(g)) >> 15) }
                 out[i] = Int16(clamping: v)
             }
+        }
+    }
+
+    /// Adds the music's next frames, ducking it under cues with a smooth ramp (no clicks,
+    /// no pumping: the ramp is done before the cue starts and waits a moment after it).
+    private func addMusic(_ music: MusicBed, into acc: UnsafeMutableBufferPointer<Int32>, count: Int) {
+        music.next(count, into: &musicBuffer)
+        for i in 0..<count {
+            let frame = position + i
+            while duckIndex < duckSpans.count && duckSpans[duckIndex].end <= frame { duckIndex += 1 }
+            let ducked = duckIndex < duckSpans.count && duckSpans[duckIndex].start <= frame
+            if ducked {
+                musicGain = max(music.duckedLevel, musicGain - attackStep)
+            } else {
+                musicGain = min(music.level, musicGain + releaseStep)
+            }
+            acc[i] &+= Int32((musicBuffer[i] * musicGain * 32767).rounded())
         }
     }
 
@@ -105,6 +162,7 @@ public final class Renderer {
             if events[mid].frame < position { low = mid + 1 } else { high = mid }
         }
         nextEvent = low
+        duckIndex = 0
         for event in events[..<low] where event.frame + event.length > position {
             active.append((event.frame, try clips.samples(of: event.clip!)))
         }

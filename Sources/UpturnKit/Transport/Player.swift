@@ -65,6 +65,7 @@ public final class Player {
     private let status: StatusLine?
     private let controls: ControlQueue?
     private let cues: Cues
+    private let music: MusicBed?
     private let stepCount: Int
     /// Commands from signals, counted: (stop, toggle, skip). A second stop during the
     /// closing ends at once.
@@ -98,8 +99,8 @@ public final class Player {
 
     public init(
         timeline: Timeline, clips: any ClipProviding, sink: any AudioSink, gain: Float = 1, blockFrames: Int = 1024,
-        status: StatusLine? = nil, controls: ControlQueue? = nil, cues: Cues = Cues(), stepCount: Int? = nil,
-        signals: @escaping () -> (stop: Int, toggle: Int, skip: Int) = { Signals.counts }
+        status: StatusLine? = nil, controls: ControlQueue? = nil, cues: Cues = Cues(), music: MusicBed? = nil,
+        stepCount: Int? = nil, signals: @escaping () -> (stop: Int, toggle: Int, skip: Int) = { Signals.counts }
     ) {
         self.timeline = timeline
         self.clips = clips
@@ -109,6 +110,7 @@ public final class Player {
         self.status = status
         self.controls = controls
         self.cues = cues
+        self.music = music
         self.stepCount = stepCount ?? max(0, timeline.steps.count - 2)
         self.signalCounts = signals
     }
@@ -116,11 +118,11 @@ public final class Player {
     /// A player whose only control is a count of stop requests (tests, render).
     public convenience init(
         timeline: Timeline, clips: any ClipProviding, sink: any AudioSink, gain: Float = 1, blockFrames: Int = 1024,
-        status: StatusLine? = nil, stopRequests: @escaping () -> Int
+        status: StatusLine? = nil, music: MusicBed? = nil, stopRequests: @escaping () -> Int
     ) {
         self.init(
             timeline: timeline, clips: clips, sink: sink, gain: gain, blockFrames: blockFrames, status: status,
-            signals: { (stopRequests(), 0, 0) })
+            music: music, signals: { (stopRequests(), 0, 0) })
     }
 
     /// Plays to the end, or to a stop. The sink is finished (drained and closed) on every
@@ -145,7 +147,7 @@ public final class Player {
     }
 
     private func run() throws(UpturnError) -> Outcome {
-        main = Renderer(timeline: timeline, clips: clips, gain: gain)
+        main = Renderer(timeline: timeline, clips: clips, gain: gain, music: music)
         pending = [Int16](repeating: 0, count: blockFrames)
         pendingCount = 0
         pendingOffset = 0
