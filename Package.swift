@@ -40,7 +40,7 @@ let package = Package(
         ),
         .executableTarget(name: "upturn", dependencies: ["UpturnKit"]),
         // The benchmark behind Scripts/bench.
-        .executableTarget(name: "upturn-bench", dependencies: ["UpturnKit"]),
+        .executableTarget(name: "upturn-bench", dependencies: ["UpturnKit", "UpturnSounds"]),
         // The fuzz target behind Scripts/fuzz; built normally, it replays a corpus.
         .executableTarget(name: "upturn-fuzz", dependencies: ["UpturnKit"]),
         .testTarget(name: "UpturnKitTests", dependencies: ["UpturnKit", "UpturnSounds"]),

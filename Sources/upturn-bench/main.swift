@@ -1,5 +1,6 @@
 import Foundation
 import UpturnKit
+import UpturnSounds
 
 // Upturn's benchmark, run by Scripts/bench: prints each figure, its target, and its ratio
 // against the reference tool measured in the same run. Machines are shared and noisy, so
@@ -381,4 +382,53 @@ func controlFigures(_ pulse: [String: String]) throws {
            target: "< 2000 ms", ok: (recovery ?? 99) < 2)
     print("     the device reopened \(fmt(reopened * 1000, 0)) ms after the server came back; the rest is the null sink's first-stream")
     print("     wake-up, which the recorder's own new stream waits through too")
+}
+
+// 7. Packs: `upturn check` of a plan and its pack; cold synthesis and decoding of a whole
+// shipped pack (every key, empty cache); a warm load of it.
+if wanted("packs") {
+    do { try packFigures() } catch { print("bench: packs: \(error)") }
+}
+
+func packFigures() throws {
+    let plan = scratch + "/check-plan.json5"
+    try (BuiltinPrograms.source("full") ?? "").replacingOccurrences(of: "title: \"Full session\",", with: "title: \"Full session\", pack: \"de\",")
+        .write(toFile: plan, atomically: true, encoding: .utf8)
+    let packFolder = ShippedSoundsFolder.path + "/de"
+    var checks: [Double] = []
+    for _ in 0..<7 { checks.append(runChild([upturn, "check", plan, packFolder], environment: cacheEnvironment).seconds) }
+    figure("check a plan and its pack", fmt(median(checks) * 1000, 1) + " ms", target: "< 50 ms", ok: median(checks) < 0.05)
+
+    var colds: [Double] = [], warms: [Double] = []
+    for round in 0..<3 {
+        let folder = scratch + "/pack-cache-\(round)"
+        try? FileManager.default.removeItem(atPath: folder)
+        let t0 = now()
+        let pack = try PackLocator.load(packFolder)
+        var clips: [ClipSource] = []
+        for key in CueKey.all {
+            switch pack.cues[key.key] {
+            case .text(let template)?: clips.append(.speech(text: Template.fill(template, PackAuthoring.exampleValues), voice: pack.voice))
+            case .recording(let ref, _)?: clips.append(.recording(ref, volume: pack.voice.volume))
+            case nil: break
+            }
+        }
+        for n in 1...12 { clips.append(.speech(text: "\(n)", voice: pack.voice)) }
+        clips += CueKey.soundNames.compactMap { pack.sounds[$0].map { ClipSource.audio($0) } }
+        let cold = ClipLibrary(rate: 48_000, cache: PromptCache(folder: folder))
+        for clip in clips { _ = try cold.frames(of: clip) }
+        colds.append(now() - t0)
+        let t1 = now()
+        let again = try PackLocator.load(packFolder)
+        let warm = ClipLibrary(rate: 48_000, cache: PromptCache(folder: folder))
+        for clip in clips { _ = try warm.frames(of: clip) }
+        _ = again
+        warms.append(now() - t1)
+    }
+    figure("cold pack: synthesize and decode", fmt(median(colds) * 1000, 0) + " ms (de, every key, 12 counts)", target: "< 1500 ms", ok: median(colds) < 1.5)
+    figure("warm pack load", fmt(median(warms) * 1000, 1) + " ms", target: "< 20 ms", ok: median(warms) < 0.02)
+}
+
+enum ShippedSoundsFolder {
+    static var path: String { ShippedSounds.sourceFolder }
 }
