@@ -189,8 +189,8 @@ if !wanted("cpu") {
 }
 
 // 6. Control latency, recovery and idle cost on the PulseAudio bed, read from the monitor
-// recording. The cue is a steady tone (a recording in a scratch pack), so the moment it is
-// cut or starts is plain in the recording's level. Recorded samples are timed by when parec
+// recording. The cue is a steady tone (a recording in a scratch pack, level-matched like any
+// recorded cue to about 0.1 RMS), so the moment it is cut or starts is plain in the level. Recorded samples are timed by when parec
 // delivered them; the null sink renders a little ahead, so these figures are good to about
 // 10-20 ms.
 if wanted("controls"), let pulseEnvironment {
@@ -328,13 +328,13 @@ func controlFigures(_ pulse: [String: String]) throws {
             _ = runChild([upturn, "ctl", "pause", "--socket", socket], environment: env)
         }
         usleep(600_000)
-        if let cut = recorder.firstWindow(after: t0 - 0.05, below: 0.05) {
+        if let cut = recorder.firstWindow(after: t0 - 0.05, below: 0.02) {
             (round == 0 ? { eventToSilence.append(cut - t0) } : { ctlToSilence.append(cut - t0) })()
         }
         let t1 = now()
         _ = runChild([upturn, "ctl", "resume", "--socket", socket], environment: env)
         usleep(800_000)
-        if let sound = recorder.firstWindow(after: t1, above: 0.1) { resumeToSound.append(sound - t1) }
+        if let sound = recorder.firstWindow(after: t1, above: 0.05) { resumeToSound.append(sound - t1) }
         usleep(400_000)
     }
     // Idle: the 20 s rest is silence.
@@ -354,6 +354,7 @@ func controlFigures(_ pulse: [String: String]) throws {
            target: "< 80 ms", ok: !ctlToSilence.isEmpty && median(ctlToSilence) < 0.08)
     figure("`upturn ctl resume` to sound", resumeToSound.isEmpty ? "not measured" : ms(resumeToSound) + " (median of \(resumeToSound.count))",
            target: "< 80 ms", ok: !resumeToSound.isEmpty && median(resumeToSound) < 0.08)
+    print("     (recorded samples are timed by when parec delivered them; the null sink renders ahead, so these are good to about 20 ms)")
     figure("idle CPU during a silent hold", fmt(idle, 2) + "% of a core", target: "< 1%", ok: idle < 1)
 
     // Recovery: the sound server killed during the tone, and started again.
@@ -373,7 +374,7 @@ func controlFigures(_ pulse: [String: String]) throws {
     waitFor { $0["audio_lost"] as? Bool == false }
     let reopened = now() - back
     usleep(3_000_000)
-    let firstSound = after.firstWindow(after: back, above: 0.1)
+    let firstSound = after.firstWindow(after: back, above: 0.05)
     _ = try? ControlSocket.send("stop", to: socket)
     recovering.waitUntilExit()
     after.stop()
