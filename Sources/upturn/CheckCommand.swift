@@ -50,12 +50,9 @@ enum CheckCommand {
     static func checkPack(folder: String) throws(UpturnError) -> String {
         let pack = try PackReader.read(folder: folder)
         let voices = EspeakSynthesizer.installedVoices()
-        if !voices.isEmpty && !voices.contains(where: { $0.language == pack.voice.name || $0.name == pack.voice.name }) {
-            let names = Set(voices.flatMap { [$0.language, $0.name] }).sorted()
-            let matches = Spelling.closeMatches(to: pack.voice.name, in: names, limit: 6)
-            let hint = matches.isEmpty ? "; `upturn voices` lists them" : "; close matches: " + matches.joined(separator: ", ")
+        if !EspeakSynthesizer.knows(pack.voice.name, installed: voices) {
             var problems = Problems(file: pack.origin)
-            problems.add("no espeak-ng voice '\(pack.voice.name.prefix(60))'\(hint)", at: pack.voiceLocation, path: "voice.name")
+            problems.add(EspeakSynthesizer.unknownVoiceMessage(pack.voice.name, installed: voices), at: pack.voiceLocation, path: "voice.name")
             try problems.throwIfAny()
         }
         let missing = CueKey.names.filter { pack.cues[$0] == nil } + CueKey.soundNames.filter { pack.sounds[$0] == nil }

@@ -29,8 +29,8 @@ enum PackCommand {
             if let voice = arguments.options["--voice"] {
                 // Fail now, not when the pack is first played.
                 let known = EspeakSynthesizer.installedVoices()
-                if !known.isEmpty && !known.contains(where: { $0.language == voice || $0.name == voice }) {
-                    throw EspeakSynthesizerVoiceError.make(voice, known)
+                if !EspeakSynthesizer.knows(voice, installed: known) {
+                    throw UpturnError.unavailable(EspeakSynthesizer.unknownVoiceMessage(voice, installed: known))
                 }
             }
             try PackAuthoring.scaffold(folder: folder, from: source, sourceFolder: from, voice: arguments.options["--voice"])
@@ -54,15 +54,6 @@ enum PackCommand {
                 "upturn pack: unknown action '\(action.prefix(40))'\(Spelling.hint(for: action, in: ["keys", "new", "audition"])); use keys, new or audition")
         }
         return .ok
-    }
-}
-
-enum EspeakSynthesizerVoiceError {
-    static func make(_ name: String, _ voices: [EspeakSynthesizer.VoiceInfo]) -> UpturnError {
-        let names = Set(voices.flatMap { [$0.language, $0.name] }).sorted()
-        let matches = Spelling.closeMatches(to: name, in: names, limit: 6)
-        let hint = matches.isEmpty ? "; `upturn voices` lists them" : "; close matches: " + matches.joined(separator: ", ")
-        return UpturnError.unavailable("no espeak-ng voice '\(name.prefix(80))'\(hint)")
     }
 }
 

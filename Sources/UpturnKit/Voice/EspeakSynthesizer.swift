@@ -101,13 +101,23 @@ public final class EspeakSynthesizer: Synthesizer {
 
     /// "no espeak-ng voice 'xx'; close matches: ..." with the installed voices nearest the name.
     static func voiceError(_ name: String, installed: [VoiceInfo]) -> UpturnError {
+        UpturnError.unavailable(unknownVoiceMessage(name, installed: installed))
+    }
+
+    /// True when `name` is a voice or language espeak-ng has (or the list is unknown).
+    public static func knows(_ name: String, installed: [VoiceInfo]) -> Bool {
+        installed.isEmpty || installed.contains { $0.language == name || $0.name == name }
+    }
+
+    /// "no espeak-ng voice 'xx'; close matches: ..." with the installed voices nearest the name.
+    public static func unknownVoiceMessage(_ name: String, installed: [VoiceInfo]) -> String {
         let names = Set(installed.flatMap { [$0.language, $0.name] }).sorted()
         var matches = Spelling.closeMatches(to: name, in: names, limit: 6)
         if matches.isEmpty, let prefix = name.split(separator: "-").first {
             matches = names.filter { $0.hasPrefix(prefix) }.prefix(6).map { $0 }
         }
         let hint = matches.isEmpty ? "; `upturn voices` lists them" : "; close matches: " + matches.joined(separator: ", ")
-        return UpturnError.unavailable("no espeak-ng voice '\(name.prefix(80))'\(hint)")
+        return "no espeak-ng voice '\(name.prefix(80))'\(hint)"
     }
 
     public struct VoiceInfo: Sendable {
@@ -123,23 +133,23 @@ public final class EspeakSynthesizer: Synthesizer {
 
     /// Call only with the lock held.
     private static func listVoices(initialized: Bool) -> [VoiceInfo] {
-            if !initialized { espeak_ng_InitializePath(nil) }
-            guard let list = espeak_ListVoices(nil) else { return [] }
-            var voices: [VoiceInfo] = []
-            var i = 0
-            while let voice = list[i] {
-                i += 1
-                let v = voice.pointee
-                let name = v.name.map { String(cString: $0) } ?? ""
-                let identifier = v.identifier.map { String(cString: $0) } ?? ""
-                // `languages` is a list of (priority byte, name, NUL), ended by a zero byte.
-                var language = ""
-                if let languages = v.languages, languages.pointee != 0 {
-                    language = String(cString: languages + 1)
-                }
-                voices.append(VoiceInfo(language: language, name: name, identifier: identifier))
+        if !initialized { espeak_ng_InitializePath(nil) }
+        guard let list = espeak_ListVoices(nil) else { return [] }
+        var voices: [VoiceInfo] = []
+        var i = 0
+        while let voice = list[i] {
+            i += 1
+            let v = voice.pointee
+            let name = v.name.map { String(cString: $0) } ?? ""
+            let identifier = v.identifier.map { String(cString: $0) } ?? ""
+            // `languages` is a list of (priority byte, name, NUL), ended by a zero byte.
+            var language = ""
+            if let languages = v.languages, languages.pointee != 0 {
+                language = String(cString: languages + 1)
             }
-            return voices
+            voices.append(VoiceInfo(language: language, name: name, identifier: identifier))
+        }
+        return voices
     }
 }
 
