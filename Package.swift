@@ -24,6 +24,7 @@ let package = Package(
                 .embedInCode("en/pack.json5"),
                 .embedInCode("en/bell.flac"),
                 .embedInCode("en/tick.flac"),
+                .embedInCode("en/beep.flac"),
             ]
         ),
         .target(

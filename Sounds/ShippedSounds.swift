@@ -11,6 +11,7 @@ public enum ShippedSounds {
         case "en/pack.json5": return PackageResources.pack_json5
         case "en/bell.flac": return PackageResources.bell_flac
         case "en/tick.flac": return PackageResources.tick_flac
+        case "en/beep.flac": return PackageResources.beep_flac
         default: return nil
         }
     }

@@ -40,6 +40,7 @@ final class TimelineTests: XCTestCase {
         XCTAssertEqual(timeline.events.first { $0.text == "Breathe out." }?.frame, holdStart + 30 * rate)
         XCTAssertEqual(timeline.events.first { $0.key == "bell" }?.frame, holdEnd)
         XCTAssertEqual(timeline.events.first { $0.key == "hold.end" }?.frame, holdEnd + rate * 4 / 10)
+        XCTAssertEqual(timeline.events.filter { $0.key == "beep" }.map(\.frame), [3, 2, 1].map { holdEnd - $0 * rate })
     }
 
     func testStepsAndInversion() throws {

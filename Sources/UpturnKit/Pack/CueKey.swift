@@ -30,7 +30,7 @@ public struct CueKey: Sendable, Equatable {
     public static let names: [String] = all.map(\.key)
     /// Variables every template may use, whatever its key.
     public static let commonVariables = ["step", "steps", "next", "title"]
-    public static let soundNames = ["bell", "tick"]
+    public static let soundNames = ["bell", "tick", "beep"]
 
     public static func variables(for key: String) -> [String] {
         (all.first { $0.key == key }?.variables ?? []) + commonVariables

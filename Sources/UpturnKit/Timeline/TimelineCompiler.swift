@@ -298,6 +298,12 @@ private struct Layout {
             case .text(let text): try say(text, at: item.frame)
             }
         }
+        // Countdown beeps over the last three seconds, when the pack has them.
+        if compiler.pack.sounds["beep"] != nil {
+            for seconds in [3, 2, 1] where seconds * 1000 * 2 <= hold.milliseconds {
+                try sound("beep", at: holdEnd - ms(seconds * 1000))
+            }
+        }
         try sound("bell", at: holdEnd)
         try speak("hold.end", at: holdEnd + ms(compiler.timing.afterBellMilliseconds))
     }
