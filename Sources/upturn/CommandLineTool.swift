@@ -28,6 +28,8 @@ enum CommandLineTool {
           pack   keys | new DIR [--from NAME] [--voice V] | audition DIR [--output FILE.wav]
                                     write your own cue pack
           schema plan|pack          print the JSON Schema of plans or packs
+          history [--json] [--since YYYY-MM-DD]
+                                    the sessions played, and a summary
 
         PLAN is a built-in program (`upturn programs`) or a .json5 plan file.
         Exit codes: 0 ok, 64 usage, 65 bad plan or pack, 66 file not found,
@@ -61,8 +63,9 @@ enum CommandLineTool {
             case "pack": return try PackCommand.run(rest)
             case "packs": return try PacksCommand.run(rest)
             case "schema": return try SchemaCommand.run(rest)
+            case "history": return try HistoryCommand.run(rest)
             default:
-                let commands = ["play", "render", "show", "check", "programs", "say", "voices", "devices", "ctl", "pack", "packs", "schema"]
+                let commands = ["play", "render", "show", "check", "programs", "say", "voices", "devices", "ctl", "pack", "packs", "schema", "history"]
                 throw UpturnError.usage(
                     "upturn: unknown command '\(command.prefix(60))'\(Spelling.hint(for: command, in: commands)); see `upturn --help`")
             }

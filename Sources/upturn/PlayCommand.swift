@@ -92,6 +92,17 @@ enum PlayCommand {
             throw error
         }
 
+        // The history: a start line now, an end line after; a kill in between reads as "killed".
+        let journal = Journal()
+        var record = SessionRecord(
+            id: UUID().uuidString, start: Date(), plan: arguments.positionals.first ?? Session.defaultProgram,
+            title: session.plan.title, steps: session.plan.steps.count)
+        var journalWorks = true
+        do throws(UpturnError) { try journal.recordStart(record) } catch {
+            journalWorks = false
+            CommandLineTool.printError("upturn: " + error.description + "; this session is not kept in the history")
+        }
+
         // The audio loop runs on a thread of its own; nothing else ever blocks it.
         let result = Mutex<Result<Player.Outcome, UpturnError>?>(nil)
         let done = DispatchSemaphore(value: 0)
@@ -108,7 +119,23 @@ enum PlayCommand {
         done.wait()
         sources.forEach { $0.stop() }
         sources = []
-        switch result.withLock({ $0 }) {
+        let outcome = result.withLock { $0 }
+        if journalWorks {
+            record.end = Date()
+            record.stepsDone = player.stepsDone
+            record.invertedSeconds = Double(player.invertedFrames) / Double(rate)
+            record.highestAngle = player.highestAngle
+            switch outcome {
+            case .success(.finished)?: record.ending = .finished
+            case .success?: record.ending = .stopped
+            case .failure(let error)? where error.code == .unavailable: record.ending = .audioLost
+            default: record.ending = .killed
+            }
+            do throws(UpturnError) { try journal.recordEnd(record) } catch {
+                CommandLineTool.printError("upturn: " + error.description)
+            }
+        }
+        switch outcome {
         case .failure(let error)?: throw error
         default: return .ok
         }

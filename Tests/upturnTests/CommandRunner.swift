@@ -46,6 +46,7 @@ enum Upturn {
     static var baseEnvironment: [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["XDG_CACHE_HOME"] = scratch + "/cache"
+        env["XDG_DATA_HOME"] = scratch + "/data"
         return env
     }
 

@@ -90,3 +90,51 @@ extension PlaybackTests {
         XCTAssertLessThanOrEqual(zip(a, b).map { abs(Int($0) - Int($1)) }.max()!, 10)
     }
 }
+
+/// The history journal, written by `play`.
+final class HistoryTests: XCTestCase {
+    func historyJSON(_ data: String) throws -> [String: Any] {
+        let result = try Upturn.run(["history", "--json"], environment: ["XDG_DATA_HOME": data])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    }
+
+    func testPlayWritesAFinishedSession() throws {
+        let data = Upturn.file("data-\(UUID().uuidString.prefix(6))")
+        let out = Upturn.file("hist.wav")
+        let play = try Upturn.run(["play", "first-time", "--controls", "none", "--device", "file:FILE=\(out),FORMAT=wav"], environment: ["XDG_DATA_HOME": data])
+        XCTAssertEqual(play.status, 0, play.stderr)
+        let history = try historyJSON(data)
+        let sessions = try XCTUnwrap(history["sessions"] as? [[String: Any]])
+        XCTAssertEqual(sessions.count, 1)
+        XCTAssertEqual(sessions[0]["ended"] as? String, "finished")
+        XCTAssertEqual(sessions[0]["plan"] as? String, "first-time")
+        XCTAssertEqual(sessions[0]["steps_done"] as? Int, 11)
+        XCTAssertEqual(sessions[0]["highest_angle"] as? Int, 30)
+        XCTAssertGreaterThan(sessions[0]["inverted_seconds"] as? Double ?? 0, 120)
+        let text = try Upturn.run(["history"], environment: ["XDG_DATA_HOME": data])
+        XCTAssertTrue(text.stdout.contains("first-time  finished, 11/11 steps"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("1 session this week"), text.stdout)
+        XCTAssertEqual(try Upturn.run(["history", "--since", "yesterday"]).status, 64)
+    }
+
+    func testKillingThePlayerAtRandomMomentsLeavesTheJournalReadable() throws {
+        let data = Upturn.file("data-\(UUID().uuidString.prefix(6))")
+        let plan = Upturn.write("kill.json5", "{title: 'Kill', steps: [{tilt: 20, settle: '1s'}, {hold: '2m'}, {tilt: 0}]}")
+        for round in 0..<8 {
+            let started = try Upturn.start(
+                ["play", plan, "--controls", "none", "--device", "file:FILE=\(Upturn.file("kill.wav")),FORMAT=wav"],
+                environment: ["XDG_DATA_HOME": data])
+            usleep(useconds_t(UInt32.random(in: 0...250_000)))
+            kill(started.0.processIdentifier, SIGKILL)
+            _ = Upturn.finish(started, timeout: 20)
+            _ = round
+        }
+        let history = try historyJSON(data)
+        let sessions = try XCTUnwrap(history["sessions"] as? [[String: Any]])
+        XCTAssertLessThanOrEqual(sessions.count, 8)
+        for session in sessions {
+            XCTAssertTrue(["finished", "killed"].contains(session["ended"] as? String ?? ""), "\(session)")
+        }
+    }
+}

@@ -83,6 +83,17 @@ public final class Player {
     public var lostDeviceGraceSeconds = 10.0
     public let snapshot = Mutex(PlayerSnapshot())
 
+    /// For the history: frames played while inverted, the steepest angle reached, and the
+    /// furthest frame of the session written.
+    public private(set) var invertedFrames = 0
+    public private(set) var highestAngle = 0
+    public private(set) var furthestFrame = 0
+
+    /// The plan's steps that were played to their end.
+    public var stepsDone: Int {
+        timeline.steps.filter { $0.index >= 1 && $0.index <= stepCount && $0.end <= furthestFrame }.count
+    }
+
     // Transport state, touched only by the audio thread.
     private var main: Renderer!
     private var interjection: Renderer?
@@ -183,6 +194,7 @@ public final class Player {
                     try sink.write(UnsafeBufferPointer(rebasing: buffer[pendingOffset..<pendingCount]), wakeFD: controls?.wakeFD)
                 }
                 pendingOffset += written
+                if written > 0 && currentSource() === main { account(written) }
                 if written > 0, let first = onFirstWrite {
                     onFirstWrite = nil
                     first()
@@ -202,6 +214,15 @@ public final class Player {
             let phase = Double(keepAlivePhase % period) / Double(period)
             pending[i] = pending[i] &+ Int16((sin(2 * Double.pi * phase) * 10).rounded())
             keepAlivePhase += 1
+        }
+    }
+
+    private func account(_ written: Int) {
+        let frame = mainWritten
+        furthestFrame = max(furthestFrame, frame)
+        if let span = timeline.step(at: max(0, frame - 1)) {
+            if span.inverted { invertedFrames += written }
+            highestAngle = max(highestAngle, span.angle)
         }
     }
 

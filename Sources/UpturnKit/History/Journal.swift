@@ -1,0 +1,153 @@
+import Foundation
+
+/// One session in the history.
+public struct SessionRecord: Equatable, Sendable {
+    public enum Ending: String, Sendable {
+        case finished
+        case stopped = "stopped by the user"
+        case audioLost = "audio lost"
+        /// A start with no end: the player was killed or the power went.
+        case killed
+    }
+
+    public var id: String
+    public var start: Date
+    public var end: Date?
+    public var plan: String
+    public var title: String
+    public var stepsDone = 0
+    public var steps = 0
+    public var invertedSeconds = 0.0
+    public var highestAngle = 0
+    public var ending: Ending = .killed
+
+    public init(id: String, start: Date, plan: String, title: String, steps: Int) {
+        self.id = id
+        self.start = start
+        self.plan = plan
+        self.title = title
+        self.steps = steps
+    }
+}
+
+/// The history: an append-only JSON Lines file, one line when a session starts and one when
+/// it ends, each flushed to disk (fsync) before play goes on. A power cut or `kill -9` at any
+/// moment leaves every earlier line intact; a start without an end reads as "killed"; a torn
+/// or garbled line is skipped and reported, never fatal.
+public final class Journal {
+    public let path: String
+    public static let version = 1
+
+    /// `$XDG_DATA_HOME/upturn/history.jsonl`, or `~/.local/share/upturn/history.jsonl`.
+    public static var defaultPath: String {
+        let env = ProcessInfo.processInfo.environment
+        let home = env["HOME"] ?? NSHomeDirectory()
+        let data = env["XDG_DATA_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? home + "/.local/share"
+        return data + "/upturn/history.jsonl"
+    }
+
+    public init(path: String = Journal.defaultPath) {
+        self.path = path
+    }
+
+    /// ISO 8601 with a time zone ("2026-11-25T07:30:00Z"); a new formatter per use keeps it thread-safe.
+    static var dateFormat: ISO8601DateFormatter {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f
+    }
+
+    /// Appends one line and waits until it is on disk.
+    private func append(_ object: [String: Any]) throws(UpturnError) {
+        let folder = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
+            throw UpturnError.internalError("cannot encode a history record")
+        }
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw UpturnError.cantCreate("\(path): cannot write the history: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        // A torn last line (a crash mid-write) must not swallow this one: start on a new line.
+        var info = stat()
+        var line = [UInt8](data) + [0x0A]
+        if fstat(fd, &info) == 0 && info.st_size > 0 {
+            let check = open(path, O_RDONLY | O_CLOEXEC)
+            var last: UInt8 = 0x0A
+            if check >= 0 {
+                _ = pread(check, &last, 1, off_t(info.st_size - 1))
+                close(check)
+            }
+            if last != 0x0A { line.insert(0x0A, at: 0) }
+        }
+        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == line.count, fsync(fd) == 0 else {
+            throw UpturnError.cantCreate("\(path): cannot write the history: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    public func recordStart(_ record: SessionRecord) throws(UpturnError) {
+        try append([
+            "v": Self.version, "event": "start", "id": record.id, "start": Self.dateFormat.string(from: record.start),
+            "plan": record.plan, "title": record.title, "steps": record.steps,
+        ])
+    }
+
+    public func recordEnd(_ record: SessionRecord) throws(UpturnError) {
+        try append([
+            "v": Self.version, "event": "end", "id": record.id, "end": Self.dateFormat.string(from: record.end ?? Date()),
+            "steps_done": record.stepsDone, "inverted_seconds": (record.invertedSeconds * 10).rounded() / 10,
+            "highest_angle": record.highestAngle, "ended": record.ending.rawValue,
+        ])
+    }
+
+    /// Every session, oldest first, and one warning per kind of line that could not be read.
+    public func read() -> (sessions: [SessionRecord], warnings: [String]) {
+        guard let data = FileManager.default.contents(atPath: path) else { return ([], []) }
+        var sessions: [SessionRecord] = []
+        var index: [String: Int] = [:]
+        var torn = 0, garbled = 0, newer = 0
+        let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
+        for (n, line) in lines.enumerated() where !line.isEmpty {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+                if n == lines.count - 1 { torn += 1 } else { garbled += 1 }
+                continue
+            }
+            let version = object["v"] as? Int ?? 0
+            if version > Self.version { newer += 1 }
+            guard let id = object["id"] as? String, let event = object["event"] as? String else {
+                garbled += 1
+                continue
+            }
+            switch event {
+            case "start":
+                guard let start = (object["start"] as? String).flatMap(Self.dateFormat.date(from:)) else {
+                    garbled += 1
+                    continue
+                }
+                var record = SessionRecord(
+                    id: id, start: start, plan: object["plan"] as? String ?? "?", title: object["title"] as? String ?? "",
+                    steps: object["steps"] as? Int ?? 0)
+                record.ending = .killed
+                index[id] = sessions.count
+                sessions.append(record)
+            case "end":
+                guard let i = index[id] else {
+                    garbled += 1
+                    continue
+                }
+                sessions[i].end = (object["end"] as? String).flatMap(Self.dateFormat.date(from:))
+                sessions[i].stepsDone = object["steps_done"] as? Int ?? 0
+                sessions[i].invertedSeconds = object["inverted_seconds"] as? Double ?? 0
+                sessions[i].highestAngle = object["highest_angle"] as? Int ?? 0
+                sessions[i].ending = SessionRecord.Ending(rawValue: object["ended"] as? String ?? "") ?? .killed
+            default:
+                if version <= Self.version { garbled += 1 }
+            }
+        }
+        var warnings: [String] = []
+        if torn > 0 { warnings.append("\(path): ignored a torn last line (a session was cut off while it was written)") }
+        if garbled > 0 { warnings.append("\(path): skipped \(garbled) line\(garbled == 1 ? "" : "s") that could not be read") }
+        if newer > 0 { warnings.append("\(path): \(newer) line\(newer == 1 ? " is" : "s are") from a newer Upturn; read as far as possible") }
+        return (sessions, warnings)
+    }
+}
