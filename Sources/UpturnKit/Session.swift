@@ -18,8 +18,13 @@ public struct Session {
     public static let defaultRate = 48_000
     public static let defaultProgram = "first-time"
 
-    public static func prepare(plan argument: String?, pack packArgument: String?, rate: Int) throws(UpturnError) -> Session {
-        let (plan, file) = try loadPlan(argument ?? defaultProgram)
+    /// `preamble` true opens with the safety preamble whatever the plan says (a new user's
+    /// first session).
+    public static func prepare(
+        plan argument: String?, pack packArgument: String?, rate: Int, preamble: Bool = false
+    ) throws(UpturnError) -> Session {
+        var (plan, file) = try loadPlan(argument ?? defaultProgram)
+        if preamble { plan.preamble = true }
         let pack = try PackLocator.load(packArgument ?? plan.pack)
         let library = ClipLibrary(rate: rate, cache: PromptCache())
         let compiler = TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: library)

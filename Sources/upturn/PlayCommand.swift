@@ -54,7 +54,11 @@ enum PlayCommand {
 
         let queue = ControlQueue()
         Signals.install(wake: queue)
-        let session = try Session.prepare(plan: arguments.positionals.first, pack: arguments.options["--pack"], rate: rate)
+        // The first session of a new history opens with the safety preamble.
+        let journal = Journal()
+        let firstEver = journal.read().sessions.isEmpty
+        let session = try Session.prepare(
+            plan: arguments.positionals.first, pack: arguments.options["--pack"], rate: rate, preamble: firstEver)
         let sink = try ALSASink(device: device, rate: rate)
         var status: StatusLine?
         if isatty(STDERR_FILENO) == 1 {
@@ -93,7 +97,6 @@ enum PlayCommand {
         }
 
         // The history: a start line now, an end line after; a kill in between reads as "killed".
-        let journal = Journal()
         var record = SessionRecord(
             id: UUID().uuidString, start: Date(), plan: arguments.positionals.first ?? Session.defaultProgram,
             title: session.plan.title, steps: session.plan.steps.count)

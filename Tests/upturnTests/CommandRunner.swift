@@ -28,6 +28,11 @@ enum Upturn {
         let base = ProcessInfo.processInfo.environment["UPTURN_TEST_SCRATCH"] ?? NSTemporaryDirectory()
         let path = base + "/cli-\(getpid())"
         try? FileManager.default.createDirectory(atPath: path + "/cache", withIntermediateDirectories: true)
+        // A history with one session already: tests that compare two plays must not see the
+        // first-session preamble in one of them. History tests use folders of their own.
+        try? FileManager.default.createDirectory(atPath: path + "/data/upturn", withIntermediateDirectories: true)
+        let seed = "{\"v\": 1, \"event\": \"start\", \"id\": \"seed\", \"start\": \"2026-01-01T07:00:00Z\", \"plan\": \"first-time\", \"title\": \"First time\", \"steps\": 11}\n"
+        FileManager.default.createFile(atPath: path + "/data/upturn/history.jsonl", contents: Data(seed.utf8))
         return path
     }()
 

@@ -138,3 +138,18 @@ final class HistoryTests: XCTestCase {
         }
     }
 }
+
+extension HistoryTests {
+    func testTheFirstSessionOfANewHistoryOpensWithTheSafetyPreamble() throws {
+        let data = Upturn.file("data-\(UUID().uuidString.prefix(6))")
+        let plan = Upturn.write("short-first.json5", "{title: 'Short', steps: [{say: 'Hello.'}]}")
+        let first = Upturn.file("first.wav"), second = Upturn.file("second.wav")
+        for out in [first, second] {
+            let result = try Upturn.run(["play", plan, "--controls", "none", "--device", "file:FILE=\(out),FORMAT=wav"], environment: ["XDG_DATA_HOME": data])
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+        // The preamble is about fifteen seconds of speech: only the first session has it.
+        let a = try readWAV(first).samples.count, b = try readWAV(second).samples.count
+        XCTAssertGreaterThan(a - b, 48_000 * 8)
+    }
+}
