@@ -96,6 +96,7 @@ if wanted("synthesis") { do {
     _ = try engine.synthesize("Warm up.", voice: voice)
     var inProcess: [Double] = []
     var totalSamples = 0
+    var speechSeconds: [Double] = []
     var pipeline: [Double] = []
     for text in texts {
         let t0 = now()
@@ -110,6 +111,7 @@ if wanted("synthesis") { do {
         if ProcessInfo.processInfo.environment["BENCH_DETAIL"] != nil { print("convert \(fmt((tf-t1)*1000)) resample \(fmt((tr-tf)*1000)) shape \(fmt((t2-tr)*1000))") }
         inProcess.append(t1 - t0)
         totalSamples += raw.count
+        speechSeconds.append(Double(raw.count) / Double(engine.nativeRate))
         pipeline.append(t2 - t0)
     }
     var command: [Double] = []
@@ -123,6 +125,11 @@ if wanted("synthesis") { do {
     let cueIndices = texts.indices.filter { cueTexts.contains(texts[$0]) }
     let cueA = median(cueIndices.map { inProcess[$0] }) * 1000, cueB = median(cueIndices.map { command[$0] }) * 1000
     print("     the pack's \(cueIndices.count) cue prompts alone: \(fmt(cueA)) ms against \(fmt(cueB)) ms: \(fmt(cueB / cueA, 1))x")
+    let short = texts.indices.filter { speechSeconds[$0] < 1.5 }
+    if !short.isEmpty {
+        let sa = median(short.map { inProcess[$0] }) * 1000, sb = median(short.map { command[$0] }) * 1000
+        print("     the \(short.count) prompts under 1.5 s of speech: \(fmt(sa)) ms against \(fmt(sb)) ms: \(fmt(sb / sa, 1))x")
+    }
     print("     ratio: \(fmt(b / a, 1))x faster; with resampling to 48 kHz and trimming: \(fmt(c)) ms (\(fmt(b / c, 1))x)")
 } catch {
     print("bench: synthesis: \(error)")
