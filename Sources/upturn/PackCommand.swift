@@ -33,7 +33,7 @@ enum PackCommand {
                     throw UpturnError.unavailable(EspeakSynthesizer.unknownVoiceMessage(voice, installed: known))
                 }
             }
-            try PackAuthoring.scaffold(folder: folder, from: source, sourceFolder: from, voice: arguments.options["--voice"])
+            try PackAuthoring.scaffold(folder: folder, from: source, voice: arguments.options["--voice"])
             print("made \(folder)/pack.json5; check it with `upturn check \(folder)`, hear it with `upturn pack audition \(folder)`")
         case "audition":
             try arguments.atMost(2, command: "pack audition")

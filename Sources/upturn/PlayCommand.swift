@@ -28,7 +28,7 @@ enum PlayCommand {
         ~/.config/upturn/keys.json5. GPIO: the first button toggles (hold: stop), a second
         skips. Signals: SIGINT/SIGTERM stop, SIGUSR1 toggles, SIGUSR2 skips.
         Stopping during an inverted step plays "Slowly return upright" first; a second
-        Ctrl-C ends at once. A lost device is reopened every second.
+        Ctrl-C ends at once. A lost device is reopened (quickly at first, then every second).
         """
 
     static func run(_ words: [String]) throws(UpturnError) -> ExitCode {

@@ -22,7 +22,8 @@ public final class ALSASink: AudioSink {
         case wait
         /// The device is gone.
         case lost
-        /// Anything else: give up with this error.
+        /// Not recoverable in place (a sound server that died answers with odd codes): the
+        /// write reports the device lost, and the player reopens it.
         case fail
     }
 

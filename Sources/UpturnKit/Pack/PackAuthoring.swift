@@ -26,7 +26,7 @@ public enum PackAuthoring {
     }
 
     /// Writes a complete pack into `folder`: every key, the chimes, from an existing pack.
-    public static func scaffold(folder: String, from source: CuePack, sourceFolder: String?, voice: String?) throws(UpturnError) {
+    public static func scaffold(folder: String, from source: CuePack, voice: String?) throws(UpturnError) {
         let fm = FileManager.default
         if fm.fileExists(atPath: folder + "/pack.json5") {
             throw UpturnError.cantCreate("\(folder): already holds a pack.json5; choose a new folder")

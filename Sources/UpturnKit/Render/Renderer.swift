@@ -167,14 +167,4 @@ public final class Renderer {
             active.append((event.frame, try clips.samples(of: event.clip!)))
         }
     }
-
-    /// A short fade to silence of what would play next: stopping mid-word without a click.
-    public func fadeOut(into out: UnsafeMutableBufferPointer<Int16>) throws(UpturnError) -> Int {
-        let n = try render(into: out)
-        for i in 0..<n {
-            let g = Float(n - i) / Float(n + 1)
-            out[i] = Int16((Float(out[i]) * g).rounded())
-        }
-        return n
-    }
 }

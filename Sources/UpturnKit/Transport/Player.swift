@@ -152,7 +152,7 @@ public final class Player {
         }
     }
 
-    private enum Step: Equatable {
+    private enum ControlResult: Equatable {
         case continuePlaying
         case end(Outcome)
     }
@@ -262,10 +262,18 @@ public final class Player {
         timeline.events.last { $0.kind == .speech && $0.frame <= frame && frame < $0.end }?.frame ?? frame
     }
 
+    /// Silences at once: drops what the device holds, the block not yet written, and any
+    /// interjection that was playing.
     private func cut() {
         sink.drop()
         pendingCount = 0
         pendingOffset = 0
+        interjection = nil
+    }
+
+    private func unpause() {
+        paused = false
+        pauseAfterInterjection = false
     }
 
     private func interject(_ cue: Interjection?, gain cueGain: Float = 1) {
@@ -273,7 +281,7 @@ public final class Player {
         interjection = Renderer(events: cue.events, frames: cue.frames, clips: clips, gain: gain * cueGain)
     }
 
-    private func handleControls() throws(UpturnError) -> Step {
+    private func handleControls() throws(UpturnError) -> ControlResult {
         var commands = controls?.take() ?? []
         let counts = signalCounts()
         commands += Array(repeating: .toggle, count: max(0, counts.toggle - signalsSeen.toggle))
@@ -286,7 +294,7 @@ public final class Player {
         return .continuePlaying
     }
 
-    private func apply(_ command: ControlCommand) throws(UpturnError) -> Step {
+    private func apply(_ command: ControlCommand) throws(UpturnError) -> ControlResult {
         if closing != nil {
             // During the closing segment only a second stop counts: it ends at once.
             if command == .stop { return .end(.stoppedWithClosing) }
@@ -302,7 +310,6 @@ public final class Player {
             let resumeAt = cutCueStart(heard)
             cut()
             try main.seek(to: resumeAt)
-            interjection = nil
             interject(cues.paused, gain: 0.6)
             pauseAfterInterjection = interjection != nil
             paused = interjection == nil
@@ -310,9 +317,7 @@ public final class Player {
         case .resume:
             guard isPaused else { return .continuePlaying }
             cut()
-            paused = false
-            pauseAfterInterjection = false
-            interjection = nil
+            unpause()
             interject(cues.resuming)
         case .skip:
             let at = heard
@@ -331,7 +336,6 @@ public final class Player {
         case .stop:
             let inverted = timeline.step(at: heard)?.inverted ?? false
             cut()
-            interjection = nil
             guard inverted else { return .end(.stopped) }
             paused = false
             closing = Renderer(events: timeline.closing, frames: timeline.closingFrames, clips: clips, gain: gain)
@@ -343,22 +347,20 @@ public final class Player {
 
     private func jump(to frame: Int) throws(UpturnError) {
         cut()
-        paused = false
-        pauseAfterInterjection = false
-        interjection = nil
+        unpause()
         try main.seek(to: frame)
         updateStatus(force: true)
     }
 
     /// A lost device: rewind to the cue that was cut, try to reopen it (every 250 ms for the
-    /// first five seconds, then every second) for as
-    /// long as the session would have lasted, then say "Audio is back" and go on.
+    /// first five seconds, then every second) for as long as the session would have lasted,
+    /// then say "Audio is back" and go on.
     private func recoverLostDevice(_ error: UpturnError) throws(UpturnError) {
         let resumeAt = cutCueStart(max(0, mainWritten - lastDelay))
         pendingCount = 0
         pendingOffset = 0
         if currentSource() === main { try main.seek(to: resumeAt) }
-        log(error.description + "; trying to reopen it every second")
+        log(error.description + "; trying to reopen it")
         let lostAt = Self.monotonic()
         snapshot.withLock { $0.audioLost = true }
         let remaining = Double(timeline.frames - resumeAt) / Double(timeline.rate)
