@@ -14,40 +14,74 @@ public struct Session {
     public var cues: Player.Cues
     /// The plan's background track, ready to stream.
     public var music: MusicBed?
+    /// For `today`: the level and program the history chose, and why.
+    public var today: Progression.Today?
 
     public static let defaultRate = 48_000
     public static let defaultProgram = "first-time"
 
     /// `preamble` true opens with the safety preamble whatever the plan says (a new user's
-    /// first session).
+    /// first session); `alone` adds a safety check-in to every long inverted hold.
     public static func prepare(
-        plan argument: String?, pack packArgument: String?, rate: Int, preamble: Bool = false
+        plan argument: String?, pack packArgument: String?, rate: Int, preamble: Bool = false, alone: Bool = false,
+        journal: Journal = Journal(), settings: () throws(UpturnError) -> Settings = { () throws(UpturnError) in try Settings.read() }
     ) throws(UpturnError) -> Session {
-        var (plan, file) = try loadPlan(argument ?? defaultProgram)
+        var plan: Plan, file: String, today: Progression.Today?
+        if (argument ?? defaultProgram) == todayProgram {
+            (plan, today) = try todayPlan(journal: journal, settings: settings)
+            file = "(built-in) today"
+        } else {
+            (plan, file) = try loadPlan(argument ?? defaultProgram)
+        }
         if preamble { plan.preamble = true }
         let pack = try PackLocator.load(packArgument ?? plan.pack)
         let library = ClipLibrary(rate: rate, cache: PromptCache())
-        let compiler = TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: library)
+        let compiler = TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: library, checkIns: alone)
         let timeline = try compiler.compile(file: file)
         let cues = Player.Cues(
             paused: try compiler.interjection("transport.paused"),
             resuming: try compiler.interjection("transport.resuming"),
-            audioBack: try compiler.interjection("transport.audio-back"))
+            audioBack: try compiler.interjection("transport.audio-back"),
+            answered: alone ? try compiler.interjection("safety.answered") : nil)
         let music = try plan.music.map { m throws(UpturnError) in
             try MusicBed(path: m.path, rate: rate, levelDB: m.levelDB, duckDB: m.duckDB, loop: m.loop)
         }
-        return Session(plan: plan, planFile: file, pack: pack, library: library, timeline: timeline, cues: cues, music: music)
+        return Session(
+            plan: plan, planFile: file, pack: pack, library: library, timeline: timeline, cues: cues, music: music, today: today)
+    }
+
+    /// The plan computed from the history each day.
+    public static let todayProgram = "today"
+
+    /// Today's plan from the history and the settings; when either cannot be used, the
+    /// first-time session opened by a spoken note (and `today.fallback` says why).
+    public static func todayPlan(
+        journal: Journal, settings: () throws(UpturnError) -> Settings, now: Date = Date()
+    ) throws(UpturnError) -> (Plan, Progression.Today) {
+        let progression: Progression
+        do throws(UpturnError) {
+            progression = Progression(rules: try settings().rules)
+        } catch {
+            let why = "the settings could not be read (\(error.problems.first ?? error.description))"
+            let today = Progression.Today(level: 0, program: "first-time", angle: 30, extraHoldSeconds: 0, reasons: [why], fallback: why)
+            return (try Progression().plan(for: today), today)
+        }
+        let today = progression.today(history: journal.read().sessions, now: now)
+        return (try progression.plan(for: today), today)
     }
 
     /// A built-in program's name or a plan file's path.
     public static func loadPlan(_ argument: String) throws(UpturnError) -> (Plan, String) {
         if let plan = try BuiltinPrograms.plan(argument) { return (plan, "(built-in) \(argument)") }
+        if argument == todayProgram {
+            return (try todayPlan(journal: Journal(), settings: { () throws(UpturnError) in try Settings.read() }).0, "(built-in) today")
+        }
         let looksLikePath = argument.contains("/") || argument.hasSuffix(".json5") || argument.hasSuffix(".json")
         if looksLikePath || FileManager.default.fileExists(atPath: argument) {
             return (try PlanReader.read(file: argument), argument)
         }
         throw UpturnError.noInput(
-            "no built-in program or plan file '\(argument.prefix(80))'\(Spelling.hint(for: argument, in: BuiltinPrograms.names)); `upturn programs` lists the programs"
+            "no built-in program or plan file '\(argument.prefix(80))'\(Spelling.hint(for: argument, in: BuiltinPrograms.names + [todayProgram])); `upturn programs` lists the programs"
         )
     }
 }

@@ -22,7 +22,7 @@ enum CommandLineTool {
                                     speak a text
           voices                    list the espeak-ng voices
           devices                   list the ALSA playback devices
-          ctl    pause|resume|toggle|skip|back|stop|status [--socket PATH]
+          ctl    pause|resume|toggle|skip|back|stop|status|start [PLAN] [--socket PATH]
                                     control the running player
           packs                     list the installed cue packs
           pack   keys | new DIR [--from NAME] [--voice V] | audition DIR [--output FILE.wav]
@@ -30,8 +30,11 @@ enum CommandLineTool {
           schema plan|pack          print the JSON Schema of plans or packs
           history [--json] [--since YYYY-MM-DD]
                                     the sessions played, and a summary
+          serve  [--device NAME] [--controls LIST] [--alone]
+                                    wait for a press, then say and play today's session
 
-        PLAN is a built-in program (`upturn programs`) or a .json5 plan file.
+        PLAN is a built-in program (`upturn programs`), `today` (chosen from your history),
+        or a .json5 plan file.
         Exit codes: 0 ok, 64 usage, 65 bad plan or pack, 66 file not found,
         69 audio device or voice unavailable, 70 internal error, 73 cannot write output.
         Run `upturn COMMAND --help` for a command's options.
@@ -64,8 +67,9 @@ enum CommandLineTool {
             case "packs": return try PacksCommand.run(rest)
             case "schema": return try SchemaCommand.run(rest)
             case "history": return try HistoryCommand.run(rest)
+            case "serve": return try ServeCommand.run(rest)
             default:
-                let commands = ["play", "render", "show", "check", "programs", "say", "voices", "devices", "ctl", "pack", "packs", "schema", "history"]
+                let commands = ["play", "render", "show", "check", "programs", "say", "voices", "devices", "ctl", "pack", "packs", "schema", "history", "serve"]
                 throw UpturnError.usage(
                     "upturn: unknown command '\(command.prefix(60))'\(Spelling.hint(for: command, in: commands)); see `upturn --help`")
             }

@@ -6,7 +6,8 @@ enum HistoryCommand {
         usage: upturn history [--json] [--since YYYY-MM-DD]
 
         Prints the sessions played (from $XDG_DATA_HOME/upturn/history.jsonl) and a summary:
-        sessions this week, total time inverted, the steepest angle so far.
+        sessions this week, total time inverted, the steepest angle so far, and the level
+        today's session is at (`upturn show today --explain` says why).
         """
 
     static func run(_ words: [String]) throws(UpturnError) -> ExitCode {
@@ -30,6 +31,9 @@ enum HistoryCommand {
         let thisWeek = all.filter { $0.start >= weekAgo }.count
         let inverted = sessions.reduce(0) { $0 + $1.invertedSeconds }
         let steepest = sessions.map(\.highestAngle).max() ?? 0
+        let rules = (try? Settings.read().rules) ?? Progression.Rules()
+        let today = Progression(rules: rules).today(history: all)
+        let level = today.fallback == nil ? "\(today.level)" : "unknown"
         if arguments.flags.contains("--json") {
             let iso = ISO8601DateFormatter()
             let items = sessions.map { s -> String in
@@ -42,17 +46,18 @@ enum HistoryCommand {
                 if let end = s.end { fields.insert("\"end\": \"\(iso.string(from: end))\"", at: 1) }
                 return "{" + fields.joined(separator: ", ") + "}"
             }
-            print("{\"sessions\": [" + items.joined(separator: ",\n  ") + "],\n \"summary\": {\"sessions\": \(sessions.count), \"this_week\": \(thisWeek), \"inverted_seconds\": \(inverted), \"highest_angle\": \(steepest)}}")
+            print("{\"sessions\": [" + items.joined(separator: ",\n  ") + "],\n \"summary\": {\"sessions\": \(sessions.count), \"this_week\": \(thisWeek), \"inverted_seconds\": \(inverted), \"highest_angle\": \(steepest), \"level\": \(today.fallback == nil ? "\(today.level)" : "null")}}")
             return .ok
         }
         let format = DateFormatter()
         format.dateFormat = "yyyy-MM-dd HH:mm"
         for s in sessions {
             let minutes = DurationText.short(milliseconds: Int(s.invertedSeconds.rounded()) * 1000)
-            print("\(format.string(from: s.start))  \(s.plan)  \(s.ending.rawValue), \(s.stepsDone)/\(s.steps) steps, \(minutes) inverted, up to \(s.highestAngle)°")
+            let plan = s.level.map { "\(s.plan) (\(s.program ?? "?") level \($0))" } ?? s.plan
+            print("\(format.string(from: s.start))  \(plan)  \(s.ending.rawValue), \(s.stepsDone)/\(s.steps) steps, \(minutes) inverted, up to \(s.highestAngle)°")
         }
         if sessions.isEmpty { print("no sessions yet") }
-        print("\(thisWeek) session\(thisWeek == 1 ? "" : "s") this week · \(DurationText.short(milliseconds: Int(inverted.rounded()) * 1000)) inverted in all · steepest \(steepest)°")
+        print("\(thisWeek) session\(thisWeek == 1 ? "" : "s") this week · \(DurationText.short(milliseconds: Int(inverted.rounded()) * 1000)) inverted in all · steepest \(steepest)° · level \(level)")
         return .ok
     }
 }

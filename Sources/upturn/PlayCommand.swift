@@ -5,10 +5,10 @@ import UpturnKit
 enum PlayCommand {
     static let help = """
         usage: upturn play [PLAN] [--device NAME] [--pack NAME|DIR] [--volume 0-100] [--rate HZ]
-                           [--controls LIST] [--socket PATH] [--keep-alive]
+                           [--controls LIST] [--socket PATH] [--keep-alive] [--alone]
 
         Plays a session on an ALSA device, speaking every cue. PLAN is a built-in program
-        (default: first-time) or a .json5 plan file. The device stays open for the whole
+        (default: first-time), `today` (chosen from your history), or a .json5 plan file. The device stays open for the whole
         session. On a terminal a status line shows the step and the time left.
 
           --device NAME    ALSA device (default: default; `upturn devices` lists them)
@@ -20,6 +20,10 @@ enum PlayCommand {
           --socket PATH    the control socket (default: $XDG_RUNTIME_DIR/upturn/control.sock)
           --keep-alive     play an inaudible 20 Hz tone instead of digital silence, for
                            Bluetooth and HDMI outputs that sleep and swallow a first word
+          --alone          safety check-ins: every inverted hold over a minute asks "Still
+                           comfortable? Press to continue."; with no press in 20 s the
+                           session goes to "Slowly return upright" (also `alone: true` in
+                           ~/.config/upturn/settings.json5)
 
         Controls: pause, resume, toggle, skip (next step), back (restart the step; twice
         quickly: the step before), stop. Keyboard: space toggles, n skips, b goes back,
@@ -33,7 +37,7 @@ enum PlayCommand {
 
     static func run(_ words: [String]) throws(UpturnError) -> ExitCode {
         let arguments = try Arguments(
-            words, command: "play", valued: ["--device", "--pack", "--volume", "--rate", "--controls", "--socket"], flags: ["--keep-alive"])
+            words, command: "play", valued: ["--device", "--pack", "--volume", "--rate", "--controls", "--socket"], flags: ["--keep-alive", "--alone"])
         if CommandLineTool.helped(arguments, help) { return .ok }
         try arguments.atMost(1, command: "play")
         let rate = try CommandLineTool.rate(arguments, command: "play")
@@ -57,37 +61,22 @@ enum PlayCommand {
         // The first session of a new history opens with the safety preamble.
         let journal = Journal()
         let firstEver = journal.read().sessions.isEmpty
+        let alone = arguments.flags.contains("--alone") || Self.aloneSetting(log: { CommandLineTool.printError("upturn: " + $0) })
+        let planName = arguments.positionals.first ?? Session.defaultProgram
         let session = try Session.prepare(
-            plan: arguments.positionals.first, pack: arguments.options["--pack"], rate: rate, preamble: firstEver)
+            plan: planName, pack: arguments.options["--pack"], rate: rate, preamble: firstEver, alone: alone, journal: journal)
+        if let why = session.today?.fallback { CommandLineTool.printError("upturn: today: \(why); playing first-time") }
         let sink = try ALSASink(device: device, rate: rate)
-        var status: StatusLine?
-        if isatty(STDERR_FILENO) == 1 {
-            status = StatusLine(timeline: session.timeline, stepCount: session.plan.steps.count) { text in
-                FileHandle.standardError.write(Data(text.utf8))
-            }
-        }
-        let player = Player(
-            timeline: session.timeline, clips: session.library, sink: sink, gain: Float(volume) / 100,
-            blockFrames: max(256, sink.periodFrames), status: status, controls: queue, cues: session.cues, music: session.music, stepCount: session.plan.steps.count)
-        player.keepAlive = arguments.flags.contains("--keep-alive")
-        let clearLine = status == nil ? "" : "\r\u{1B}[2K"
-        player.log = { line in CommandLineTool.printError(clearLine + "upturn: " + line) }
-        if let stamp = ProcessInfo.processInfo.environment["UPTURN_FIRST_FRAME_FILE"] {
-            // For Scripts/bench: when the first frame was written, as wall-clock seconds.
-            player.onFirstWrite = {
-                try? String(Date().timeIntervalSince1970).write(toFile: stamp, atomically: false, encoding: .utf8)
-            }
-        }
 
         // Start the controls; any that cannot start ends here, before a sound is played.
-        let snapshot = SnapshotReader(player)
+        let board = StatusBoard()
         var sources: [any ControlSource] = []
         defer { sources.forEach { $0.stop() } }
         do throws(UpturnError) {
             for spec in specs {
                 let source = try spec.source(
                     keyMap: keyMap, socketPath: arguments.options["--socket"] ?? ControlSocket.defaultPath,
-                    status: { snapshot.json })
+                    status: { board.json })
                 try source.start(queue)
                 sources.append(source)
             }
@@ -96,64 +85,25 @@ enum PlayCommand {
             throw error
         }
 
-        // The history: a start line now, an end line after; a kill in between reads as "killed".
-        var record = SessionRecord(
-            id: UUID().uuidString, start: Date(), plan: arguments.positionals.first ?? Session.defaultProgram,
-            title: session.plan.title, steps: session.plan.steps.count)
-        var journalWorks = true
-        do throws(UpturnError) { try journal.recordStart(record) } catch {
-            journalWorks = false
-            CommandLineTool.printError("upturn: " + error.description + "; this session is not kept in the history")
-        }
-
-        // The audio loop runs on a thread of its own; nothing else ever blocks it.
-        let result = Mutex<Result<Player.Outcome, UpturnError>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let box = PlayerBox(player)
-        let thread = Thread {
-            let outcome: Result<Player.Outcome, UpturnError>
-            do throws(UpturnError) { outcome = .success(try box.player.play()) } catch { outcome = .failure(error) }
-            result.withLock { $0 = outcome }
-            done.signal()
-        }
-        thread.name = "upturn-audio"
-        thread.stackSize = 1 << 20
-        thread.start()
-        done.wait()
+        let runner = SessionRunner(
+            rate: rate, volume: volume, keepAlive: arguments.flags.contains("--keep-alive"),
+            statusLine: isatty(STDERR_FILENO) == 1, queue: queue, board: board, journal: journal,
+            log: { CommandLineTool.printError("upturn: " + $0) })
+        let (outcome, _) = runner.run(session, plan: planName, sink: sink)
         sources.forEach { $0.stop() }
         sources = []
-        let outcome = result.withLock { $0 }
-        if journalWorks {
-            record.end = Date()
-            record.stepsDone = player.stepsDone
-            record.invertedSeconds = Double(player.invertedFrames) / Double(rate)
-            record.highestAngle = player.highestAngle
-            switch outcome {
-            case .success(.finished)?: record.ending = .finished
-            case .success?: record.ending = .stopped
-            case .failure(let error)? where error.code == .unavailable: record.ending = .audioLost
-            default: record.ending = .killed
-            }
-            do throws(UpturnError) { try journal.recordEnd(record) } catch {
-                CommandLineTool.printError("upturn: " + error.description)
-            }
-        }
-        switch outcome {
-        case .failure(let error)?: throw error
-        default: return .ok
+        if case .failure(let error) = outcome { throw error }
+        return .ok
+    }
+
+    /// The `alone` setting; a settings file that cannot be read turns check-ins on (the safe
+    /// side) with a warning.
+    static func aloneSetting(log: (String) -> Void) -> Bool {
+        do throws(UpturnError) {
+            return try Settings.read().alone
+        } catch {
+            log("warning: \(error.problems.first ?? ""); safety check-ins are on")
+            return true
         }
     }
-}
-
-/// The player handed to the audio thread; only that thread touches it after the start.
-private final class PlayerBox: @unchecked Sendable {
-    let player: Player
-    init(_ player: Player) { self.player = player }
-}
-
-/// Reads the player's status for the control socket's thread (the snapshot is a Mutex).
-private final class SnapshotReader: @unchecked Sendable {
-    private let player: Player
-    init(_ player: Player) { self.player = player }
-    var json: String { player.snapshot.withLock { $0.json } }
 }

@@ -56,43 +56,123 @@ enum Upturn {
     }
 
     /// Starts `upturn` without waiting; stdout and stderr go to files.
-    static func start(_ arguments: [String], environment: [String: String] = [:], executable: String? = nil) throws -> (Process, String, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable ?? binary)
-        process.arguments = arguments
-        process.environment = baseEnvironment.merging(environment) { _, new in new }
+    static func start(_ arguments: [String], environment: [String: String] = [:], executable: String? = nil) throws -> (Child, String, String) {
         let id = UUID().uuidString.prefix(8)
         let out = file("out-\(id)"), err = file("err-\(id)")
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return (process, out, err)
+        let child = try Child(
+            executable ?? binary, arguments, environment: baseEnvironment.merging(environment) { _, new in new }, stdout: out,
+            stderr: err)
+        return (child, out, err)
     }
 
     /// Waits for the process, killing it after `timeout` seconds (a hang fails the test).
-    static func finish(_ started: (Process, String, String), timeout: Double = 120) -> CommandResult {
-        let (process, out, err) = started
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            process.terminate()
-            usleep(200_000)
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-            XCTFail("upturn \(process.arguments ?? []) did not finish in \(timeout) s")
+    static func finish(_ started: (Child, String, String), timeout: Double = 120) -> CommandResult {
+        let (child, out, err) = started
+        if !child.wait(timeout: timeout) {
+            child.signal(SIGTERM)
+            if !child.wait(timeout: 1) { child.signal(SIGKILL) }
+            _ = child.wait(timeout: 10)
+            XCTFail("upturn \(child.arguments) did not finish in \(timeout) s")
         }
-        process.waitUntilExit()
         let stdout = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
         let stderr = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
-        return CommandResult(
-            status: process.terminationStatus, exited: process.terminationReason == .exit, stdout: stdout, stderr: stderr)
+        return CommandResult(status: child.terminationStatus, exited: child.exited, stdout: stdout, stderr: stderr)
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> CommandResult {
         finish(try start(arguments, environment: environment), timeout: timeout)
+    }
+}
+
+/// A child process started with posix_spawn and reaped with waitpid. Foundation's `Process`
+/// is not used: on Linux its exit monitoring was seen to hang a long test run for good
+/// after some hundreds of children (the first CI run stopped at the 90-minute limit).
+final class Child {
+    let pid: pid_t
+    let arguments: [String]
+    private var waitStatus: Int32?
+
+    /// stdin is /dev/null unless `stdinFD` is given; stdout and stderr go to files (or /dev/null).
+    init(
+        _ executable: String, _ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
+        stdout: String? = nil, stderr: String? = nil, stdinFD: Int32? = nil
+    ) throws {
+        self.arguments = arguments
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if let stdinFD {
+            posix_spawn_file_actions_adddup2(&actions, stdinFD, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        posix_spawn_file_actions_addopen(&actions, 1, stdout ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard result == 0 else {
+            throw NSError(domain: "spawn", code: Int(result), userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable): \(String(cString: strerror(result)))"])
+        }
+        self.pid = pid
+    }
+
+    var processIdentifier: pid_t { pid }
+
+    var isRunning: Bool {
+        reap(block: false)
+        return waitStatus == nil
+    }
+
+    private func reap(block: Bool) {
+        guard waitStatus == nil else { return }
+        var status: Int32 = 0
+        let r = waitpid(pid, &status, block ? 0 : WNOHANG)
+        if r == pid { waitStatus = status }
+    }
+
+    /// Waits up to `timeout` seconds (nil: for good); true when the child has exited.
+    @discardableResult
+    func wait(timeout: Double? = nil) -> Bool {
+        guard let timeout else {
+            reap(block: true)
+            return true
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        while isRunning && Date() < deadline { usleep(5_000) }
+        return !isRunning
+    }
+
+    func signal(_ signal: Int32) {
+        if waitStatus == nil { kill(pid, signal) }
+    }
+
+    func terminate() { signal(SIGTERM) }
+
+    /// True when the child exited (not killed by a signal).
+    var exited: Bool { waitStatus.map { $0 & 0x7f == 0 } ?? false }
+
+    /// The exit code, or the signal that ended it.
+    var terminationStatus: Int32 {
+        guard let status = waitStatus else { return -1 }
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : status & 0x7f
+    }
+
+    /// Runs a tool to its end (at most `timeout` seconds) and returns its exit code.
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment, stdout: String? = nil, timeout: Double = 120) throws -> Int32 {
+        let child = try Child(executable, arguments, environment: environment, stdout: stdout)
+        if !child.wait(timeout: timeout) {
+            child.signal(SIGKILL)
+            child.wait()
+            XCTFail("\(executable) \(arguments) did not finish in \(timeout) s")
+        }
+        return child.terminationStatus
     }
 }
 

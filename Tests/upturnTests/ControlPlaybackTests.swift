@@ -168,25 +168,28 @@ final class ControlPlaybackTests: PulseBedTestCase {
 
     func testTheKeyboardDrivesASession() throws {
         let plan = Upturn.write("keys.json5", "{title: 'Keys', steps: [{rest: '1m'}, {rest: '1m'}, {rest: '1m'}]}")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         let command = "\(Upturn.binary) play \(plan) --device pulse --controls keyboard,socket --socket \(socket)"
-        process.arguments = ["-qfec", command, "/dev/null"]
-        process.environment = Upturn.baseEnvironment.merging(environment) { _, new in new }
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        var fds: [Int32] = [-1, -1]
+        XCTAssertEqual(pipe(&fds), 0)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        let process = try Child(
+            "/usr/bin/script", ["-qfec", command, "/dev/null"], environment: Upturn.baseEnvironment.merging(environment) { _, new in new },
+            stdinFD: fds[0])
+        close(fds[0])
+        defer { close(fds[1]) }
+        func type(_ text: String) { _ = text.utf8CString.withUnsafeBufferPointer { write(fds[1], $0.baseAddress, text.utf8.count) } }
         try waitForStatus { ($0["step"] as? Int) == 1 }
-        input.fileHandleForWriting.write(Data("n".utf8))
+        type("n")
         try waitForStatus { ($0["step"] as? Int) == 2 }
-        input.fileHandleForWriting.write(Data(" ".utf8))
+        type(" ")
         try waitForStatus { $0["paused"] as? Bool == true }
-        input.fileHandleForWriting.write(Data("q".utf8))
-        let deadline = Date().addingTimeInterval(20)
-        while process.isRunning && Date() < deadline { usleep(50_000) }
-        XCTAssertFalse(process.isRunning, "q did not stop the player")
-        if process.isRunning { process.terminate() }
+        type("q")
+        let stopped = process.wait(timeout: 20)
+        XCTAssertTrue(stopped, "q did not stop the player")
+        if !stopped {
+            process.signal(SIGKILL)
+            process.wait()
+        }
         XCTAssertEqual(process.terminationStatus, 0)
     }
 

@@ -36,12 +36,7 @@ final class PackTests: XCTestCase {
 
         // Replace "Halfway" with a 44.1 kHz stereo FLAC: a 0.8 s tone, quiet on purpose.
         let flac = folder + "/halfway.flac"
-        let sox = Process()
-        sox.executableURL = URL(fileURLWithPath: "/usr/bin/sox")
-        sox.arguments = ["-n", "-r", "44100", "-c", "2", "-b", "16", flac, "synth", "0.8", "sine", "330", "gain", "-30"]
-        try sox.run()
-        sox.waitUntilExit()
-        XCTAssertEqual(sox.terminationStatus, 0)
+        XCTAssertEqual(try Child.run("/usr/bin/sox", ["-n", "-r", "44100", "-c", "2", "-b", "16", flac, "synth", "0.8", "sine", "330", "gain", "-30"]), 0)
         let packFile = folder + "/pack.json5"
         var text = try String(contentsOfFile: packFile, encoding: .utf8)
         text = text.replacingOccurrences(of: "\"hold.halfway\": \"Halfway.\"", with: "\"hold.halfway\": { file: \"halfway.flac\", text: \"Halfway (recorded)\" }")
@@ -150,12 +145,8 @@ final class MusicTests: XCTestCase {
     func testMusicIsDuckedUnderEveryCue() throws {
         let folder = Upturn.file("music-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let sox = Process()
-        sox.executableURL = URL(fileURLWithPath: "/usr/bin/sox")
         // Three seconds of a 44.1 kHz stereo tone at full scale: it must loop, be resampled and be brought to -20 dB.
-        sox.arguments = ["-n", "-r", "44100", "-c", "2", "-b", "16", folder + "/calm.ogg", "synth", "3", "sine", "440", "gain", "-0.1"]
-        try sox.run()
-        sox.waitUntilExit()
+        XCTAssertEqual(try Child.run("/usr/bin/sox", ["-n", "-r", "44100", "-c", "2", "-b", "16", folder + "/calm.ogg", "synth", "3", "sine", "440", "gain", "-0.1"]), 0)
         let steps = "steps: [{say: 'Lie back and breathe slowly, letting the table take your weight.'}, {rest: '8s'}, {say: 'Well done.'}]"
         let withMusic = Upturn.write("music-plan.json5", "{title: 'Music', music: {file: '\(folder)/calm.ogg', level: -20, duck: -12}, \(steps)}")
         let without = Upturn.write("quiet-plan.json5", "{title: 'Music', \(steps)}")

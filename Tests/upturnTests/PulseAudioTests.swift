@@ -18,37 +18,32 @@ class PulseBedTestCase: XCTestCase {
 
     /// Starts the bed's daemon again (after a test killed it), as Scripts/test does.
     func startPulse() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/pulseaudio")
-        process.arguments = [
+        let arguments = [
             "-n", "--daemonize=yes", "--exit-idle-time=-1", "--disallow-exit", "--enable-memfd=no", "--use-pid-file=yes",
             "-L", "module-null-sink sink_name=upturn rate=48000 channels=1", "-L", "module-native-protocol-unix",
         ]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
+        let status = try Child.run(
+            "/usr/bin/pulseaudio", arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new })
+        XCTAssertEqual(status, 0)
     }
 
     /// Records the null sink's monitor as raw 48 kHz mono S16.
-    func startRecording(_ name: String, settle: Bool = true) throws -> (Process, String) {
+    func startRecording(_ name: String, settle: Bool = true) throws -> (Child, String) {
         let path = Upturn.file(name)
-        FileManager.default.createFile(atPath: path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/parec")
-        process.arguments = ["--latency-msec=10", "-d", "upturn.monitor", "--format=s16le", "--rate=48000", "--channels=1", "--raw"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        try process.run()
+        let process = try Child(
+            "/usr/bin/parec", ["--latency-msec=10", "-d", "upturn.monitor", "--format=s16le", "--rate=48000", "--channels=1", "--raw"],
+            environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new }, stdout: path)
         // An idle null sink stalls a new stream for about two seconds.
         if settle { usleep(2_500_000) }
         return (process, path)
     }
 
-    func stopRecording(_ recording: (Process, String)) throws -> [Int16] {
+    func stopRecording(_ recording: (Child, String)) throws -> [Int16] {
         recording.0.terminate()
-        recording.0.waitUntilExit()
+        if !recording.0.wait(timeout: 10) {
+            recording.0.signal(SIGKILL)
+            recording.0.wait()
+        }
         let data = try Data(contentsOf: URL(fileURLWithPath: recording.1))
         return data.withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
     }
@@ -96,16 +91,10 @@ final class PulseAudioTests: PulseBedTestCase {
         let plan = Upturn.write("status.json5", "{title: 'Status', steps: [{say: 'One.'}, {rest: '1m'}]}")
         // `script` gives upturn a terminal; SIGINT after three seconds, while upright, ends at once.
         let command = "timeout -s INT 3 \(Upturn.binary) play \(plan) --device pulse"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        process.arguments = ["-qfec", command, "/dev/null"]
-        process.environment = Upturn.baseEnvironment.merging(environment) { _, new in new }
         let out = Upturn.file("status.out")
-        FileManager.default.createFile(atPath: out, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
+        try Child.run(
+            "/usr/bin/script", ["-qfec", command, "/dev/null"], environment: Upturn.baseEnvironment.merging(environment) { _, new in new },
+            stdout: out, timeout: 60)
         let screen = try String(contentsOfFile: out, encoding: .utf8)
         XCTAssertTrue(screen.contains("\r\u{1B}[2K"), screen)
         XCTAssertTrue(screen.contains("left in step"), screen)

@@ -11,6 +11,9 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
     private var listenFD: Int32 = -1
     private var thread: Thread?
     private let stopping = Atomic<Bool>(false)
+    /// `start [PLAN]` (for `upturn serve`): returns the reply line. Without it, `start` is
+    /// refused: a player is already playing.
+    public var onStart: (@Sendable (String?) -> String)?
 
     /// `$XDG_RUNTIME_DIR/upturn/control.sock`, or `/tmp/upturn-UID/control.sock` without one.
     public static var defaultPath: String {
@@ -120,11 +123,16 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
 
     private func answer(_ line: String, _ queue: ControlQueue) -> String {
         if line == "status" { return status() }
+        if line == "start" || line.hasPrefix("start ") {
+            let plan = line.dropFirst(5).trimmingCharacters(in: .whitespaces)
+            guard let onStart else { return "error: a session is already playing; `start` is for `upturn serve`" }
+            return onStart(plan.isEmpty ? nil : plan)
+        }
         if let command = ControlCommand(rawValue: line) {
             queue.post(command)
             return "ok"
         }
-        return "error: unknown command '\(line.prefix(40))'; use pause, resume, toggle, skip, back, stop or status"
+        return "error: unknown command '\(line.prefix(40))'; use pause, resume, toggle, skip, back, stop, status or start [PLAN]"
     }
 
     private func reply(_ client: Int32, _ text: String) {

@@ -6,6 +6,8 @@ public struct SessionRecord: Equatable, Sendable {
         case finished
         case stopped = "stopped by the user"
         case audioLost = "audio lost"
+        /// Nobody answered a safety check-in: the session went to its closing.
+        case noAnswer = "no answer to a check-in"
         /// A start with no end: the player was killed or the power went.
         case killed
     }
@@ -20,6 +22,10 @@ public struct SessionRecord: Equatable, Sendable {
     public var invertedSeconds = 0.0
     public var highestAngle = 0
     public var ending: Ending = .killed
+    /// For today's plan: the progression level and the program it was played at. A level
+    /// that is not a whole number reads as 0 (no level).
+    public var level: Int?
+    public var program: String?
 
     public init(id: String, start: Date, plan: String, title: String, steps: Int) {
         self.id = id
@@ -86,10 +92,13 @@ public final class Journal {
     }
 
     public func recordStart(_ record: SessionRecord) throws(UpturnError) {
-        try append([
+        var line: [String: Any] = [
             "v": Self.version, "event": "start", "id": record.id, "start": Self.dateFormat.string(from: record.start),
             "plan": record.plan, "title": record.title, "steps": record.steps,
-        ])
+        ]
+        if let level = record.level { line["level"] = level }
+        if let program = record.program { line["program"] = program }
+        try append(line)
     }
 
     public func recordEnd(_ record: SessionRecord) throws(UpturnError) {
@@ -128,6 +137,8 @@ public final class Journal {
                     id: id, start: start, plan: object["plan"] as? String ?? "?", title: object["title"] as? String ?? "",
                     steps: object["steps"] as? Int ?? 0)
                 record.ending = .killed
+                if let level = object["level"] { record.level = (level as? Int) ?? 0 }
+                record.program = object["program"] as? String
                 index[id] = sessions.count
                 sessions.append(record)
             case "end":

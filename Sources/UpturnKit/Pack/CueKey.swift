@@ -25,6 +25,15 @@ public struct CueKey: Sendable, Equatable {
         CueKey(key: "transport.paused", variables: [], about: "said softly when a session is paused"),
         CueKey(key: "transport.resuming", variables: [], about: "the lead-in when a paused session goes on"),
         CueKey(key: "transport.audio-back", variables: [], about: "when a lost audio device has come back"),
+        CueKey(key: "safety.check-in", variables: [], about: "asked during long inverted holds with --alone; a press answers"),
+        CueKey(key: "safety.answered", variables: [], about: "said softly when a check-in is answered"),
+        CueKey(key: "today.fallback", variables: [], about: "opens the first-time session when the history cannot be used"),
+        CueKey(
+            key: "serve.today", variables: ["program", "level", "angle", "minutes"],
+            about: "upturn serve, after a press: what today holds"),
+        CueKey(key: "serve.choices", variables: ["list"], about: "upturn serve, after a long press: the other sessions"),
+        CueKey(key: "serve.choice", variables: ["program", "minutes"], about: "upturn serve: one of the other sessions"),
+        CueKey(key: "serve.waiting", variables: [], about: "upturn serve: no second press came; back to waiting"),
     ]
 
     public static let names: [String] = all.map(\.key)

@@ -20,6 +20,12 @@ public enum BuiltinPrograms {
         return try PlanReader.parse(text, file: "(built-in) \(name)")
     }
 
+    /// A program's title ("Core"), said by `serve`.
+    public static func title(_ name: String) -> String? {
+        guard let plan = try? plan(name) else { return nil }
+        return plan.title
+    }
+
     /// The one-line description in a program's file.
     public static func description(_ name: String) -> String {
         guard let text = source(name), let root = try? JSON5Parser.parse(text),

@@ -19,14 +19,26 @@ public struct TimelineCompiler {
     public let pack: CuePack
     public let rate: Int
     public let timing: Timing
+    /// For people alone: every inverted hold longer than a minute asks "Still comfortable?
+    /// Press to continue." (`checkInKey`), 30 s in and then every two minutes; the player
+    /// goes to the closing when nobody answers.
+    public let checkIns: Bool
     private let measure: any ClipMeasuring
 
-    public init(plan: Plan, pack: CuePack, rate: Int, measure: any ClipMeasuring, timing: Timing = Timing()) {
+    public static let checkInKey = "safety.check-in"
+    /// Check-ins start this far into a hold, and come again this often.
+    static let checkInFirstMilliseconds = 30_000
+    static let checkInEveryMilliseconds = 120_000
+
+    public init(
+        plan: Plan, pack: CuePack, rate: Int, measure: any ClipMeasuring, timing: Timing = Timing(), checkIns: Bool = false
+    ) {
         self.plan = plan
         self.pack = pack
         self.rate = rate
         self.measure = measure
         self.timing = timing
+        self.checkIns = checkIns
     }
 
     /// Compiles the whole session, and checks the cap on continuous inverted time.
@@ -43,8 +55,8 @@ public struct TimelineCompiler {
     }
 
     /// A transport cue on its own ("Paused"), to play between blocks of the session.
-    public func interjection(_ key: String) throws(UpturnError) -> Interjection {
-        let (text, clip) = try resolve(key: key, values: ["title": plan.title])
+    public func interjection(_ key: String, values: [String: String] = [:]) throws(UpturnError) -> Interjection {
+        let (text, clip) = try resolve(key: key, values: ["title": plan.title].merging(values) { _, new in new })
         let length = try measure.frames(of: clip)
         let lead = frames(milliseconds: 20)
         let event = TimelineEvent(
@@ -279,8 +291,16 @@ private struct Layout {
         // The hold's clock starts when the instruction has been said.
         let holdStart = intro.upperBound
         let holdEnd = holdStart + ms(hold.milliseconds)
-        enum Inner { case halfway, left(Int), text(String) }
+        enum Inner { case halfway, left(Int), text(String), checkIn }
         var inner: [(frame: Int, order: Int, cue: Inner)] = []
+        if compiler.checkIns && angle > 0 && hold.milliseconds > 60_000 {
+            var at = TimelineCompiler.checkInFirstMilliseconds
+            // Each check-in leaves the answer time (20 s) and a little more inside the hold.
+            while at + 30_000 <= hold.milliseconds {
+                inner.append((holdStart + ms(at), 0, .checkIn))
+                at += TimelineCompiler.checkInEveryMilliseconds
+            }
+        }
         if hold.halfway && hold.milliseconds >= 20_000 {
             inner.append((holdStart + ms(hold.milliseconds / 2), 1, .halfway))
         }
@@ -296,6 +316,7 @@ private struct Layout {
             case .halfway: try speak("hold.halfway", at: item.frame)
             case .left(let seconds): try speak("hold.left", ["seconds": "\(seconds)"], at: item.frame)
             case .text(let text): try say(text, at: item.frame)
+            case .checkIn: try speak(TimelineCompiler.checkInKey, at: item.frame)
             }
         }
         // Countdown beeps over the last three seconds, when the pack has them.

@@ -44,6 +44,18 @@ public final class ControlQueue: Sendable {
         _ = write(postFD, &one, 1)
     }
 
+    /// Wakes a waiting thread without a command (`serve` gets its start requests this way).
+    public func wake() {
+        posts.add(1, ordering: .releasing)
+        var one: UInt8 = 1
+        _ = write(postFD, &one, 1)
+    }
+
+    /// True when something was posted that `take()` has not collected yet.
+    public var hasPending: Bool {
+        posts.load(ordering: .acquiring) != taken.load(ordering: .relaxed)
+    }
+
     /// Every command posted since the last call, oldest first.
     public func take() -> [ControlCommand] {
         let seen = posts.load(ordering: .acquiring)
@@ -57,7 +69,7 @@ public final class ControlQueue: Sendable {
         }
     }
 
-    /// Waits up to `milliseconds` for a command to be posted.
+    /// Waits up to `milliseconds` (-1: for good) for a command to be posted.
     public func wait(milliseconds: Int32) {
         var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
         _ = poll(&fds, 1, milliseconds)

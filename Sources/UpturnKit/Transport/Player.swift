@@ -44,16 +44,24 @@ public final class Player {
         case stopped
         /// Stopped while inverted: the closing "return upright" segment was played.
         case stoppedWithClosing
+        /// Nobody answered a safety check-in: the closing segment was played.
+        case noAnswer
     }
 
     public struct Cues: Sendable {
         public var paused: Interjection?
         public var resuming: Interjection?
         public var audioBack: Interjection?
-        public init(paused: Interjection? = nil, resuming: Interjection? = nil, audioBack: Interjection? = nil) {
+        /// "Good.", said softly when a check-in is answered.
+        public var answered: Interjection?
+        public init(
+            paused: Interjection? = nil, resuming: Interjection? = nil, audioBack: Interjection? = nil,
+            answered: Interjection? = nil
+        ) {
             self.paused = paused
             self.resuming = resuming
             self.audioBack = audioBack
+            self.answered = answered
         }
     }
 
@@ -81,6 +89,9 @@ public final class Player {
     private var keepAlivePhase = 0
     /// How long a lost device is retried, at most, besides the session's remaining time.
     public var lostDeviceGraceSeconds = 10.0
+    /// How long a safety check-in waits for a press, counted in session frames after the
+    /// question has been said.
+    public var checkInAnswerSeconds = 20.0
     public let snapshot = Mutex(PlayerSnapshot())
 
     /// For the history: frames played while inverted, the steepest angle reached, and the
@@ -107,6 +118,12 @@ public final class Player {
     private var signalsSeen = (stop: 0, toggle: 0, skip: 0)
     private var lastBack = -100.0
     private var lastDelay = 0
+    /// The check-in questions of the timeline, the next one to come, and the frame by which
+    /// the one asked must be answered.
+    private lazy var checkIns: [TimelineEvent] = timeline.events.filter { $0.key == TimelineCompiler.checkInKey }
+    private var nextCheckIn = 0
+    private var answerBy: Int?
+    private var unanswered = false
 
     public init(
         timeline: Timeline, clips: any ClipProviding, sink: any AudioSink, gain: Float = 1, blockFrames: Int = 1024,
@@ -194,7 +211,10 @@ public final class Player {
                     try sink.write(UnsafeBufferPointer(rebasing: buffer[pendingOffset..<pendingCount]), wakeFD: controls?.wakeFD)
                 }
                 pendingOffset += written
-                if written > 0 && currentSource() === main { account(written) }
+                if written > 0 && currentSource() === main {
+                    account(written)
+                    try checkInDue()
+                }
                 if written > 0, let first = onFirstWrite {
                     onFirstWrite = nil
                     first()
@@ -240,7 +260,7 @@ public final class Player {
             pauseAfterInterjection = false
             return nil
         }
-        if source === closing { return .stoppedWithClosing }
+        if source === closing { return unanswered ? .noAnswer : .stoppedWithClosing }
         return .finished
     }
 
@@ -297,7 +317,14 @@ public final class Player {
     private func apply(_ command: ControlCommand) throws(UpturnError) -> ControlResult {
         if closing != nil {
             // During the closing segment only a second stop counts: it ends at once.
-            if command == .stop { return .end(.stoppedWithClosing) }
+            if command == .stop { return .end(unanswered ? .noAnswer : .stoppedWithClosing) }
+            return .continuePlaying
+        }
+        if answerBy != nil && command != .stop {
+            // Any press answers a check-in; it does not pause or skip as well.
+            answerBy = nil
+            log("check-in answered")
+            interject(cues.answered, gain: 0.6)
             return .continuePlaying
         }
         switch command {
@@ -349,7 +376,30 @@ public final class Player {
         cut()
         unpause()
         try main.seek(to: frame)
+        answerBy = nil
+        nextCheckIn = checkIns.firstIndex { $0.end > frame } ?? checkIns.count
         updateStatus(force: true)
+    }
+
+    /// Asks, and waits for the answer to, the safety check-ins: once a question has been
+    /// written out, a press must come within `checkInAnswerSeconds` of session time, or the
+    /// session goes to its closing ("Slowly return upright").
+    private func checkInDue() throws(UpturnError) {
+        let written = mainWritten
+        if let deadline = answerBy {
+            guard written >= deadline else { return }
+            answerBy = nil
+            unanswered = true
+            log("no answer to the check-in in \(Int(checkInAnswerSeconds)) s: going to the closing")
+            cut()
+            paused = false
+            closing = Renderer(events: timeline.closing, frames: timeline.closingFrames, clips: clips, gain: gain)
+            return
+        }
+        guard nextCheckIn < checkIns.count, written >= checkIns[nextCheckIn].end else { return }
+        answerBy = checkIns[nextCheckIn].end + Int(checkInAnswerSeconds * Double(timeline.rate))
+        nextCheckIn += 1
+        log("check-in: waiting \(Int(checkInAnswerSeconds)) s for a press")
     }
 
     /// A lost device: rewind to the cue that was cut, try to reopen it (every 250 ms for the

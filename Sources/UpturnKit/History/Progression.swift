@@ -1,0 +1,241 @@
+import Foundation
+
+/// Gradual progression: which session today holds, worked out from the history. Every rule
+/// that moves a level up or down is in this file, and `upturn show today --explain` prints
+/// the trail of them that led to today.
+///
+/// A level is an angle and a hold: level 1 is 20°, each level adds 5° up to the ceiling
+/// (60° unless the settings say less), and past the ceiling each level adds 30 s to every
+/// hold (and one rep to every set), up to 90 s more.
+public struct Progression: Sendable {
+    public struct Rules: Sendable, Equatable {
+        public var startAngle = 20
+        public var angleStep = 5
+        /// The steepest angle today's session ever asks for.
+        public var ceiling = 60
+        public var holdStepSeconds = 30
+        public var maxExtraHoldSeconds = 90
+        /// Completed sessions at a level before the next one is one step harder.
+        public var completedToAdvance = 2
+        /// Every this many days without a session lowers the level by one.
+        public var longBreakDays = 14
+        /// The built-in programs today's session takes turns with.
+        public var programs = ["stretch", "core"]
+        public init() {}
+
+        /// Levels that raise the angle, then levels that lengthen the holds.
+        public var angleLevels: Int { max(1, (ceiling - startAngle) / angleStep + 1) }
+        public var maxLevel: Int { angleLevels + maxExtraHoldSeconds / holdStepSeconds }
+
+        public func angle(level: Int) -> Int {
+            min(ceiling, startAngle + angleStep * (min(level, angleLevels) - 1))
+        }
+
+        public func extraHoldSeconds(level: Int) -> Int {
+            min(maxExtraHoldSeconds, max(0, level - angleLevels) * holdStepSeconds)
+        }
+
+        /// The rules in words, for `--explain`.
+        public var summary: String {
+            "Rules: after \(completedToAdvance) completed sessions at a level, the next is one level harder (\(angleStep)° more, up to \(ceiling)°; then \(holdStepSeconds) s more hold, up to \(maxExtraHoldSeconds) s more). A session stopped before its halfway point or left without an answer to a check-in lowers the level by one; stopped later keeps it. Every \(longBreakDays) days without a session lower it by one. Programs take turns: \(programs.joined(separator: ", "))."
+        }
+    }
+
+    /// Today's session, and why.
+    public struct Today: Sendable, Equatable {
+        public var level: Int
+        public var program: String
+        public var angle: Int
+        public var extraHoldSeconds: Int
+        /// How the history led here, oldest first.
+        public var reasons: [String]
+        /// Set when the history or the settings could not be used: today is `first-time`.
+        public var fallback: String?
+    }
+
+    public var rules: Rules
+
+    public init(rules: Rules = Rules()) {
+        self.rules = rules
+    }
+
+    /// Walks the history (oldest first) and says what today holds.
+    public func today(history: [SessionRecord], now: Date = Date()) -> Today {
+        var level = 1
+        var completed = 0
+        var reasons: [String] = []
+        var lastDate: Date?
+        var lastProgram: String?
+        let day = DateFormatter()
+        day.dateFormat = "yyyy-MM-dd"
+        day.locale = Locale(identifier: "en_US_POSIX")
+
+        for session in history {
+            guard let played = session.level else { continue }
+            let date = day.string(from: session.start)
+            guard (1...rules.maxLevel).contains(played) else {
+                let why = "the history has a session on \(date) at level \(played), which is not a level (1 to \(rules.maxLevel))"
+                return fallback(why, reasons: reasons)
+            }
+            if let lastDate {
+                let lowered = breakLowering(from: lastDate, to: session.start)
+                if lowered > 0 && level > 1 {
+                    let was = level
+                    level = max(1, level - lowered)
+                    completed = 0
+                    reasons.append("\(date): \(days(from: lastDate, to: session.start)) days since the session before: level \(was) → \(level)")
+                }
+            }
+            // A session records the level it was played at; that is where the count goes on.
+            if played != level {
+                completed = 0
+                level = played
+            }
+            lastDate = session.start
+            // Programs take turns after a finished session; one stopped is offered again.
+            if session.ending == .finished, session.program.map(rules.programs.contains) == true { lastProgram = session.program }
+            let what = "\(date): \(session.program ?? "?") at level \(played)"
+            switch session.ending {
+            case .finished:
+                completed += 1
+                if completed >= rules.completedToAdvance && level < rules.maxLevel {
+                    level += 1
+                    completed = 0
+                    reasons.append("\(what) finished, \(rules.completedToAdvance) in a row at this level: up to level \(level)")
+                } else if completed >= rules.completedToAdvance {
+                    reasons.append("\(what) finished: already the top level")
+                } else {
+                    reasons.append("\(what) finished (\(completed) of \(rules.completedToAdvance) to move up)")
+                }
+            case .stopped, .noAnswer:
+                completed = 0
+                let early = session.ending == .noAnswer || session.stepsDone * 2 < session.steps
+                if early && level > 1 {
+                    level -= 1
+                    let why = session.ending == .noAnswer ? "no answer to a check-in" : "stopped early (\(session.stepsDone) of \(session.steps) steps)"
+                    reasons.append("\(what) \(why): down to level \(level)")
+                } else {
+                    reasons.append("\(what) \(session.ending == .noAnswer ? "no answer to a check-in" : "stopped after \(session.stepsDone) of \(session.steps) steps"): stays at level \(level)")
+                }
+            case .audioLost, .killed:
+                reasons.append("\(what) \(session.ending.rawValue): does not count")
+            }
+        }
+        if reasons.isEmpty { reasons.append("no sessions of today's plan yet: start gentle at level 1") }
+        if let lastDate {
+            let lowered = breakLowering(from: lastDate, to: now)
+            if lowered > 0 && level > 1 {
+                let was = level
+                level = max(1, level - lowered)
+                reasons.append("\(days(from: lastDate, to: now)) days since the last session: level \(was) → \(level)")
+            }
+        }
+        let program: String
+        if let lastProgram, let i = rules.programs.firstIndex(of: lastProgram) {
+            program = rules.programs[(i + 1) % rules.programs.count]
+            if rules.programs.count > 1 { reasons.append("program: \(program), as the last one was \(lastProgram)") }
+        } else {
+            program = rules.programs[0]
+            reasons.append("program: \(program), the first in turn")
+        }
+        return Today(
+            level: level, program: program, angle: rules.angle(level: level), extraHoldSeconds: rules.extraHoldSeconds(level: level),
+            reasons: reasons, fallback: nil)
+    }
+
+    private func fallback(_ why: String, reasons: [String]) -> Today {
+        Today(level: 0, program: "first-time", angle: 30, extraHoldSeconds: 0, reasons: reasons + [why], fallback: why)
+    }
+
+    /// Whole days between two dates.
+    private func days(from a: Date, to b: Date) -> Int {
+        max(0, Int(b.timeIntervalSince(a) / 86_400))
+    }
+
+    private func breakLowering(from a: Date, to b: Date) -> Int {
+        days(from: a, to: b) / rules.longBreakDays
+    }
+
+    /// Today's plan: the program with every tilt at today's angle and every hold (or set of
+    /// reps) lengthened by the level. A fallback is `first-time`, opened by a spoken note.
+    public func plan(for today: Today) throws(UpturnError) -> Plan {
+        if today.fallback != nil {
+            guard var plan = try BuiltinPrograms.plan("first-time") else { throw UpturnError.internalError("first-time is missing") }
+            plan.steps.insert(Step(.cue(key: "today.fallback"), title: "Note"), at: 0)
+            return plan
+        }
+        guard var plan = try BuiltinPrograms.plan(today.program) else {
+            throw UpturnError.internalError("today's program \(today.program) is missing")
+        }
+        plan.title = "\(plan.title), level \(today.level)"
+        let extra = today.extraHoldSeconds * 1000
+        for i in plan.steps.indices {
+            switch plan.steps[i].action {
+            case .tilt(let angle, let settle) where angle > 0:
+                plan.steps[i] = Step(.tilt(angle: today.angle, settleMilliseconds: settle))
+            case .hold(var hold):
+                hold.milliseconds += extra
+                plan.steps[i].action = .hold(hold)
+            case .reps(var reps):
+                reps.count += today.extraHoldSeconds / rules.holdStepSeconds
+                plan.steps[i].action = .reps(reps)
+            default: break
+            }
+        }
+        return plan
+    }
+}
+
+/// The user's settings: `$XDG_CONFIG_HOME/upturn/settings.json5`, all keys optional:
+/// `{alone: true, ceiling: 45, programs: ["stretch", "core"]}`.
+public struct Settings: Sendable, Equatable {
+    /// Safety check-ins during long holds (`--alone`).
+    public var alone = false
+    public var rules = Progression.Rules()
+    public init() {}
+
+    public static var file: String {
+        let env = ProcessInfo.processInfo.environment
+        let config = env["XDG_CONFIG_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? (env["HOME"] ?? NSHomeDirectory()) + "/.config"
+        return config + "/upturn/settings.json5"
+    }
+
+    /// The settings, or the defaults when there is no file; every problem in it at once (65).
+    public static func read(file: String = Settings.file) throws(UpturnError) -> Settings {
+        var settings = Settings()
+        guard FileManager.default.fileExists(atPath: file) else { return settings }
+        let bytes = try FileBytes.read(file, limit: 1 << 20, what: "settings file")
+        var problems = Problems(file: file)
+        do {
+            let root = try JSON5Parser.parse(bytes)
+            if let object = ObjectReader(root, path: "", problems: &problems) {
+                object.rejectUnknownKeys(["$schema", "alone", "ceiling", "programs"], problems: &problems, what: "settings")
+                if let alone = object.bool("alone", problems: &problems) { settings.alone = alone }
+                if let ceiling = object.integer("ceiling", in: 20...90, problems: &problems, unit: "degrees") { settings.rules.ceiling = ceiling }
+                if let value = object["programs"] {
+                    var names: [String] = []
+                    if case .array(let items) = value.value {
+                        for (i, item) in items.enumerated() {
+                            if case .string(let name) = item.value, BuiltinPrograms.names.contains(name), name != "first-time" {
+                                names.append(name)
+                            } else {
+                                let choices = BuiltinPrograms.names.filter { $0 != "first-time" }
+                                let found: String
+                                if case .string(let name) = item.value { found = "'\(name.prefix(40))'\(Spelling.hint(for: name, in: choices))" } else { found = item.typeName }
+                                problems.add("expected one of \(choices.joined(separator: ", ")), found \(found)", at: item.location, path: "programs[\(i)]")
+                            }
+                        }
+                        if items.isEmpty { problems.add("name at least one program", at: value.location, path: "programs") }
+                    } else {
+                        problems.add("expected a list of program names, found \(value.typeName)", at: value.location, path: "programs")
+                    }
+                    if !names.isEmpty { settings.rules.programs = names }
+                }
+            }
+        } catch {
+            problems.add(syntax: error)
+        }
+        try problems.throwIfAny()
+        return settings
+    }
+}
