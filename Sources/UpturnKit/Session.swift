@@ -27,15 +27,18 @@ public struct Session {
         journal: Journal = Journal(), settings: () throws(UpturnError) -> Settings = { () throws(UpturnError) in try Settings.read() }
     ) throws(UpturnError) -> Session {
         var plan: Plan, file: String, today: Progression.Today?
+        let library = ClipLibrary(rate: rate, cache: PromptCache())
         if (argument ?? defaultProgram) == todayProgram {
-            (plan, today) = try todayPlan(journal: journal, settings: settings)
+            let pack = try PackLocator.load(packArgument)
+            (plan, today) = try todayPlan(journal: journal, settings: settings) { plan in
+                (try? TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: library, checkIns: alone).compile()) != nil
+            }
             file = "(built-in) today"
         } else {
             (plan, file) = try loadPlan(argument ?? defaultProgram)
         }
         if preamble { plan.preamble = true }
         let pack = try PackLocator.load(packArgument ?? plan.pack)
-        let library = ClipLibrary(rate: rate, cache: PromptCache())
         let compiler = TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: library, checkIns: alone)
         let timeline = try compiler.compile(file: file)
         let cues = Player.Cues(
@@ -56,7 +59,7 @@ public struct Session {
     /// Today's plan from the history and the settings; when either cannot be used, the
     /// first-time session opened by a spoken note (and `today.fallback` says why).
     public static func todayPlan(
-        journal: Journal, settings: () throws(UpturnError) -> Settings, now: Date = Date()
+        journal: Journal, settings: () throws(UpturnError) -> Settings, now: Date = Date(), fits: (Plan) -> Bool = { _ in true }
     ) throws(UpturnError) -> (Plan, Progression.Today) {
         let progression: Progression
         do throws(UpturnError) {
@@ -66,8 +69,9 @@ public struct Session {
             let today = Progression.Today(level: 0, program: "first-time", angle: 30, extraHoldSeconds: 0, reasons: [why], fallback: why)
             return (try Progression().plan(for: today), today)
         }
-        let today = progression.today(history: journal.read().sessions, now: now)
-        return (try progression.plan(for: today), today)
+        var today = progression.today(history: journal.read().sessions, now: now)
+        let plan = try progression.plan(for: &today, fits: fits)
+        return (plan, today)
     }
 
     /// A built-in program's name or a plan file's path.

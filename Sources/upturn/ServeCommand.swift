@@ -175,7 +175,8 @@ private final class Server {
         case (nil, .toggle), (nil, .pause), (nil, .resume), (nil, .back):
             log("press: announcing today's session")
             announce(0, listing: false)
-        case (nil, .skip), (nil, .stop):
+        case (nil, .skip), (nil, .stop), (0?, .stop):
+            // From today's announcement too: the first long press says what else there is.
             log("long press: listing the other sessions")
             announce(1, listing: true)
         case (let c?, .toggle), (let c?, .pause), (let c?, .resume):

@@ -237,3 +237,68 @@ final class TransportTests: XCTestCase {
         XCTAssertEqual(json["step"] as? Int, hold.index)
     }
 }
+
+/// Safety check-ins for people alone: a long inverted hold asks, and a press must answer.
+final class CheckInTests: XCTestCase {
+    let clips = FakeClips()
+    let text = "{title: 'Alone', steps: [{tilt: 40, settle: '2s'}, {hold: '2m', halfway: false, countdown: false}, {tilt: 0}, {rest: '5s'}]}"
+
+    func compileAlone(_ alone: Bool) throws -> Timeline {
+        let plan = try PlanReader.parse(text, file: "t.json5")
+        return try TimelineCompiler(plan: plan, pack: try PackReader.builtinDefault(), rate: 48_000, measure: clips, checkIns: alone).compile(file: "t.json5")
+    }
+
+    func player(_ timeline: Timeline, _ sink: ScriptedSink, _ queue: ControlQueue) -> Player {
+        let answered = ClipSource.speech(text: "Good.", voice: VoiceSettings())
+        let cue = Interjection(
+            events: [TimelineEvent(frame: 10, kind: .speech, key: "safety.answered", text: "Good.", step: 0, clip: answered, length: try! clips.frames(of: answered), angle: 0, inverted: false)],
+            frames: 9000)
+        return Player(timeline: timeline, clips: clips, sink: sink, blockFrames: 480, controls: queue, cues: Player.Cues(answered: cue), signals: { (0, 0, 0) })
+    }
+
+    func testOnlyLongInvertedHoldsAskAndOnlyWhenAlone() throws {
+        XCTAssertFalse(try compileAlone(false).events.contains { $0.key == TimelineCompiler.checkInKey })
+        let timeline = try compileAlone(true)
+        let asks = timeline.events.filter { $0.key == TimelineCompiler.checkInKey }
+        XCTAssertEqual(asks.count, 1)
+        let hold = timeline.steps.first { $0.kind == "hold" }!
+        XCTAssertTrue(hold.inverted)
+        XCTAssertGreaterThan(asks[0].frame, hold.start + 48_000 * 30)
+        XCTAssertLessThan(asks[0].end + 48_000 * 20, hold.end)
+        XCTAssertEqual(asks[0].text, "Still comfortable? Press to continue.")
+        // A one-minute hold, or a hold upright, does not ask.
+        let short = try PlanReader.parse("{title: 'x', steps: [{tilt: 30}, {hold: '1m'}, {tilt: 0}, {hold: '3m'}]}", file: "s")
+        let quiet = try TimelineCompiler(plan: short, pack: try PackReader.builtinDefault(), rate: 48_000, measure: clips, checkIns: true).compile()
+        XCTAssertFalse(quiet.events.contains { $0.key == TimelineCompiler.checkInKey })
+    }
+
+    func testNoAnswerGoesToTheClosing() throws {
+        let timeline = try compileAlone(true)
+        let ask = timeline.events.first { $0.key == TimelineCompiler.checkInKey }!
+        let queue = ControlQueue()
+        let sink = ScriptedSink(queue: queue, script: [])
+        var lines: [String] = []
+        let p = player(timeline, sink, queue)
+        p.log = { lines.append($0) }
+        XCTAssertEqual(try p.play(), .noAnswer)
+        // The session went on for the 20 s of the answer time, then said the closing.
+        let closingStart = ask.end + 48_000 * 20
+        XCTAssertEqual(sink.samples.count, closingStart + timeline.closingFrames, accuracy: 480)
+        let upright = timeline.closing.first { $0.key == "session.upright" }!
+        XCTAssertEqual(sink.samples[closingStart + upright.frame + 100], clips.value(of: upright.clip!))
+        XCTAssertTrue(lines.contains { $0.contains("no answer to the check-in") }, "\(lines)")
+    }
+
+    func testAPressAnswersAndTheSessionGoesOn() throws {
+        let timeline = try compileAlone(true)
+        let ask = timeline.events.first { $0.key == TimelineCompiler.checkInKey }!
+        let queue = ControlQueue()
+        // The answer comes 5 s after the question: a toggle, which must not pause.
+        let sink = ScriptedSink(queue: queue, script: [(ask.end + 48_000 * 5, .toggle)])
+        let p = player(timeline, sink, queue)
+        XCTAssertEqual(try p.play(), .finished)
+        XCTAssertEqual(sink.drops, 0, "an answer does not cut or pause")
+        // The whole session played, plus the soft "Good."
+        XCTAssertEqual(sink.samples.count, timeline.frames + 9000, accuracy: 480)
+    }
+}

@@ -3,31 +3,6 @@ import XCTest
 
 /// Controls driving real sessions on the PulseAudio bed, recorded from the null sink.
 final class ControlPlaybackTests: PulseBedTestCase {
-    /// A short path: a Unix socket's path has at most 107 bytes.
-    lazy var socket: String = Upturn.file("c-\(UUID().uuidString.prefix(8)).sock")
-
-    /// Polls `upturn ctl status` until `condition` holds; the status object.
-    @discardableResult
-    func waitForStatus(timeout: Double = 30, _ condition: ([String: Any]) -> Bool) throws -> [String: Any] {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let result = try Upturn.run(["ctl", "status", "--socket", socket])
-            if result.status == 0, let data = result.stdout.data(using: .utf8),
-                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], condition(object)
-            {
-                return object
-            }
-            usleep(100_000)
-        }
-        XCTFail("status never matched")
-        return [:]
-    }
-
-    func ctl(_ command: String) throws {
-        let result = try Upturn.run(["ctl", command, "--socket", socket])
-        XCTAssertEqual(result.status, 0, result.stderr)
-    }
-
     /// Runs of silence (|s| < 64) at least `minimum` seconds long, between the first and last sound.
     func silences(_ samples: [Int16], minimum: Double) -> [Double] {
         guard let first = samples.firstIndex(where: { abs(Int($0)) >= 64 }),

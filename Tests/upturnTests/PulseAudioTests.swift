@@ -16,6 +16,31 @@ class PulseBedTestCase: XCTestCase {
         environment = ["XDG_RUNTIME_DIR": runtime, "HOME": env["UPTURN_TEST_PULSE_HOME"] ?? runtime]
     }
 
+    /// A short path: a Unix socket's path has at most 107 bytes.
+    lazy var socket: String = Upturn.file("c-\(UUID().uuidString.prefix(8)).sock")
+
+    /// Polls `upturn ctl status` until `condition` holds; the status object.
+    @discardableResult
+    func waitForStatus(timeout: Double = 30, _ condition: ([String: Any]) -> Bool) throws -> [String: Any] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let result = try Upturn.run(["ctl", "status", "--socket", socket])
+            if result.status == 0, let data = result.stdout.data(using: .utf8),
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], condition(object)
+            {
+                return object
+            }
+            usleep(100_000)
+        }
+        XCTFail("status never matched")
+        return [:]
+    }
+
+    func ctl(_ command: String) throws {
+        let result = try Upturn.run(["ctl", command, "--socket", socket])
+        XCTAssertEqual(result.status, 0, result.stderr)
+    }
+
     /// Starts the bed's daemon again (after a test killed it), as Scripts/test does.
     func startPulse() throws {
         let arguments = [

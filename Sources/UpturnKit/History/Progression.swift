@@ -156,6 +156,19 @@ public struct Progression: Sendable {
         days(from: a, to: b) / rules.longBreakDays
     }
 
+    /// Today's plan, lengthened only as far as `fits` allows: a program with two holds in
+    /// one inverted stretch would go over the cap on continuous inverted time, so the extra
+    /// hold comes down 30 s at a time (and `today` says so) until the plan fits.
+    public func plan(for today: inout Today, fits: (Plan) -> Bool) throws(UpturnError) -> Plan {
+        var plan = try plan(for: today)
+        while today.extraHoldSeconds > 0 && !fits(plan) {
+            today.extraHoldSeconds = max(0, today.extraHoldSeconds - rules.holdStepSeconds)
+            plan = try self.plan(for: today)
+            today.reasons.append("holds \(today.extraHoldSeconds) s longer only, to keep within the cap on continuous inverted time")
+        }
+        return plan
+    }
+
     /// Today's plan: the program with every tilt at today's angle and every hold (or set of
     /// reps) lengthened by the level. A fallback is `first-time`, opened by a spoken note.
     public func plan(for today: Today) throws(UpturnError) -> Plan {

@@ -1,0 +1,148 @@
+import Foundation
+import XCTest
+
+/// `upturn serve` on the PulseAudio bed: waiting, announcing, starting from the socket,
+/// writing the journal, and today's plan moving on.
+final class ServeTests: PulseBedTestCase {
+    /// A history and settings of the test's own.
+    lazy var data = Upturn.file("serve-data-\(UUID().uuidString.prefix(6))")
+    lazy var config = Upturn.file("serve-config-\(UUID().uuidString.prefix(6))")
+
+    var serveEnvironment: [String: String] {
+        environment.merging(["XDG_DATA_HOME": data, "XDG_CONFIG_HOME": config]) { _, new in new }
+    }
+
+    func startServe(_ extra: [String] = [], environment: [String: String]? = nil) throws -> (Child, String, String) {
+        try Upturn.start(["serve", "--device", "pulse", "--controls", "socket", "--socket", socket] + extra, environment: environment ?? serveEnvironment)
+    }
+
+    func stopServe(_ serve: (Child, String, String)) -> CommandResult {
+        serve.0.signal(SIGTERM)
+        return Upturn.finish(serve, timeout: 30)
+    }
+
+    func history() throws -> [[String: Any]] {
+        let result = try Upturn.run(["history", "--json"], environment: ["XDG_DATA_HOME": data, "XDG_CONFIG_HOME": config])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        return try XCTUnwrap(object["sessions"] as? [[String: Any]])
+    }
+
+    /// A finished session of today's plan already in the history: stretch at level 1.
+    func seedHistory() throws {
+        try FileManager.default.createDirectory(atPath: data + "/upturn", withIntermediateDirectories: true)
+        let lines = """
+            {"v": 1, "event": "start", "id": "s1", "start": "2026-11-24T07:00:00Z", "plan": "today", "title": "Stretch, level 1", "steps": 15, "level": 1, "program": "stretch"}
+            {"v": 1, "event": "end", "id": "s1", "end": "2026-11-24T07:13:00Z", "steps_done": 15, "inverted_seconds": 500, "highest_angle": 20, "ended": "finished"}
+
+            """
+        FileManager.default.createFile(atPath: data + "/upturn/history.jsonl", contents: Data(lines.utf8))
+    }
+
+    func testSocketStartPlaysTodayWritesTheJournalAndTodayMovesOn() throws {
+        try seedHistory()
+        let recording = try startRecording("serve.raw")
+        let serve = try startServe()
+        let waiting = try waitForStatus { $0["state"] as? String == "waiting" }
+        let today = try XCTUnwrap(waiting["today"] as? [String: Any])
+        XCTAssertEqual(today["program"] as? String, "core")
+        XCTAssertEqual(today["level"] as? Int, 1)
+
+        let start = try Upturn.run(["ctl", "start", "--socket", socket])
+        XCTAssertEqual(start.status, 0, start.stderr)
+        let playing = try waitForStatus { ($0["step"] as? Int ?? 0) >= 1 }
+        XCTAssertEqual(playing["title"] as? String != nil, true)
+        XCTAssertEqual(try Upturn.run(["ctl", "start", "--socket", socket]).status, 64, "no second session while one plays")
+        // Skip through the session, step by step, to its end.
+        for _ in 0..<40 {
+            let status = try waitForStatus { _ in true }
+            if status["state"] as? String == "waiting" { break }
+            _ = try Upturn.run(["ctl", "skip", "--socket", socket])
+            usleep(300_000)
+        }
+        let after = try waitForStatus { $0["state"] as? String == "waiting" }
+        let samples = try stopRecording(recording)
+        let result = stopServe(serve)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(samples.contains { abs(Int($0)) > 1000 }, "the session was heard")
+
+        let sessions = try history()
+        XCTAssertEqual(sessions.count, 2)
+        XCTAssertEqual(sessions[1]["plan"] as? String, "today")
+        XCTAssertEqual(sessions[1]["ended"] as? String, "finished", result.stderr)
+        XCTAssertEqual(sessions[1]["title"] as? String, "Core, level 1")
+        // Two finished sessions at level 1: today has moved on to level 2, stretch's turn.
+        let next = try XCTUnwrap(after["today"] as? [String: Any])
+        XCTAssertEqual(next["level"] as? Int, 2)
+        XCTAssertEqual(next["program"] as? String, "stretch")
+        XCTAssertEqual(next["angle"] as? Int, 25)
+        let explain = try Upturn.run(["show", "today", "--explain"], environment: ["XDG_DATA_HOME": data, "XDG_CONFIG_HOME": config])
+        XCTAssertTrue(explain.stdout.hasPrefix("Today: stretch, level 2: 25°"), explain.stdout)
+        XCTAssertTrue(explain.stdout.contains("up to level 2"), explain.stdout)
+        // One log line per event.
+        for line in ["started (device pulse", "waiting for a press", "start requested: today", "session started: today (Core, level 1)", "session ended: finished", "stopping (signal)"] {
+            XCTAssertTrue(result.stderr.contains("upturn serve: " + line), "\(line) in \(result.stderr)")
+        }
+    }
+
+    func testAPressAnnouncesTodayASecondPressStartsALongPressListsTheOthers() throws {
+        let recording = try startRecording("announce.raw")
+        let serve = try startServe()
+        try waitForStatus { $0["state"] as? String == "waiting" }
+        try ctl("toggle")
+        try waitForStatus { $0["announced"] as? String == "today" }
+        usleep(7_000_000)
+        let heard = try stopRecording(recording)
+        // The announcement was spoken: several seconds of speech.
+        let loud = heard.filter { abs(Int($0)) > 500 }.count
+        XCTAssertGreaterThan(loud, 48_000, "the announcement was heard")
+
+        // A long press (stop, as a held button sends) lists the others and says the first.
+        try ctl("stop")
+        try waitForStatus { $0["announced"] as? String == "first-time" }
+        try ctl("skip")
+        try waitForStatus { $0["announced"] as? String == "stretch" }
+        // The second press starts the one just said.
+        try ctl("toggle")
+        let playing = try waitForStatus { ($0["steps"] as? Int ?? 0) > 0 }
+        XCTAssertEqual(playing["title"] as? String != nil, true)
+        try ctl("stop")
+        try waitForStatus { $0["state"] as? String == "waiting" }
+        let result = stopServe(serve)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("press: announcing today's session"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("long press: listing the other sessions"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("session started: stretch (Stretch)"), result.stderr)
+        let sessions = try history()
+        XCTAssertEqual(sessions.last?["plan"] as? String, "stretch")
+        XCTAssertEqual(sessions.last?["ended"] as? String, "stopped by the user")
+    }
+
+    func testItStartsBeforeTheSoundServerAndWaitsForIt() throws {
+        // A runtime folder with no sound server in it yet.
+        let runtime = Upturn.file("late-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var env = serveEnvironment
+        env["XDG_RUNTIME_DIR"] = runtime
+        env["HOME"] = runtime
+        let serve = try startServe(environment: env)
+        let notReady = try waitForStatus { $0["audio_ready"] as? Bool == false }
+        XCTAssertEqual(notReady["state"] as? String, "waiting")
+        XCTAssertTrue(serve.0.isRunning)
+        // The sound server comes up: serve notices within a second or two.
+        let late = environment
+        environment = ["XDG_RUNTIME_DIR": runtime, "HOME": runtime]
+        try startPulse()
+        defer {
+            if let pid = try? String(contentsOfFile: runtime + "/pulse/pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), let n = Int32(pid) {
+                kill(n, SIGTERM)
+            }
+            environment = late
+        }
+        try waitForStatus { $0["audio_ready"] as? Bool == true }
+        let result = stopServe(serve)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("audio device not ready"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("audio device pulse is ready"), result.stderr)
+    }
+}
