@@ -4,7 +4,8 @@ enum ProgramsCommand {
     static let help = """
         usage: upturn programs [--print NAME]
 
-        Lists the built-in programs, one per line, name first. --print NAME prints a
+        Lists the built-in programs, one per line, name first, and `today`, the session
+        chosen from your history. --print NAME prints a
         program's plan, to use as a template for your own.
         """
 
@@ -26,6 +27,8 @@ enum ProgramsCommand {
             let padding = String(repeating: " ", count: width - name.count + 2)
             print(name + padding + BuiltinPrograms.description(name))
         }
+        let padding = String(repeating: " ", count: width - Session.todayProgram.count + 2)
+        print(Session.todayProgram + padding + "Chosen from your history, a level at a time (`upturn show today --explain`)")
         return .ok
     }
 }

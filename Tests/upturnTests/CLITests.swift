@@ -17,13 +17,13 @@ final class CLITests: XCTestCase {
             XCTAssertTrue(help.stdout.contains("  \(word)"), word)
         }
         XCTAssertTrue(try Upturn.run(["--version"]).stdout.hasPrefix("upturn "))
-        for command in ["play", "render", "show", "check", "programs", "say", "voices", "devices"] {
+        for command in ["play", "render", "show", "check", "programs", "say", "voices", "devices", "serve", "history", "ctl"] {
             let result = try Upturn.run([command, "--help"])
             XCTAssertEqual(result.status, 0, command)
             XCTAssertTrue(result.stdout.hasPrefix("usage: upturn \(command)"), command)
         }
         let programs = try Upturn.run(["programs"])
-        XCTAssertEqual(programs.stdout.split(separator: "\n").map { String($0.split(separator: " ")[0]) }, ["first-time", "stretch", "core", "full"])
+        XCTAssertEqual(programs.stdout.split(separator: "\n").map { String($0.split(separator: " ")[0]) }, ["first-time", "stretch", "core", "full", "today"])
     }
 
     func testProgramsPrintIsATemplateThatChecks() throws {

@@ -146,3 +146,76 @@ final class ServeTests: PulseBedTestCase {
         XCTAssertTrue(result.stderr.contains("audio device pulse is ready"), result.stderr)
     }
 }
+
+/// `today` and `--alone` from the command line, on the ALSA file plugin.
+final class TodayAndAloneTests: XCTestCase {
+    func folders() -> [String: String] {
+        let id = UUID().uuidString.prefix(6)
+        return ["XDG_DATA_HOME": Upturn.file("today-data-\(id)"), "XDG_CONFIG_HOME": Upturn.file("today-config-\(id)")]
+    }
+
+    func writeSettings(_ env: [String: String], _ text: String) throws {
+        let folder = env["XDG_CONFIG_HOME"]! + "/upturn"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try text.write(toFile: folder + "/settings.json5", atomically: true, encoding: .utf8)
+    }
+
+    func sessions(_ env: [String: String]) throws -> [[String: Any]] {
+        let result = try Upturn.run(["history", "--json"], environment: env)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        return try XCTUnwrap(object["sessions"] as? [[String: Any]])
+    }
+
+    func testAloneWithNobodyAnsweringEndsWithTheClosingAndSaysSoInTheHistory() throws {
+        for viaSettings in [false, true] {
+            let env = folders()
+            if viaSettings { try writeSettings(env, "{alone: true}") }
+            let out = Upturn.file("alone.wav")
+            let play = try Upturn.run(
+                ["play", "stretch", "--controls", "none", "--device", "file:FILE=\(out),FORMAT=wav"] + (viaSettings ? [] : ["--alone"]),
+                environment: env)
+            XCTAssertEqual(play.status, 0, play.stderr)
+            XCTAssertTrue(play.stderr.contains("no answer to the check-in in 20 s"), play.stderr)
+            let recorded = try readWAV(out).samples.count
+            // The first hold asks 30 s in; 20 s later the closing comes, long before the end.
+            let (frames, events) = try showJSON("stretch", extra: ["--alone"])
+            let ask = try XCTUnwrap(events.first { $0["key"] as? String == "safety.check-in" })
+            XCTAssertLessThan(recorded, frames / 2)
+            XCTAssertGreaterThan(recorded, (ask["frame"] as! Int) + 48_000 * 20)
+            let last = try XCTUnwrap(try sessions(env).last)
+            XCTAssertEqual(last["ended"] as? String, "no answer to a check-in")
+        }
+    }
+
+    func testABrokenSettingsFileTurnsCheckInsOnAndTodayFallsBackWithASpokenNote() throws {
+        let env = folders()
+        try writeSettings(env, "{alone: maybe}")
+        let show = try Upturn.run(["show", "today", "--json"], environment: env)
+        XCTAssertEqual(show.status, 0, show.stderr)
+        XCTAssertTrue(show.stdout.contains("\"key\": \"today.fallback\""), show.stdout)
+        XCTAssertTrue(show.stdout.contains("I could not read your progress"), show.stdout)
+        let explain = try Upturn.run(["show", "today", "--explain"], environment: env)
+        XCTAssertTrue(explain.stdout.hasPrefix("Today: first-time, because the settings could not be read ("), explain.stdout)
+        XCTAssertTrue(explain.stdout.contains("settings.json5:1:9"), explain.stdout)
+
+        let out = Upturn.file("fallback.wav")
+        let play = try Upturn.run(["play", "today", "--controls", "none", "--device", "file:FILE=\(out),FORMAT=wav"], environment: env)
+        XCTAssertEqual(play.status, 0, play.stderr)
+        XCTAssertTrue(play.stderr.contains("warning:") && play.stderr.contains("safety check-ins are on"), play.stderr)
+        XCTAssertTrue(play.stderr.contains("today: the settings could not be read"), play.stderr)
+        let last = try XCTUnwrap(try sessions(env).last)
+        XCTAssertEqual(last["title"] as? String, "First time")
+    }
+
+    func testTodayWithoutAHistoryAndItsExplanation() throws {
+        let env = folders()
+        let explain = try Upturn.run(["show", "today", "--explain"], environment: env)
+        XCTAssertEqual(explain.status, 0, explain.stderr)
+        XCTAssertTrue(explain.stdout.hasPrefix("Today: stretch, level 1: 20°, holds as written"), explain.stdout)
+        XCTAssertTrue(explain.stdout.contains("no sessions of today's plan yet"), explain.stdout)
+        XCTAssertTrue(explain.stdout.contains("Rules: after 2 completed sessions at a level"), explain.stdout)
+        XCTAssertEqual(try Upturn.run(["show", "core", "--explain"], environment: env).status, 64)
+        let programs = try Upturn.run(["history"], environment: env)
+        XCTAssertTrue(programs.stdout.contains("level 1"), programs.stdout)
+    }
+}
