@@ -219,3 +219,54 @@ final class TodayAndAloneTests: XCTestCase {
         XCTAssertTrue(programs.stdout.contains("level 1"), programs.stdout)
     }
 }
+
+/// Scripts/install-service in a scratch root: the program, its packs, a unit that
+/// systemd-analyze accepts, installed twice without a second unit, and removed.
+final class InstallServiceTests: XCTestCase {
+    func testInstallTwiceVerifyAndUninstallInAScratchRoot() throws {
+        let root = Upturn.file("install-\(UUID().uuidString.prefix(6))")
+        let script = ShippedPacks.folder + "/../Scripts/install-service"
+        let common = ["--prefix", root + "/usr", "--unit-dir", root + "/units", "--user", "nobody", "--no-account", "--binary", Upturn.binary, "--no-start"]
+        func install(_ extra: [String] = []) throws -> CommandResult {
+            Upturn.finish(try Upturn.start(common + extra, executable: script), timeout: 120)
+        }
+        let first = try install()
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains("installed \(root)/units/upturn.service"), first.stdout)
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze") {
+            XCTAssertTrue(first.stdout.contains("systemd-analyze verify: ok"), first.stdout + first.stderr)
+        }
+        let unit = try String(contentsOfFile: root + "/units/upturn.service", encoding: .utf8)
+        XCTAssertTrue(unit.contains("ExecStart=\(root)/usr/bin/upturn serve --device default --controls socket"), unit)
+        XCTAssertTrue(unit.contains("Restart=on-failure"), unit)
+        XCTAssertTrue(unit.contains("User=nobody"), unit)
+        XCTAssertFalse(unit.contains("User=root"), unit)
+
+        // The installed program runs and finds the installed packs.
+        let installed = root + "/usr/bin/upturn"
+        let packs = Upturn.finish(try Upturn.start(["packs"], executable: installed))
+        XCTAssertEqual(packs.status, 0, packs.stderr)
+        for name in ["de", "es", "fr"] { XCTAssertTrue(packs.stdout.contains("\(root)/usr/share/upturn/packs/\(name)"), packs.stdout) }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/usr/share/upturn/programs/core.json5"))
+
+        // Again: unchanged; with another option: updated in place, still one unit.
+        XCTAssertTrue(try install().stdout.contains("is up to date"))
+        let again = try install(["--alone", "--device", "plughw:1"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.contains("updated"), again.stdout)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/units"), ["upturn.service"])
+        let updated = try String(contentsOfFile: root + "/units/upturn.service", encoding: .utf8)
+        XCTAssertTrue(updated.contains("--device plughw:1") && updated.contains("--alone"), updated)
+
+        // Never as root; bad options are usage errors.
+        XCTAssertEqual(try install(["--user", "root"]).status, 64)
+        XCTAssertEqual(try install(["--prefix", "relative"]).status, 64)
+        XCTAssertEqual(try install(["--device", "x; rm -rf /"]).status, 64)
+
+        let removed = Upturn.finish(try Upturn.start(common + ["--uninstall"], executable: script))
+        XCTAssertEqual(removed.status, 0, removed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/units/upturn.service"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: installed))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/usr/share/upturn"))
+    }
+}
