@@ -246,7 +246,8 @@ final class InstallServiceTests: XCTestCase {
         let installed = root + "/usr/bin/upturn"
         let packs = Upturn.finish(try Upturn.start(["packs"], executable: installed))
         XCTAssertEqual(packs.status, 0, packs.stderr)
-        for name in ["de", "es", "fr"] { XCTAssertTrue(packs.stdout.contains("\(root)/usr/share/upturn/packs/\(name)"), packs.stdout) }
+        let clean = (root as NSString).standardizingPath
+        for name in ["de", "es", "fr"] { XCTAssertTrue(packs.stdout.contains("\(clean)/usr/share/upturn/packs/\(name)"), packs.stdout) }
         XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/usr/share/upturn/programs/core.json5"))
 
         // Again: unchanged; with another option: updated in place, still one unit.
