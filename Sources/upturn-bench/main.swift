@@ -74,7 +74,8 @@ let pulseEnvironment: [String: String]? = args.count > 3 ? ["XDG_RUNTIME_DIR": a
 try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 let cacheEnvironment = ["XDG_CACHE_HOME": scratch + "/cache"]
 
-/// Sections to run: all, or those named in BENCH_ONLY (synthesis,render,start,memory,cpu).
+/// Sections to run: all, or those named in BENCH_ONLY
+/// (synthesis,render,start,memory,cpu,controls,packs,serve,history).
 let only = ProcessInfo.processInfo.environment["BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
 func wanted(_ section: String) -> Bool { only?.contains(section) ?? true }
 
@@ -435,6 +436,100 @@ func packFigures() throws {
     }
     figure("cold pack: synthesize and decode", fmt(median(colds) * 1000, 0) + " ms (de, every key, 12 counts)", target: "< 1500 ms", ok: median(colds) < 1.5)
     figure("warm pack load", fmt(median(warms) * 1000, 1) + " ms", target: "< 20 ms", ok: median(warms) < 0.02)
+}
+
+// 8. The service: idle cost while waiting for a press, press to first word, and history
+// over a long journal.
+if wanted("serve"), let pulseEnvironment {
+    do { try serveFigures(pulseEnvironment) } catch { print("bench: serve: \(error)") }
+}
+if wanted("history") {
+    do { try historyFigures() } catch { print("bench: history: \(error)") }
+}
+
+func rssKilobytes(_ pid: Int32) -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+    else { return 0 }
+    return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+}
+
+func serveFigures(_ pulse: [String: String]) throws {
+    let socket = scratch + "/serve.sock"
+    let data = scratch + "/serve-data"
+    let env = cacheEnvironment.merging(pulse) { _, n in n }.merging(["XDG_DATA_HOME": data, "XDG_CONFIG_HOME": scratch + "/serve-config"]) { _, n in n }
+    func startServe() -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: upturn)
+        p.arguments = ["serve", "--device", "pulse", "--controls", "socket", "--socket", socket]
+        p.environment = ProcessInfo.processInfo.environment.merging(env) { _, n in n }
+        p.standardError = FileHandle.nullDevice
+        try? p.run()
+        let deadline = now() + 10
+        while now() < deadline && (try? ControlSocket.send("status", to: socket))?.contains("waiting") != true { usleep(20_000) }
+        return p
+    }
+    func stopServe(_ p: Process) {
+        p.terminate()
+        p.waitUntilExit()
+    }
+    let recorder = try MonitorRecorder(environment: pulse)
+    usleep(2_500_000)
+    // Warm the prompt cache with one announcement.
+    let warm = startServe()
+    _ = try? ControlSocket.send("toggle", to: socket)
+    usleep(8_000_000)
+    stopServe(warm)
+
+    var latencies: [Double] = []
+    for _ in 0..<3 {
+        let serve = startServe()
+        usleep(1_000_000)
+        let t0 = now()
+        _ = try ControlSocket.send("toggle", to: socket)
+        usleep(1_500_000)
+        if let sound = recorder.firstWindow(after: t0, above: 0.02) { latencies.append(sound - t0) }
+        stopServe(serve)
+        usleep(300_000)
+    }
+    recorder.stop()
+    let idleSeconds = Double(ProcessInfo.processInfo.environment["BENCH_SERVE_IDLE_SECONDS"] ?? "") ?? 60
+    let serve = startServe()
+    usleep(1_000_000)
+    let c0 = cpuTicks(serve.processIdentifier), w0 = now()
+    usleep(UInt32(idleSeconds * 1_000_000))
+    let idle = (cpuTicks(serve.processIdentifier) - c0) / Double(sysconf(Int32(_SC_CLK_TCK))) / (now() - w0) * 100
+    let rss = rssKilobytes(serve.processIdentifier)
+    stopServe(serve)
+
+    figure("serve: press to first word", latencies.isEmpty ? "not measured" : fmt(median(latencies) * 1000, 0) + " ms (median of \(latencies.count))",
+           target: "< 150 ms", ok: !latencies.isEmpty && median(latencies) < 0.15)
+    figure("serve: CPU waiting for a press", fmt(idle, 3) + "% of a core over \(fmt(idleSeconds, 0)) s", target: "< 0.1%", ok: idle < 0.1)
+    figure("serve: RSS waiting", fmt(Double(rss) / 1024, 1) + " MB", target: "< 30 MB", ok: rss > 0 && rss < 30 * 1024)
+}
+
+func historyFigures() throws {
+    let data = scratch + "/history-data"
+    try FileManager.default.createDirectory(atPath: data + "/upturn", withIntermediateDirectories: true)
+    var text = ""
+    let format = ISO8601DateFormatter()
+    let base = Date().addingTimeInterval(-10_000 * 86_400)
+    for i in 0..<10_000 {
+        let start = format.string(from: base.addingTimeInterval(Double(i) * 86_400))
+        let end = format.string(from: base.addingTimeInterval(Double(i) * 86_400 + 720))
+        let program = i % 2 == 0 ? "stretch" : "core"
+        text += "{\"event\":\"start\",\"id\":\"s\(i)\",\"level\":\(1 + i % 12),\"plan\":\"today\",\"program\":\"\(program)\",\"start\":\"\(start)\",\"steps\":15,\"title\":\"T\",\"v\":1}\n"
+        text += "{\"end\":\"\(end)\",\"ended\":\"finished\",\"event\":\"end\",\"highest_angle\":40,\"id\":\"s\(i)\",\"inverted_seconds\":480.5,\"steps_done\":15,\"v\":1}\n"
+    }
+    try text.write(toFile: data + "/upturn/history.jsonl", atomically: true, encoding: .utf8)
+    let env = ["XDG_DATA_HOME": data, "XDG_CONFIG_HOME": scratch + "/history-config"]
+    var plain: [Double] = [], json: [Double] = []
+    for _ in 0..<5 {
+        plain.append(runChild([upturn, "history"], environment: env).seconds)
+        json.append(runChild([upturn, "history", "--json"], environment: env).seconds)
+    }
+    figure("history of 10 000 sessions", fmt(median(plain) * 1000, 0) + " ms (--json: " + fmt(median(json) * 1000, 0) + " ms)",
+           target: "< 200 ms", ok: max(median(plain), median(json)) < 0.2)
 }
 
 enum ShippedSoundsFolder {

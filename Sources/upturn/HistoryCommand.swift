@@ -35,27 +35,26 @@ enum HistoryCommand {
         let today = Progression(rules: rules).today(history: all)
         let level = today.fallback == nil ? "\(today.level)" : "unknown"
         if arguments.flags.contains("--json") {
-            let iso = ISO8601DateFormatter()
             let items = sessions.map { s -> String in
                 var fields = [
-                    "\"start\": \"\(iso.string(from: s.start))\"", "\"plan\": \(TimelineJSON.string(s.plan))",
+                    "\"start\": \"\(DateText.iso(s.start))\"", "\"plan\": \(TimelineJSON.string(s.plan))",
                     "\"title\": \(TimelineJSON.string(s.title))", "\"steps_done\": \(s.stepsDone)", "\"steps\": \(s.steps)",
                     "\"inverted_seconds\": \(s.invertedSeconds)", "\"highest_angle\": \(s.highestAngle)",
                     "\"ended\": \(TimelineJSON.string(s.ending.rawValue))",
                 ]
-                if let end = s.end { fields.insert("\"end\": \"\(iso.string(from: end))\"", at: 1) }
+                if let end = s.end { fields.insert("\"end\": \"\(DateText.iso(end))\"", at: 1) }
                 return "{" + fields.joined(separator: ", ") + "}"
             }
             print("{\"sessions\": [" + items.joined(separator: ",\n  ") + "],\n \"summary\": {\"sessions\": \(sessions.count), \"this_week\": \(thisWeek), \"inverted_seconds\": \(inverted), \"highest_angle\": \(steepest), \"level\": \(today.fallback == nil ? "\(today.level)" : "null")}}")
             return .ok
         }
-        let format = DateFormatter()
-        format.dateFormat = "yyyy-MM-dd HH:mm"
+        var out = ""
         for s in sessions {
             let minutes = DurationText.short(milliseconds: Int(s.invertedSeconds.rounded()) * 1000)
             let plan = s.level.map { "\(s.plan) (\(s.program ?? "?") level \($0))" } ?? s.plan
-            print("\(format.string(from: s.start))  \(plan)  \(s.ending.rawValue), \(s.stepsDone)/\(s.steps) steps, \(minutes) inverted, up to \(s.highestAngle)°")
+            out += "\(DateText.local(s.start, time: true))  \(plan)  \(s.ending.rawValue), \(s.stepsDone)/\(s.steps) steps, \(minutes) inverted, up to \(s.highestAngle)°\n"
         }
+        if !out.isEmpty { print(out, terminator: "") }
         if sessions.isEmpty { print("no sessions yet") }
         print("\(thisWeek) session\(thisWeek == 1 ? "" : "s") this week · \(DurationText.short(milliseconds: Int(inverted.rounded()) * 1000)) inverted in all · steepest \(steepest)° · level \(level)")
         return .ok

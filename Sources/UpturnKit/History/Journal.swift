@@ -56,12 +56,6 @@ public final class Journal {
         self.path = path
     }
 
-    /// ISO 8601 with a time zone ("2026-11-25T07:30:00Z"); a new formatter per use keeps it thread-safe.
-    static var dateFormat: ISO8601DateFormatter {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f
-    }
 
     /// Appends one line and waits until it is on disk.
     private func append(_ object: [String: Any]) throws(UpturnError) {
@@ -93,7 +87,7 @@ public final class Journal {
 
     public func recordStart(_ record: SessionRecord) throws(UpturnError) {
         var line: [String: Any] = [
-            "v": Self.version, "event": "start", "id": record.id, "start": Self.dateFormat.string(from: record.start),
+            "v": Self.version, "event": "start", "id": record.id, "start": DateText.iso(record.start),
             "plan": record.plan, "title": record.title, "steps": record.steps,
         ]
         if let level = record.level { line["level"] = level }
@@ -103,7 +97,7 @@ public final class Journal {
 
     public func recordEnd(_ record: SessionRecord) throws(UpturnError) {
         try append([
-            "v": Self.version, "event": "end", "id": record.id, "end": Self.dateFormat.string(from: record.end ?? Date()),
+            "v": Self.version, "event": "end", "id": record.id, "end": DateText.iso(record.end ?? Date()),
             "steps_done": record.stepsDone, "inverted_seconds": (record.invertedSeconds * 10).rounded() / 10,
             "highest_angle": record.highestAngle, "ended": record.ending.rawValue,
         ])
@@ -115,44 +109,52 @@ public final class Journal {
         var sessions: [SessionRecord] = []
         var index: [String: Int] = [:]
         var torn = 0, garbled = 0, newer = 0
-        let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
-        for (n, line) in lines.enumerated() where !line.isEmpty {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
-                if n == lines.count - 1 { torn += 1 } else { garbled += 1 }
-                continue
-            }
-            let version = object["v"] as? Int ?? 0
-            if version > Self.version { newer += 1 }
-            guard let id = object["id"] as? String, let event = object["event"] as? String else {
-                garbled += 1
-                continue
-            }
-            switch event {
-            case "start":
-                guard let start = (object["start"] as? String).flatMap(Self.dateFormat.date(from:)) else {
+        let bytes = [UInt8](data)
+        bytes.withUnsafeBufferPointer { all in
+            var lineStart = 0
+            while lineStart < all.count {
+                let newline = all[lineStart...].firstIndex(of: 0x0A)
+                let end = newline ?? all.count
+                let line = UnsafeBufferPointer(rebasing: all[lineStart..<end])
+                lineStart = end + 1
+                if line.isEmpty { continue }
+                guard let object = FlatJSON.parse(line) else {
+                    if newline == nil { torn += 1 } else { garbled += 1 }
+                    continue
+                }
+                let version = object["v"]?.int ?? 0
+                if version > Self.version { newer += 1 }
+                guard let id = object["id"]?.string, let event = object["event"]?.string else {
                     garbled += 1
                     continue
                 }
-                var record = SessionRecord(
-                    id: id, start: start, plan: object["plan"] as? String ?? "?", title: object["title"] as? String ?? "",
-                    steps: object["steps"] as? Int ?? 0)
-                record.ending = .killed
-                if let level = object["level"] { record.level = (level as? Int) ?? 0 }
-                record.program = object["program"] as? String
-                index[id] = sessions.count
-                sessions.append(record)
-            case "end":
-                guard let i = index[id] else {
-                    garbled += 1
-                    continue
+                switch event {
+                case "start":
+                    guard let start = object["start"]?.string.flatMap(DateText.parse) else {
+                        garbled += 1
+                        continue
+                    }
+                    var record = SessionRecord(
+                        id: id, start: start, plan: object["plan"]?.string ?? "?", title: object["title"]?.string ?? "",
+                        steps: object["steps"]?.int ?? 0)
+                    record.ending = .killed
+                    if let level = object["level"] { record.level = level.int ?? 0 }
+                    record.program = object["program"]?.string
+                    index[id] = sessions.count
+                    sessions.append(record)
+                case "end":
+                    guard let i = index[id] else {
+                        garbled += 1
+                        continue
+                    }
+                    sessions[i].end = object["end"]?.string.flatMap(DateText.parse)
+                    sessions[i].stepsDone = object["steps_done"]?.int ?? 0
+                    sessions[i].invertedSeconds = object["inverted_seconds"]?.double ?? 0
+                    sessions[i].highestAngle = object["highest_angle"]?.int ?? 0
+                    sessions[i].ending = SessionRecord.Ending(rawValue: object["ended"]?.string ?? "") ?? .killed
+                default:
+                    if version <= Self.version { garbled += 1 }
                 }
-                sessions[i].end = (object["end"] as? String).flatMap(Self.dateFormat.date(from:))
-                sessions[i].stepsDone = object["steps_done"] as? Int ?? 0
-                sessions[i].invertedSeconds = object["inverted_seconds"] as? Double ?? 0
-                sessions[i].highestAngle = object["highest_angle"] as? Int ?? 0
-                sessions[i].ending = SessionRecord.Ending(rawValue: object["ended"] as? String ?? "") ?? .killed
-            default:
-                if version <= Self.version { garbled += 1 }
             }
         }
         var warnings: [String] = []

@@ -66,13 +66,10 @@ public struct Progression: Sendable {
         var reasons: [String] = []
         var lastDate: Date?
         var lastProgram: String?
-        let day = DateFormatter()
-        day.dateFormat = "yyyy-MM-dd"
-        day.locale = Locale(identifier: "en_US_POSIX")
 
         for session in history {
             guard let played = session.level else { continue }
-            let date = day.string(from: session.start)
+            let date = DateText.local(session.start)
             guard (1...rules.maxLevel).contains(played) else {
                 let why = "the history has a session on \(date) at level \(played), which is not a level (1 to \(rules.maxLevel))"
                 return fallback(why, reasons: reasons)

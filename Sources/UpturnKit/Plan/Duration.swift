@@ -44,6 +44,7 @@ public enum DurationText {
         let s = ms / 1000
         let (m, r) = (s / 60, s % 60)
         if m == 0 { return "\(r)s" }
+        if m >= 60 { return m % 60 == 0 ? "\(m / 60)h" : "\(m / 60)h\(m % 60)m" }
         return r == 0 ? "\(m)m" : "\(m)m\(r)s"
     }
 

@@ -1,0 +1,122 @@
+import Foundation
+
+/// A journal line: a flat JSON object of strings, numbers, booleans and nulls, read in one
+/// pass without Foundation (JSONSerialization and its casts cost about 10 µs a line). A line
+/// it does not understand (escapes, nesting) goes to JSONSerialization instead, so anything
+/// valid still reads; anything invalid reads as nil.
+enum FlatJSON {
+    enum Value: Equatable {
+        case string(String)
+        case number(Double)
+        case bool(Bool)
+        case null
+
+        var string: String? { if case .string(let s) = self { return s } else { return nil } }
+        var double: Double? { if case .number(let n) = self { return n } else { return nil } }
+        /// A whole number; nil for a fraction or anything else.
+        var int: Int? {
+            guard case .number(let n) = self, n == n.rounded(), abs(n) < 1e15 else { return nil }
+            return Int(n)
+        }
+    }
+
+    /// The members in order; a handful, so a search beats hashing.
+    struct Object {
+        var members: [(key: String, value: Value)] = []
+        subscript(key: String) -> Value? {
+            get { members.last { $0.key == key }?.value }
+            set { if let newValue { members.append((key, newValue)) } }
+        }
+    }
+
+    static func parse(_ line: UnsafeBufferPointer<UInt8>) -> Object? {
+        if let fast = parseFlat(line) { return fast }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { return nil }
+        var out = Object()
+        for (key, value) in object {
+            switch value {
+            case let s as String: out[key] = .string(s)
+            case let n as NSNumber:
+                // NSNumber bridges booleans too: tell them apart by their type encoding.
+                if String(cString: n.objCType) == "c" { out[key] = .bool(n.boolValue) } else { out[key] = .number(n.doubleValue) }
+            case is NSNull: out[key] = .null
+            default: continue  // nested values: from a newer version, ignored
+            }
+        }
+        return out
+    }
+
+    private static func parseFlat(_ b: UnsafeBufferPointer<UInt8>) -> Object? {
+        var i = 0
+        let n = b.count
+        func skipSpace() { while i < n && (b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0D) { i += 1 } }
+        func string() -> String? {
+            guard i < n, b[i] == 0x22 else { return nil }
+            i += 1
+            let start = i
+            var ascii = true
+            while i < n && b[i] != 0x22 {
+                if b[i] == 0x5C || b[i] < 0x20 { return nil }  // escapes and control characters: the slow path
+                if b[i] >= 0x80 { ascii = false }
+                i += 1
+            }
+            guard i < n else { return nil }
+            let bytes = UnsafeBufferPointer(rebasing: b[start..<i])
+            let text = ascii ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
+            i += 1
+            return text
+        }
+        skipSpace()
+        guard i < n, b[i] == 0x7B else { return nil }
+        i += 1
+        var out = Object()
+        out.members.reserveCapacity(12)
+        skipSpace()
+        if i < n && b[i] == 0x7D {
+            i += 1
+            skipSpace()
+            return i == n ? out : nil
+        }
+        while true {
+            skipSpace()
+            guard let key = string() else { return nil }
+            skipSpace()
+            guard i < n, b[i] == 0x3A else { return nil }
+            i += 1
+            skipSpace()
+            guard i < n else { return nil }
+            switch b[i] {
+            case 0x22:
+                guard let s = string() else { return nil }
+                out[key] = .string(s)
+            case 0x74, 0x66, 0x6E:
+                let words: [(String, Value)] = [("true", .bool(true)), ("false", .bool(false)), ("null", .null)]
+                guard let (word, value) = words.first(where: { w in
+                    let u = Array(w.0.utf8)
+                    return i + u.count <= n && Array(b[i..<(i + u.count)]) == u
+                }) else { return nil }
+                i += word.utf8.count
+                out[key] = value
+            default:
+                let start = i
+                while i < n, let c = Optional(b[i]), (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E || c == 0x65 || c == 0x45 {
+                    i += 1
+                }
+                guard i > start, let value = Double(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)),
+                    value.isFinite
+                else { return nil }
+                out[key] = .number(value)
+            }
+            skipSpace()
+            guard i < n else { return nil }
+            if b[i] == 0x2C {
+                i += 1
+                continue
+            }
+            guard b[i] == 0x7D else { return nil }
+            i += 1
+            skipSpace()
+            return i == n ? out : nil
+        }
+    }
+}
