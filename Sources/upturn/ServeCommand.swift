@@ -322,6 +322,7 @@ private final class Server {
 
     /// Tries the device without playing; logs when it is missing or comes back.
     private func probeDevice(quiet: Bool) {
+        let was = deviceReady
         do throws(UpturnError) {
             let sink = try ALSASink(device: device, rate: rate)
             sink.abort()
@@ -331,7 +332,8 @@ private final class Server {
             if deviceReady || !quiet { log("audio device not ready: \(error.problems.first ?? ""); waiting for it") }
             deviceReady = false
         }
-        refreshIdle()
+        // The status reads the history: only when something changed.
+        if deviceReady != was || !quiet { refreshIdle() }
     }
 
     /// What `ctl status` says between sessions.

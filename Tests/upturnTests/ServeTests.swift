@@ -140,10 +140,26 @@ final class ServeTests: PulseBedTestCase {
             environment = late
         }
         try waitForStatus { $0["audio_ready"] as? Bool == true }
+
+        // The sound server dies during a session: the session ends "audio lost" (after the
+        // player's retries), and serve goes on waiting, and notices the server coming back.
+        let plan = Upturn.write("serve-lost.json5", "{title: 'Lost', steps: [{say: 'Hello there.'}, {rest: '8s'}]}")
+        XCTAssertEqual(try Upturn.run(["ctl", "start", plan, "--socket", socket]).status, 0)
+        try waitForStatus { ($0["steps"] as? Int) == 2 }
+        let pid = try String(contentsOfFile: runtime + "/pulse/pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        kill(pid_t(pid)!, SIGTERM)
+        try waitForStatus(timeout: 40) { $0["state"] as? String == "waiting" && $0["audio_ready"] as? Bool == false }
+        XCTAssertTrue(serve.0.isRunning, "serve never exits on a lost device")
+        sleep(1)
+        try startPulse()
+        try waitForStatus { $0["audio_ready"] as? Bool == true }
         let result = stopServe(serve)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stderr.contains("audio device not ready"), result.stderr)
         XCTAssertTrue(result.stderr.contains("audio device pulse is ready"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("session ended: audio lost"), result.stderr)
+        let sessions = try history()
+        XCTAssertEqual(sessions.last?["ended"] as? String, "audio lost")
     }
 }
 
