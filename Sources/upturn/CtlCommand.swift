@@ -1,3 +1,4 @@
+import Foundation
 import UpturnKit
 
 enum CtlCommand {
@@ -23,7 +24,12 @@ enum CtlCommand {
             throw UpturnError.usage(
                 "upturn ctl: unknown command '\(command.prefix(40))'\(Spelling.hint(for: command, in: commands)); use \(commands.joined(separator: ", "))")
         }
-        let line = ([command] + arguments.positionals.dropFirst()).joined(separator: " ")
+        var words = Array(arguments.positionals)
+        // A plan file named relative to here means the same file to the service.
+        if command == "start", words.count == 2, !words[1].hasPrefix("/"), FileManager.default.fileExists(atPath: words[1]) {
+            words[1] = FileManager.default.currentDirectoryPath + "/" + words[1]
+        }
+        let line = words.joined(separator: " ")
         let reply = try ControlSocket.send(line, to: arguments.options["--socket"] ?? ControlSocket.defaultPath)
         if reply.hasPrefix("error:") { throw UpturnError.usage("upturn ctl: " + reply) }
         if command == "status" { print(reply) }
