@@ -6,9 +6,10 @@ enum CtlCommand {
         usage: upturn ctl pause|resume|toggle|skip|back|stop|status|start [PLAN] [--socket PATH]
 
         Sends a command to the running player through its control socket and prints the
-        reply; `status` prints JSON: step, steps, title, position, paused, inverted,
-        step_left, session_left, audio_lost (or, from `upturn serve` between sessions,
-        state and today). `start [PLAN]` asks `upturn serve` to begin a session (default:
+        reply; `status` prints JSON: state ("playing"), step, steps, title, position, paused,
+        inverted, step_left, session_left, audio_lost, check_in (a safety check-in waiting
+        for its press); from `upturn serve` between sessions: state ("waiting"), audio_ready,
+        announced and today. `start [PLAN]` asks `upturn serve` to begin a session (default:
         today). Exit 69 when no player is running.
         """
 

@@ -302,3 +302,34 @@ final class CheckInTests: XCTestCase {
         XCTAssertEqual(sink.samples.count, timeline.frames + 9000, accuracy: 480)
     }
 }
+
+final class ControlQueueTests: XCTestCase {
+    func readable(_ fd: Int32) -> Bool {
+        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+        return poll(&fds, 1, 0) > 0
+    }
+
+    /// A signal's byte in the wake pipe is drained by the next take(): before, it stayed,
+    /// and every poll on the pipe returned at once (a paused player spun a core).
+    func testASignalsWakeByteIsDrained() throws {
+        let queue = ControlQueue()
+        Signals.install(wake: queue)
+        defer {
+            // The test process keeps the usual meaning of Ctrl-C and SIGTERM.
+            signal(SIGINT, SIG_DFL)
+            signal(SIGTERM, SIG_DFL)
+        }
+        let before = Signals.counts.skip
+        raise(SIGUSR2)
+        XCTAssertEqual(Signals.counts.skip, before + 1)
+        XCTAssertTrue(readable(queue.wakeFD))
+        XCTAssertTrue(queue.hasPending)
+        XCTAssertEqual(queue.take(), [])
+        XCTAssertFalse(readable(queue.wakeFD), "the signal's byte was left in the pipe")
+        XCTAssertFalse(queue.hasPending)
+        queue.post(.toggle)
+        XCTAssertTrue(readable(queue.wakeFD))
+        XCTAssertEqual(queue.take(), [.toggle])
+        XCTAssertFalse(readable(queue.wakeFD))
+    }
+}

@@ -15,6 +15,9 @@ public final class ControlQueue: Sendable {
     /// nothing came.
     private let posts = Atomic<Int>(0)
     private let taken = Atomic<Int>(0)
+    /// Signals write to the pipe too (their handlers may only touch atomics): their count,
+    /// as last seen, so their bytes are drained as well and a poll never spins on them.
+    private let signalsTaken = Atomic<Int>(0)
     /// Readable while commands are pending.
     public let wakeFD: Int32
     private let postFD: Int32
@@ -53,14 +56,16 @@ public final class ControlQueue: Sendable {
 
     /// True when something was posted that `take()` has not collected yet.
     public var hasPending: Bool {
-        posts.load(ordering: .acquiring) != taken.load(ordering: .relaxed)
+        posts.load(ordering: .acquiring) != taken.load(ordering: .relaxed) || Signals.total != signalsTaken.load(ordering: .relaxed)
     }
 
     /// Every command posted since the last call, oldest first.
     public func take() -> [ControlCommand] {
         let seen = posts.load(ordering: .acquiring)
-        guard seen != taken.load(ordering: .relaxed) else { return [] }
+        let signalled = Signals.total
+        guard seen != taken.load(ordering: .relaxed) || signalled != signalsTaken.load(ordering: .relaxed) else { return [] }
         taken.store(seen, ordering: .relaxed)
+        signalsTaken.store(signalled, ordering: .relaxed)
         var drain = [UInt8](repeating: 0, count: 256)
         while read(wakeFD, &drain, drain.count) > 0 {}
         return pending.withLock { commands in

@@ -23,12 +23,14 @@ public struct PlayerSnapshot: Sendable, Equatable {
     public var stepLeft = 0.0
     public var sessionLeft = 0.0
     public var audioLost = false
+    /// A safety check-in is waiting for its press.
+    public var checkIn = false
 
     public init() {}
 
     public var json: String {
         func n(_ x: Double) -> String { String(format: "%.1f", x) }
-        return "{\"step\": \(step), \"steps\": \(steps), \"title\": \(TimelineJSON.string(title)), \"position\": \(n(seconds)), \"paused\": \(paused), \"inverted\": \(inverted), \"step_left\": \(n(stepLeft)), \"session_left\": \(n(sessionLeft)), \"audio_lost\": \(audioLost)}"
+        return "{\"state\": \"playing\", \"step\": \(step), \"steps\": \(steps), \"title\": \(TimelineJSON.string(title)), \"position\": \(n(seconds)), \"paused\": \(paused), \"inverted\": \(inverted), \"step_left\": \(n(stepLeft)), \"session_left\": \(n(sessionLeft)), \"audio_lost\": \(audioLost), \"check_in\": \(checkIn)}"
     }
 }
 
@@ -325,6 +327,7 @@ public final class Player {
             answerBy = nil
             log("check-in answered")
             interject(cues.answered, gain: 0.6)
+            updateStatus(force: true)
             return .continuePlaying
         }
         switch command {
@@ -400,6 +403,7 @@ public final class Player {
         answerBy = checkIns[nextCheckIn].end + Int(checkInAnswerSeconds * Double(timeline.rate))
         nextCheckIn += 1
         log("check-in: waiting \(Int(checkInAnswerSeconds)) s for a press")
+        updateStatus(force: true)
     }
 
     /// A lost device: rewind to the cue that was cut, try to reopen it (every 250 ms for the
@@ -441,7 +445,9 @@ public final class Player {
         let span = timeline.step(at: frame)
         let rate = Double(timeline.rate)
         let isPaused = self.isPaused
+        let checkIn = answerBy != nil
         snapshot.withLock { s in
+            s.checkIn = checkIn
             s.step = span?.index ?? 0
             s.steps = stepCount
             s.title = span?.title ?? ""

@@ -37,6 +37,11 @@ public enum Signals {
         if fd >= 0 { _ = write(fd, &one, 1) }
     }
 
+    /// Every signal counted so far.
+    public static var total: Int {
+        stops.load(ordering: .relaxed) + toggles.load(ordering: .relaxed) + skips.load(ordering: .relaxed)
+    }
+
     /// The counts so far: (stop, toggle, skip).
     public static var counts: (stop: Int, toggle: Int, skip: Int) {
         (stops.load(ordering: .relaxed), toggles.load(ordering: .relaxed), skips.load(ordering: .relaxed))
