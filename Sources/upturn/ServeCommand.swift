@@ -165,6 +165,7 @@ private final class Server {
                 log("no second press in \(Int(Self.answerSeconds)) s; waiting again")
                 chosen = nil
                 refreshIdle()
+                sayWaiting()
             }
         }
     }
@@ -220,6 +221,17 @@ private final class Server {
             speak(cues, clips: session.library)
         } catch {
             log("cannot announce \(name): \(error.problems.first ?? "")")
+        }
+    }
+
+    /// "Waiting. Press when you want to start.": the announcement was not taken up.
+    private func sayWaiting() {
+        do throws(UpturnError) {
+            let session = try prepare(Session.defaultProgram, preamble: false)
+            let compiler = TimelineCompiler(plan: session.plan, pack: session.pack, rate: rate, measure: session.library)
+            speak([try compiler.interjection("serve.waiting")], clips: session.library)
+        } catch {
+            log("cannot say so: \(error.problems.first ?? "")")
         }
     }
 

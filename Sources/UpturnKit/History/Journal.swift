@@ -61,9 +61,20 @@ public final class Journal {
     private func append(_ object: [String: Any]) throws(UpturnError) {
         let folder = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
-            throw UpturnError.internalError("cannot encode a history record")
+        // Encoded by hand, keys sorted: JSONSerialization pulls in ICU's data (3 MB resident)
+        // to write a number.
+        var fields: [String] = []
+        for key in object.keys.sorted() {
+            let value: String
+            switch object[key] {
+            case let s as String: value = TimelineJSON.string(s)
+            case let n as Int: value = "\(n)"
+            case let d as Double where d.isFinite: value = "\(d)"
+            default: throw UpturnError.internalError("cannot encode the history field \(key)")
+            }
+            fields.append(TimelineJSON.string(key) + ":" + value)
         }
+        let data = Array(("{" + fields.joined(separator: ",") + "}").utf8)
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw UpturnError.cantCreate("\(path): cannot write the history: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
