@@ -8,8 +8,9 @@ enum PlayCommand {
                            [--controls LIST] [--socket PATH] [--keep-alive] [--alone]
 
         Plays a session on an ALSA device, speaking every cue. PLAN is a built-in program
-        (default: first-time), `today` (chosen from your history), or a .json5 plan file. The device stays open for the whole
-        session. On a terminal a status line shows the step and the time left.
+        (default: first-time), `today` (chosen from your history), or a .json5 plan file.
+        The device stays open for the whole session. On a terminal a status line shows the
+        step and the time left.
 
           --device NAME    ALSA device (default: default; `upturn devices` lists them)
           --pack NAME|DIR  cue pack (default: the plan's, else en)

@@ -80,6 +80,10 @@ final class ProgressionTests: XCTestCase {
         // At the top, completed sessions keep the level.
         let top = today([session(0, level: 8, .finished), session(1, level: 8, .finished)], rules: rules)
         XCTAssertEqual(top.level, 8)
+        // A level from before the ceiling was lowered counts as the top one.
+        let lowered = today([session(0, level: 11, .finished)], rules: rules)
+        XCTAssertNil(lowered.fallback)
+        XCTAssertEqual(lowered.level, 8)
 
         let progression = Progression(rules: rules)
         let stretch = try progression.plan(for: Progression.Today(level: 7, program: "stretch", angle: 40, extraHoldSeconds: 60, reasons: [], fallback: nil))

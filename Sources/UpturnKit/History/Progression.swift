@@ -68,12 +68,20 @@ public struct Progression: Sendable {
         var lastProgram: String?
 
         for session in history {
-            guard let played = session.level else { continue }
+            guard let recorded = session.level else { continue }
             let date = DateText.local(session.start)
-            guard (1...rules.maxLevel).contains(played) else {
-                let why = "the history has a session on \(date) at level \(played), which is not a level (1 to \(rules.maxLevel))"
+            // A level no settings could make is not ours: fall back. One above today's top (the
+            // ceiling was lowered since) counts as the top.
+            var widest = Rules()
+            widest.ceiling = 90
+            guard (1...widest.maxLevel).contains(recorded) else {
+                let why = "the history has a session on \(date) at level \(recorded), which is not a level (1 to \(widest.maxLevel))"
                 return fallback(why, reasons: reasons)
             }
+            if recorded > rules.maxLevel {
+                reasons.append("\(date): level \(recorded) is above the top level \(rules.maxLevel) for a ceiling of \(rules.ceiling)°: counted as \(rules.maxLevel)")
+            }
+            let played = min(recorded, rules.maxLevel)
             if let lastDate {
                 let lowered = breakLowering(from: lastDate, to: session.start)
                 if lowered > 0 && level > 1 {
