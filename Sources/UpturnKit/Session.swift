@@ -26,19 +26,21 @@ public struct Session {
         plan argument: String?, pack packArgument: String?, rate: Int, preamble: Bool = false, alone: Bool = false,
         journal: Journal = Journal(), settings: () throws(UpturnError) -> Settings = { () throws(UpturnError) in try Settings.read() }
     ) throws(UpturnError) -> Session {
-        var plan: Plan, file: String, today: Progression.Today?
+        var plan: Plan, file: String, today: Progression.Today?, pack: CuePack
         let library = ClipLibrary(rate: rate, cache: PromptCache())
         if (argument ?? defaultProgram) == todayProgram {
-            let pack = try PackLocator.load(packArgument)
+            // Today's programs are built-in: they name no pack, so the one given is the one used.
+            let todayPack = try PackLocator.load(packArgument)
             (plan, today) = try todayPlan(journal: journal, settings: settings) { plan in
-                (try? TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: library, checkIns: alone).compile()) != nil
+                (try? TimelineCompiler(plan: plan, pack: todayPack, rate: rate, measure: library, checkIns: alone).compile()) != nil
             }
             file = "(built-in) today"
+            pack = todayPack
         } else {
             (plan, file) = try loadPlan(argument ?? defaultProgram)
+            pack = try PackLocator.load(packArgument ?? plan.pack)
         }
         if preamble { plan.preamble = true }
-        let pack = try PackLocator.load(packArgument ?? plan.pack)
         let compiler = TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: library, checkIns: alone)
         let timeline = try compiler.compile(file: file)
         let cues = Player.Cues(
@@ -97,9 +99,7 @@ public enum PackLocator {
         let env = ProcessInfo.processInfo.environment
         var folders: [String] = []
         if let packs = env["UPTURN_PACKS"] { folders += packs.split(separator: ":").map(String.init) }
-        let home = env["HOME"] ?? NSHomeDirectory()
-        let data = env["XDG_DATA_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? home + "/.local/share"
-        folders.append(data + "/upturn/packs")
+        folders.append(XDGFolders.dataHome + "/upturn/packs")
         if let installed = installedDataFolder { folders.append(installed + "/packs") }
         folders.append(ShippedSounds.sourceFolder)
         return folders

@@ -98,6 +98,12 @@ enum CommandLineTool {
         return true
     }
 
+    /// `--controls LIST`, or by default the keyboard (on a terminal) and the control socket.
+    static func controlSpecs(_ arguments: Arguments) throws(UpturnError) -> [ControlSpec] {
+        if let text = arguments.options["--controls"] { return try ControlSpec.parse(text) }
+        return (isatty(STDIN_FILENO) == 1 ? [.keyboard] : []) + [.socket]
+    }
+
     static func rate(_ arguments: Arguments, command: String) throws(UpturnError) -> Int {
         try arguments.integer("--rate", in: 8000...192_000, command: command) ?? Session.defaultRate
     }

@@ -44,18 +44,8 @@ enum PlayCommand {
         let rate = try CommandLineTool.rate(arguments, command: "play")
         let volume = try arguments.integer("--volume", in: 0...100, command: "play") ?? 100
         let device = arguments.options["--device"] ?? "default"
-        let specs: [ControlSpec]
-        if let text = arguments.options["--controls"] {
-            specs = try ControlSpec.parse(text)
-        } else {
-            specs = (isatty(STDIN_FILENO) == 1 ? [.keyboard] : []) + [.socket]
-        }
-        var keyMap = EvdevControl.defaultKeyMap
-        if specs.contains(where: { if case .evdev = $0 { return true }; return $0 == .evdevAuto }),
-            FileManager.default.fileExists(atPath: ControlSpec.keyMapFile)
-        {
-            keyMap = try ControlSpec.keyMap(file: ControlSpec.keyMapFile)
-        }
+        let specs = try CommandLineTool.controlSpecs(arguments)
+        let keyMap = ControlSpec.usesEvdev(specs) ? try ControlSpec.loadKeyMap() : EvdevControl.defaultKeyMap
 
         let queue = ControlQueue()
         Signals.install(wake: queue)

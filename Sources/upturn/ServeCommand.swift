@@ -30,16 +30,8 @@ enum ServeCommand {
         try arguments.atMost(0, command: "serve")
         let rate = try CommandLineTool.rate(arguments, command: "serve")
         let volume = try arguments.integer("--volume", in: 0...100, command: "serve") ?? 100
-        let specs: [ControlSpec]
-        if let text = arguments.options["--controls"] {
-            specs = try ControlSpec.parse(text)
-        } else {
-            specs = (isatty(STDIN_FILENO) == 1 ? [.keyboard] : []) + [.socket]
-        }
-        var keyMap = EvdevControl.defaultKeyMap
-        if FileManager.default.fileExists(atPath: ControlSpec.keyMapFile) {
-            keyMap = try ControlSpec.keyMap(file: ControlSpec.keyMapFile)
-        }
+        let specs = try CommandLineTool.controlSpecs(arguments)
+        let keyMap = try ControlSpec.loadKeyMap()
         let server = Server(
             device: arguments.options["--device"] ?? "default", pack: arguments.options["--pack"], rate: rate, volume: volume,
             keepAlive: arguments.flags.contains("--keep-alive"), aloneFlag: arguments.flags.contains("--alone"))
@@ -134,7 +126,7 @@ private final class Server {
             var timeout: Int32 = -1
             if !deviceReady { timeout = 1000 }
             if chosen != nil {
-                let left = Int32(max(0, (announcedAt + Self.answerSeconds - Self.now()) * 1000))
+                let left = Int32(max(0, (announcedAt + Self.answerSeconds - Player.monotonic()) * 1000))
                 timeout = timeout < 0 ? left : min(timeout, left)
             }
             queue.wait(milliseconds: timeout)
@@ -161,7 +153,7 @@ private final class Server {
             for command in commands {
                 if try press(command) { return .ok }
             }
-            if chosen != nil && Self.now() >= announcedAt + Self.answerSeconds {
+            if chosen != nil && Player.monotonic() >= announcedAt + Self.answerSeconds {
                 log("no second press in \(Int(Self.answerSeconds)) s; waiting again")
                 chosen = nil
                 refreshIdle()
@@ -195,7 +187,7 @@ private final class Server {
     /// Says a choice (and, first, the list of the others) and waits for the second press.
     private func announce(_ index: Int, listing: Bool) {
         chosen = index
-        announcedAt = Self.now()
+        announcedAt = Player.monotonic()
         refreshIdle()
         let name = choices[index]
         do throws(UpturnError) {
@@ -227,9 +219,10 @@ private final class Server {
     /// "Waiting. Press when you want to start.": the announcement was not taken up.
     private func sayWaiting() {
         do throws(UpturnError) {
-            let session = try prepare(Session.defaultProgram, preamble: false)
-            let compiler = TimelineCompiler(plan: session.plan, pack: session.pack, rate: rate, measure: session.library)
-            speak([try compiler.interjection("serve.waiting")], clips: session.library)
+            // One cue: the pack is enough; no session to lay out.
+            let library = ClipLibrary(rate: rate, cache: PromptCache())
+            let compiler = TimelineCompiler(plan: Plan(title: "", steps: []), pack: try PackLocator.load(pack), rate: rate, measure: library)
+            speak([try compiler.interjection("serve.waiting")], clips: library)
         } catch {
             log("cannot say so: \(error.problems.first ?? "")")
         }
@@ -292,10 +285,10 @@ private final class Server {
         if let why = session.today?.fallback { log("today: \(why); playing first-time") }
         // The sound card may still be coming up: wait for it, up to half a minute.
         var sink: ALSASink?
-        let deadline = Self.now() + 30
+        let deadline = Player.monotonic() + 30
         while sink == nil {
             do throws(UpturnError) { sink = try ALSASink(device: device, rate: rate) } catch {
-                if Self.now() >= deadline || Signals.counts.stop > signalsSeen.stop {
+                if Player.monotonic() >= deadline || Signals.counts.stop > signalsSeen.stop {
                     log("cannot start \(name): \(error.problems.first ?? "")")
                     deviceReady = false
                     refreshIdle()
@@ -357,12 +350,6 @@ private final class Server {
                 "\"today\": {\"program\": \(TimelineJSON.string(today.program)), \"level\": \(today.level), \"angle\": \(today.angle)}")
         }
         board.setIdle("{" + fields.joined(separator: ", ") + "}")
-    }
-
-    static func now() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 }
 

@@ -68,12 +68,7 @@ enum Upturn {
     /// Waits for the process, killing it after `timeout` seconds (a hang fails the test).
     static func finish(_ started: (Child, String, String), timeout: Double = 120) -> CommandResult {
         let (child, out, err) = started
-        if !child.wait(timeout: timeout) {
-            child.signal(SIGTERM)
-            if !child.wait(timeout: 1) { child.signal(SIGKILL) }
-            _ = child.wait(timeout: 10)
-            XCTFail("upturn \(child.arguments) did not finish in \(timeout) s")
-        }
+        if !child.finish(timeout: timeout) { XCTFail("upturn \(child.arguments) did not finish in \(timeout) s") }
         let stdout = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
         let stderr = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
         return CommandResult(status: child.terminationStatus, exited: child.exited, stdout: stdout, stderr: stderr)
@@ -148,6 +143,16 @@ final class Child {
         return !isRunning
     }
 
+    /// Waits up to `timeout` seconds; one still running then gets SIGTERM, and SIGKILL a
+    /// second later. True when it ended by itself.
+    func finish(timeout: Double) -> Bool {
+        if wait(timeout: timeout) { return true }
+        signal(SIGTERM)
+        if !wait(timeout: 1) { signal(SIGKILL) }
+        wait(timeout: 10)
+        return false
+    }
+
     func signal(_ signal: Int32) {
         if waitStatus == nil { kill(pid, signal) }
     }
@@ -167,11 +172,7 @@ final class Child {
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment, stdout: String? = nil, timeout: Double = 120) throws -> Int32 {
         let child = try Child(executable, arguments, environment: environment, stdout: stdout)
-        if !child.wait(timeout: timeout) {
-            child.signal(SIGKILL)
-            child.wait()
-            XCTFail("\(executable) \(arguments) did not finish in \(timeout) s")
-        }
+        if !child.finish(timeout: timeout) { XCTFail("\(executable) \(arguments) did not finish in \(timeout) s") }
         return child.terminationStatus
     }
 }

@@ -159,12 +159,7 @@ final class ControlPlaybackTests: PulseBedTestCase {
         type(" ")
         try waitForStatus { $0["paused"] as? Bool == true }
         type("q")
-        let stopped = process.wait(timeout: 20)
-        XCTAssertTrue(stopped, "q did not stop the player")
-        if !stopped {
-            process.signal(SIGKILL)
-            process.wait()
-        }
+        XCTAssertTrue(process.finish(timeout: 20), "q did not stop the player")
         XCTAssertEqual(process.terminationStatus, 0)
     }
 

@@ -65,10 +65,7 @@ class PulseBedTestCase: XCTestCase {
 
     func stopRecording(_ recording: (Child, String)) throws -> [Int16] {
         recording.0.terminate()
-        if !recording.0.wait(timeout: 10) {
-            recording.0.signal(SIGKILL)
-            recording.0.wait()
-        }
+        _ = recording.0.finish(timeout: 10)
         let data = try Data(contentsOf: URL(fileURLWithPath: recording.1))
         return data.withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
     }

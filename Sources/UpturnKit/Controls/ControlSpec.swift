@@ -83,10 +83,17 @@ public enum ControlSpec: Equatable, Sendable {
     }
 
     /// The key map file, if the user has one: `$XDG_CONFIG_HOME/upturn/keys.json5`.
-    public static var keyMapFile: String {
-        let env = ProcessInfo.processInfo.environment
-        let config = env["XDG_CONFIG_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? (env["HOME"] ?? NSHomeDirectory()) + "/.config"
-        return config + "/upturn/keys.json5"
+    public static var keyMapFile: String { XDGFolders.configHome + "/upturn/keys.json5" }
+
+    /// The key map: the user's file when there is one, else the default keys.
+    public static func loadKeyMap() throws(UpturnError) -> [Int: ControlCommand] {
+        guard FileManager.default.fileExists(atPath: keyMapFile) else { return EvdevControl.defaultKeyMap }
+        return try keyMap(file: keyMapFile)
+    }
+
+    /// True when a list names an input device (only then does `play` read the key map).
+    public static func usesEvdev(_ specs: [ControlSpec]) -> Bool {
+        specs.contains { if case .evdev = $0 { return true }; return $0 == .evdevAuto }
     }
 
     /// Makes the source. Missing devices are 66, unusable ones 69.

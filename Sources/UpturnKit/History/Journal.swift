@@ -45,12 +45,7 @@ public final class Journal {
     public static let version = 1
 
     /// `$XDG_DATA_HOME/upturn/history.jsonl`, or `~/.local/share/upturn/history.jsonl`.
-    public static var defaultPath: String {
-        let env = ProcessInfo.processInfo.environment
-        let home = env["HOME"] ?? NSHomeDirectory()
-        let data = env["XDG_DATA_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? home + "/.local/share"
-        return data + "/upturn/history.jsonl"
-    }
+    public static var defaultPath: String { XDGFolders.dataHome + "/upturn/history.jsonl" }
 
     public init(path: String = Journal.defaultPath) {
         self.path = path

@@ -212,11 +212,7 @@ public struct Settings: Sendable, Equatable {
     public var rules = Progression.Rules()
     public init() {}
 
-    public static var file: String {
-        let env = ProcessInfo.processInfo.environment
-        let config = env["XDG_CONFIG_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? (env["HOME"] ?? NSHomeDirectory()) + "/.config"
-        return config + "/upturn/settings.json5"
-    }
+    public static var file: String { XDGFolders.configHome + "/upturn/settings.json5" }
 
     /// The settings, or the defaults when there is no file; every problem in it at once (65).
     public static func read(file: String = Settings.file) throws(UpturnError) -> Settings {

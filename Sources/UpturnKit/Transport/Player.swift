@@ -460,7 +460,8 @@ public final class Player {
         status?.update(frame: frame, paused: isPaused)
     }
 
-    static func monotonic() -> Double {
+    /// Seconds on CLOCK_MONOTONIC: for deadlines that a clock change must not move.
+    public static func monotonic() -> Double {
         var t = timespec()
         clock_gettime(CLOCK_MONOTONIC, &t)
         return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
