@@ -48,6 +48,10 @@ final class ServeTests: PulseBedTestCase {
         XCTAssertEqual(today["program"] as? String, "core")
         XCTAssertEqual(today["level"] as? Int, 1)
 
+        // A plan that does not exist is refused with its reason, and nothing starts.
+        let unknown = try Upturn.run(["ctl", "start", "no-such-plan", "--socket", socket])
+        XCTAssertEqual(unknown.status, 64)
+        XCTAssertTrue(unknown.stderr.contains("upturn ctl: error: no built-in program or plan file 'no-such-plan'"), unknown.stderr)
         let start = try Upturn.run(["ctl", "start", "--socket", socket])
         XCTAssertEqual(start.status, 0, start.stderr)
         let playing = try waitForStatus { ($0["step"] as? Int ?? 0) >= 1 }
