@@ -98,10 +98,11 @@ enum CommandLineTool {
         return true
     }
 
-    /// `--controls LIST`, or by default the keyboard (on a terminal) and the control socket.
+    /// `--controls LIST`, or by default the keyboard (on a terminal, when upturn is in its
+    /// foreground) and the control socket.
     static func controlSpecs(_ arguments: Arguments) throws(UpturnError) -> [ControlSpec] {
         if let text = arguments.options["--controls"] { return try ControlSpec.parse(text) }
-        return (isatty(STDIN_FILENO) == 1 ? [.keyboard] : []) + [.socket]
+        return (KeyboardControl.isForeground(STDIN_FILENO) ? [.keyboard] : []) + [.socket]
     }
 
     static func rate(_ arguments: Arguments, command: String) throws(UpturnError) -> Int {

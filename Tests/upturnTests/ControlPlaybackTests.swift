@@ -147,9 +147,11 @@ final class ControlPlaybackTests: PulseBedTestCase {
         var fds: [Int32] = [-1, -1]
         XCTAssertEqual(pipe(&fds), 0)
         _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
-        let process = try Child(
-            "/usr/bin/script", ["-qfec", command, "/dev/null"], environment: Upturn.baseEnvironment.merging(environment) { _, new in new },
-            stdinFD: fds[0])
+        // The same shell wherever the tests run (`script` runs $SHELL): the player is in the
+        // terminal's foreground process group either way, but the test should not depend on it.
+        var env = Upturn.baseEnvironment.merging(environment) { _, new in new }
+        env["SHELL"] = "/bin/sh"
+        let process = try Child("/usr/bin/script", ["-qfec", command, "/dev/null"], environment: env, stdinFD: fds[0])
         close(fds[0])
         defer { close(fds[1]) }
         func type(_ text: String) { _ = text.utf8CString.withUnsafeBufferPointer { write(fds[1], $0.baseAddress, text.utf8.count) } }

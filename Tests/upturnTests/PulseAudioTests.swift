@@ -112,17 +112,38 @@ final class PulseAudioTests: PulseBedTestCase {
     func testStatusLineOnATerminal() throws {
         let plan = Upturn.write("status.json5", "{title: 'Status', steps: [{say: 'One.'}, {rest: '1m'}]}")
         // `script` gives upturn a terminal; SIGINT after three seconds, while upright, ends at once.
-        let command = "timeout -s INT 3 \(Upturn.binary) play \(plan) --device pulse"
-        let out = Upturn.file("status.out")
-        try Child.run(
-            "/usr/bin/script", ["-qfec", command, "/dev/null"], environment: Upturn.baseEnvironment.merging(environment) { _, new in new },
-            stdout: out, timeout: 60)
-        let screen = try String(contentsOfFile: out, encoding: .utf8)
+        // `--foreground` keeps upturn in the terminal's foreground process group, as a shell would.
+        let screen = try onATerminal("timeout --foreground --preserve-status -s INT 3 \(Upturn.binary) play \(plan) --device pulse", name: "status")
         XCTAssertTrue(screen.contains("\r\u{1B}[2K"), screen)
         XCTAssertTrue(screen.contains("left in step"), screen)
         XCTAssertTrue(screen.contains(" left"), screen)
         // Three seconds in, the welcome is playing: the step and its time left count down.
         XCTAssertTrue(screen.contains("Start Welcome · 0:0"), screen)
         XCTAssertGreaterThanOrEqual(screen.components(separatedBy: "left in step").count, 3, screen)
+        XCTAssertTrue(screen.contains("upturn exit 0"), screen)
+    }
+
+    /// Runs a shell command under `script`, on a fresh terminal, and returns what it printed.
+    /// `/bin/sh` does not exec the last command, so a `timeout` without `--foreground` puts
+    /// upturn in a background process group of a session that is not orphaned: touching the
+    /// terminal there stops the process with SIGTTOU, as `upturn play &` in a shell would.
+    private func onATerminal(_ command: String, name: String) throws -> String {
+        let out = Upturn.file("\(name).out")
+        var env = Upturn.baseEnvironment.merging(environment) { _, new in new }
+        env["SHELL"] = "/bin/sh"
+        try Child.run("/usr/bin/script", ["-qfec", command + "; echo upturn exit $?", "/dev/null"], environment: env, stdout: out, timeout: 60)
+        return try String(contentsOfFile: out, encoding: .utf8)
+    }
+
+    func testInTheBackgroundOfATerminalItPlaysWithoutTheKeyboardAndIsNotStopped() throws {
+        let plan = Upturn.write("background.json5", "{title: 'Background', steps: [{say: 'One.'}, {rest: '1m'}]}")
+        // Started the way `upturn play &` is: a process group that is not the terminal's foreground.
+        let screen = try onATerminal("timeout --preserve-status -s INT 3 \(Upturn.binary) play \(plan) --device pulse", name: "background")
+        XCTAssertTrue(screen.contains("left in step"), screen)
+        XCTAssertTrue(screen.contains("upturn exit 0"), screen)
+        // Asked for the keyboard there, it says why it cannot have it, before any sound.
+        let asked = try onATerminal("timeout -s INT 20 \(Upturn.binary) play \(plan) --device pulse --controls keyboard", name: "background-keys")
+        XCTAssertTrue(asked.contains("keyboard control needs upturn in the terminal's foreground"), asked)
+        XCTAssertTrue(asked.contains("upturn exit 64"), asked)
     }
 }

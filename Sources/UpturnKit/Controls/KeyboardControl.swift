@@ -50,8 +50,29 @@ public final class KeyboardControl: ControlSource, @unchecked Sendable {
         return out
     }
 
+    /// True when `fd` is a terminal and this process is in its foreground process group.
+    /// A program started with `&` or from a background job is not, and touching the
+    /// terminal's mode or reading it would stop the whole player with SIGTTOU or SIGTTIN.
+    public static func isForeground(_ fd: Int32 = STDIN_FILENO) -> Bool {
+        isatty(fd) == 1 && tcgetpgrp(fd) == getpgrp()
+    }
+
+    /// Sets the terminal's mode with SIGTTOU blocked on this thread, so a player that was
+    /// moved to the background (Ctrl-Z, then `bg`) restores the terminal instead of stopping.
+    private func setMode(_ mode: inout termios) {
+        var block = sigset_t(), old = sigset_t()
+        sigemptyset(&block)
+        sigaddset(&block, SIGTTOU)
+        pthread_sigmask(SIG_BLOCK, &block, &old)
+        tcsetattr(fd, TCSANOW, &mode)
+        pthread_sigmask(SIG_SETMASK, &old, nil)
+    }
+
     public func start(_ queue: ControlQueue) throws(UpturnError) {
         guard isatty(fd) == 1 else { throw UpturnError.usage("keyboard control needs a terminal on standard input") }
+        guard Self.isForeground(fd) else {
+            throw UpturnError.usage("keyboard control needs upturn in the terminal's foreground, not started with & or from a background job")
+        }
         var mode = termios()
         guard tcgetattr(fd, &mode) == 0 else { throw UpturnError.usage("cannot read the terminal's mode") }
         saved = mode
@@ -60,12 +81,14 @@ public final class KeyboardControl: ControlSource, @unchecked Sendable {
             cc[Int(VMIN)] = 1
             cc[Int(VTIME)] = 0
         }
-        tcsetattr(fd, TCSANOW, &mode)
+        setMode(&mode)
         let thread = Thread { [self] in
             var buffer = [UInt8](repeating: 0, count: 64)
             while !stopping.load(ordering: .relaxed) {
                 var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
                 guard poll(&fds, 1, 200) > 0 else { continue }
+                // Moved to the background: the keys are the shell's now, and reading would stop us.
+                guard tcgetpgrp(fd) == getpgrp() else { usleep(200_000); continue }
                 let n = read(fd, &buffer, buffer.count)
                 if n <= 0 { break }
                 for command in Self.commands(in: Array(buffer[0..<n])) { queue.post(command) }
@@ -79,7 +102,7 @@ public final class KeyboardControl: ControlSource, @unchecked Sendable {
     public func stop() {
         stopping.store(true, ordering: .relaxed)
         if var mode = saved {
-            tcsetattr(fd, TCSANOW, &mode)
+            setMode(&mode)
             saved = nil
         }
     }
