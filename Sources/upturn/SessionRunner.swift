@@ -60,13 +60,12 @@ struct SessionRunner {
         let result = Mutex<Result<Player.Outcome, UpturnError>?>(nil)
         let done = DispatchSemaphore(value: 0)
         let box = PlayerBox(player)
-        let thread = Thread {
+        let thread = Thread(named: "upturn-audio") {
             let outcome: Result<Player.Outcome, UpturnError>
             do throws(UpturnError) { outcome = .success(try box.player.play()) } catch { outcome = .failure(error) }
             result.withLock { $0 = outcome }
             done.signal()
         }
-        thread.name = "upturn-audio"
         thread.stackSize = 1 << 20
         thread.start()
         done.wait()

@@ -174,6 +174,37 @@ final class ControlSourceTests: XCTestCase {
         }
     }
 
+    /// The socket thread sleeps until a client or `stop()` comes: waiting for a press in
+    /// `serve` all day must not wake it (it used to poll five times a second).
+    func testAnIdleSocketThreadDoesNotWake() throws {
+        let path = temporaryFolder() + "/control.sock"
+        let socket = ControlSocket(path: path, status: { "{}" })
+        try socket.start(ControlQueue())
+        XCTAssertEqual(try ControlSocket.send("status", to: path), "{}")
+        func socketThread() -> String? {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            return tasks.first { (try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8))?.hasPrefix("upturn-socket") == true }
+        }
+        func switches(_ task: String) -> Int? {
+            let status = (try? String(contentsOfFile: "/proc/self/task/\(task)/status", encoding: .utf8)) ?? ""
+            let line = status.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") }
+            return line.flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }
+        }
+        let task = try XCTUnwrap(socketThread(), "no thread named upturn-socket")
+        let before = try XCTUnwrap(switches(task))
+        usleep(1_200_000)
+        XCTAssertEqual(try XCTUnwrap(switches(task)), before, "the idle socket thread woke up")
+        // stop() wakes it, and it ends, closing the listening socket.
+        socket.stop()
+        var ended = false
+        for _ in 0..<100 where !ended {
+            ended = socketThread() == nil
+            if !ended { usleep(10_000) }
+        }
+        XCTAssertTrue(ended, "the socket thread did not end after stop()")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+    }
+
     func testAStaleSocketIsReplaced() throws {
         let path = temporaryFolder() + "/control.sock"
         // A socket file whose player died: bound, then closed without unlinking.

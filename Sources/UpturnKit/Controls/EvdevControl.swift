@@ -71,8 +71,7 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
         guard fd >= 0 else {
             throw UpturnError.unavailable("evdev:\(path): cannot read it: \(String(cString: strerror(errno))) (is the user in the 'input' group?)")
         }
-        let thread = Thread { [self] in self.read(queue) }
-        thread.name = "upturn-evdev"
+        let thread = Thread(named: "upturn-evdev") { [self] in self.read(queue) }
         self.thread = thread
         thread.start()
     }

@@ -49,7 +49,7 @@ public final class GPIOControl: ControlSource, @unchecked Sendable {
 
     public func start(_ queue: ControlQueue) throws(UpturnError) {
         let lines = try open()
-        let thread = Thread { [self] in
+        let thread = Thread(named: "upturn-gpio") { [self] in
             var interpreter = PressInterpreter()
             let toggleLine = lines.lines.first
             while !stopping.load(ordering: .relaxed) {
@@ -63,7 +63,6 @@ public final class GPIOControl: ControlSource, @unchecked Sendable {
             }
             lines.close()
         }
-        thread.name = "upturn-gpio"
         self.thread = thread
         thread.start()
     }

@@ -82,7 +82,7 @@ public final class KeyboardControl: ControlSource, @unchecked Sendable {
             cc[Int(VTIME)] = 0
         }
         setMode(&mode)
-        let thread = Thread { [self] in
+        let thread = Thread(named: "upturn-keyboard") { [self] in
             var buffer = [UInt8](repeating: 0, count: 64)
             while !stopping.load(ordering: .relaxed) {
                 var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
@@ -94,7 +94,6 @@ public final class KeyboardControl: ControlSource, @unchecked Sendable {
                 for command in Self.commands(in: Array(buffer[0..<n])) { queue.post(command) }
             }
         }
-        thread.name = "upturn-keyboard"
         self.thread = thread
         thread.start()
     }
