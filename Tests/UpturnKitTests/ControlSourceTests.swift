@@ -93,6 +93,7 @@ final class ControlSourceTests: XCTestCase {
         send(57, 0)
         send(30, 1); send(30, 0)  // 'A': not mapped
         XCTAssertEqual(collect(queue, count: 1, seconds: 0.5), [])
+        try assertSleepsUntilStopped("upturn-evdev", pedal)
     }
 
     func testEvdevErrors() {
@@ -174,34 +175,42 @@ final class ControlSourceTests: XCTestCase {
         }
     }
 
-    /// The socket thread sleeps until a client or `stop()` comes: waiting for a press in
-    /// `serve` all day must not wake it (it used to poll five times a second).
-    func testAnIdleSocketThreadDoesNotWake() throws {
+    /// The kernel's id of this process's thread with that name.
+    func thread(named name: String) -> String? {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.first { (try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8))?.hasPrefix(name) == true }
+    }
+
+    /// How many times a thread has gone to sleep.
+    func sleeps(_ task: String) -> Int? {
+        let status = (try? String(contentsOfFile: "/proc/self/task/\(task)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") }
+        return line.flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }
+    }
+
+    /// An input thread with no input sleeps until input or `stop()` comes (the threads used to
+    /// wake five times a second: `serve` waits for a press all day), and `stop()` ends it.
+    func assertSleepsUntilStopped(_ name: String, _ source: any ControlSource, file: StaticString = #filePath, line: UInt = #line) throws {
+        let task = try XCTUnwrap(thread(named: name), "no thread named \(name)", file: file, line: line)
+        usleep(200_000)  // done with the last input
+        let before = try XCTUnwrap(sleeps(task), file: file, line: line)
+        usleep(1_200_000)
+        XCTAssertEqual(try XCTUnwrap(sleeps(task), file: file, line: line), before, "the idle \(name) thread woke up", file: file, line: line)
+        source.stop()
+        var ended = false
+        for _ in 0..<100 where !ended {
+            ended = thread(named: name) == nil
+            if !ended { usleep(10_000) }
+        }
+        XCTAssertTrue(ended, "the \(name) thread did not end after stop()", file: file, line: line)
+    }
+
+    func testAnIdleSocketThreadSleepsAndStopEndsIt() throws {
         let path = temporaryFolder() + "/control.sock"
         let socket = ControlSocket(path: path, status: { "{}" })
         try socket.start(ControlQueue())
         XCTAssertEqual(try ControlSocket.send("status", to: path), "{}")
-        func socketThread() -> String? {
-            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
-            return tasks.first { (try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8))?.hasPrefix("upturn-socket") == true }
-        }
-        func switches(_ task: String) -> Int? {
-            let status = (try? String(contentsOfFile: "/proc/self/task/\(task)/status", encoding: .utf8)) ?? ""
-            let line = status.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") }
-            return line.flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }
-        }
-        let task = try XCTUnwrap(socketThread(), "no thread named upturn-socket")
-        let before = try XCTUnwrap(switches(task))
-        usleep(1_200_000)
-        XCTAssertEqual(try XCTUnwrap(switches(task)), before, "the idle socket thread woke up")
-        // stop() wakes it, and it ends, closing the listening socket.
-        socket.stop()
-        var ended = false
-        for _ in 0..<100 where !ended {
-            ended = socketThread() == nil
-            if !ended { usleep(10_000) }
-        }
-        XCTAssertTrue(ended, "the socket thread did not end after stop()")
+        try assertSleepsUntilStopped("upturn-socket", socket)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path))
     }
 
@@ -232,12 +241,16 @@ final class FakeButtonLines: ButtonLines, @unchecked Sendable {
         edgesQueued += edges
         pending.unlock()
     }
-    func edges(waiting milliseconds: Int32) -> [ButtonEdge] {
+    func edges(waiting milliseconds: Int32, wake: WakePipe) -> [ButtonEdge] {
         pending.lock()
         let out = edgesQueued
         edgesQueued = []
         pending.unlock()
-        if out.isEmpty { usleep(UInt32(min(milliseconds, 50)) * 1000) }
+        if out.isEmpty {
+            // Looks for pushed edges every 50 ms; a wake ends the wait at once.
+            var fds = [wake.pollEntry]
+            _ = poll(&fds, 1, milliseconds < 0 ? 50 : min(milliseconds, 50))
+        }
         return out
     }
     func close() {}

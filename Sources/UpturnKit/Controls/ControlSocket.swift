@@ -9,10 +9,8 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
     public let path: String
     private let status: @Sendable () -> String
     private var listenFD: Int32 = -1
-    /// The write end of a pipe the socket thread also polls: `stop()` closes it, and the
-    /// thread wakes, closes the listening socket and ends. So the thread sleeps in `poll`
-    /// until a client or `stop()` comes, and no descriptor is closed under another thread.
-    private var wakeFD: Int32 = -1
+    /// Wakes the socket thread, which otherwise sleeps in `poll` until a client comes.
+    private var wake: WakePipe?
     private var thread: Thread?
     private let stopping = Atomic<Bool>(false)
     /// `start [PLAN]` (for `upturn serve`): returns the reply line. Without it, `start` is
@@ -89,30 +87,27 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
             throw UpturnError.unavailable("cannot listen on the control socket \(path): \(reason)")
         }
         chmod(path, 0o600)
-        var wake: [Int32] = [-1, -1]
-        guard pipe(&wake) == 0 else {
-            let reason = String(cString: strerror(errno))
+        let wake: WakePipe
+        do throws(UpturnError) { wake = try WakePipe() } catch {
             close(fd)
             unlink(path)
-            throw UpturnError.unavailable("cannot make the control socket's wake pipe: \(reason)")
+            throw error
         }
-        for end in wake { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         listenFD = fd
-        wakeFD = wake[1]
-        let thread = Thread(named: "upturn-socket") { [self, listening = fd, woken = wake[0]] in self.serve(queue, listening: listening, wake: woken) }
+        self.wake = wake
+        let thread = Thread(named: "upturn-socket") { [self, listening = fd] in self.serve(queue, listening: listening, wake: wake) }
         self.thread = thread
         thread.start()
     }
 
-    private func serve(_ queue: ControlQueue, listening: Int32, wake: Int32) {
+    private func serve(_ queue: ControlQueue, listening: Int32, wake: WakePipe) {
         defer {
             close(listening)
-            close(wake)
+            wake.closeReadEnd()
         }
-        while !stopping.load(ordering: .relaxed) {
-            var fds = [pollfd(fd: listening, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
-            guard poll(&fds, 2, -1) > 0 else { continue }
-            if fds[1].revents != 0 { return }
+        while !wake.isWoken {
+            var fds = [pollfd(fd: listening, events: Int16(POLLIN), revents: 0), wake.pollEntry]
+            guard poll(&fds, 2, -1) > 0, fds[1].revents == 0 else { continue }
             guard fds[0].revents & Int16(POLLIN) != 0 else { continue }
             let client = accept(listening, nil, nil)
             guard client >= 0 else { continue }
@@ -162,8 +157,7 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
     public func stop() {
         guard !stopping.exchange(true, ordering: .relaxed), listenFD >= 0 else { return }
         unlink(path)
-        close(wakeFD)  // the socket thread wakes and closes the listening socket
-        wakeFD = -1
+        wake?.wake()  // the socket thread wakes and closes the listening socket
         listenFD = -1
     }
 

@@ -7,9 +7,8 @@ import Synchronization
 public final class EvdevControl: ControlSource, @unchecked Sendable {
     public let path: String
     public let keyMap: [Int: ControlCommand]
-    private let stopping = Atomic<Bool>(false)
+    private var wake: WakePipe?
     private var thread: Thread?
-    private var fd: Int32 = -1
 
     static let EV_KEY: UInt16 = 1
 
@@ -67,28 +66,38 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
         guard kind == S_IFIFO || (kind == S_IFCHR && Self.hasKeys(path)) else {
             throw UpturnError.unavailable("evdev:\(path): not an input device with keys")
         }
-        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             throw UpturnError.unavailable("evdev:\(path): cannot read it: \(String(cString: strerror(errno))) (is the user in the 'input' group?)")
         }
-        let thread = Thread(named: "upturn-evdev") { [self] in self.read(queue) }
+        let wake: WakePipe
+        do throws(UpturnError) { wake = try WakePipe() } catch {
+            close(fd)
+            throw error
+        }
+        self.wake = wake
+        let thread = Thread(named: "upturn-evdev") { [self, fd] in
+            self.read(queue, fd: fd, wake: wake)
+            close(fd)
+            wake.closeReadEnd()
+        }
         self.thread = thread
         thread.start()
     }
 
-    private func read(_ queue: ControlQueue) {
+    private func read(_ queue: ControlQueue, fd: Int32, wake: WakePipe) {
         var interpreter = PressInterpreter()
         let size = Self.eventSize
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: size * 16)
         let longCommand: (Int) -> ControlCommand? = { [keyMap] code in keyMap[code] == .toggle ? .stop : nil }
-        while !stopping.load(ordering: .relaxed) {
-            let now = Player.monotonic()
-            let timeout = interpreter.nextDeadline(from: now).map { Int32($0 * 1000) + 1 } ?? 200
-            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, 1, min(timeout, 200))
+        while !wake.isWoken {
+            // Sleep until a key, stop(), or the moment a held key becomes a long press.
+            let timeout = interpreter.nextDeadline(from: Player.monotonic()).map { Int32($0 * 1000) + 1 } ?? -1
+            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), wake.pollEntry]
+            let ready = poll(&fds, 2, timeout)
             for command in interpreter.tick(at: Player.monotonic(), longCommand: longCommand) { queue.post(command) }
-            guard ready > 0 else { continue }
+            guard ready > 0, fds[1].revents == 0, fds[0].revents != 0 else { continue }
             let n = Glibc.read(fd, &chunk, chunk.count)
             if n == 0 && fds[0].revents & Int16(POLLHUP) != 0 {
                 usleep(50_000)  // a FIFO whose writer closed; keep listening for the next one
@@ -113,7 +122,7 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
     }
 
     public func stop() {
-        stopping.store(true, ordering: .relaxed)
+        wake?.wake()
         thread = nil
     }
 

@@ -17,8 +17,9 @@ public struct ButtonEdge: Sendable, Equatable {
 public protocol ButtonLines: AnyObject, Sendable {
     /// The lines, in the order given (the first toggles, the second skips).
     var lines: [Int] { get }
-    /// Waits up to `milliseconds` and returns the edges that arrived.
-    func edges(waiting milliseconds: Int32) -> [ButtonEdge]
+    /// Waits up to `milliseconds` (-1: until an edge or a wake) and returns the edges that
+    /// arrived; returns at once, maybe with none, when `wake` is woken.
+    func edges(waiting milliseconds: Int32, wake: WakePipe) -> [ButtonEdge]
     func close()
 }
 
@@ -26,7 +27,7 @@ public protocol ButtonLines: AnyObject, Sendable {
 /// a second one skips. Buttons pull the line to ground, so a press is a falling edge.
 public final class GPIOControl: ControlSource, @unchecked Sendable {
     private let open: () throws(UpturnError) -> any ButtonLines
-    private let stopping = Atomic<Bool>(false)
+    private var wake: WakePipe?
     private var thread: Thread?
 
     public init(open: @escaping () throws(UpturnError) -> any ButtonLines) {
@@ -49,12 +50,19 @@ public final class GPIOControl: ControlSource, @unchecked Sendable {
 
     public func start(_ queue: ControlQueue) throws(UpturnError) {
         let lines = try open()
-        let thread = Thread(named: "upturn-gpio") { [self] in
+        let wake: WakePipe
+        do throws(UpturnError) { wake = try WakePipe() } catch {
+            lines.close()
+            throw error
+        }
+        self.wake = wake
+        let thread = Thread(named: "upturn-gpio") {
             var interpreter = PressInterpreter()
             let toggleLine = lines.lines.first
-            while !stopping.load(ordering: .relaxed) {
-                let wait = interpreter.nextDeadline(from: Player.monotonic()).map { Int32($0 * 1000) + 1 } ?? 200
-                for edge in lines.edges(waiting: min(wait, 200)) {
+            while !wake.isWoken {
+                // Sleep until an edge, stop(), or the moment a held button becomes a long press.
+                let wait = interpreter.nextDeadline(from: Player.monotonic()).map { Int32($0 * 1000) + 1 } ?? -1
+                for edge in lines.edges(waiting: wait, wake: wake) {
                     for c in Self.commands(for: edge, lines: lines.lines, interpreter: &interpreter) { queue.post(c) }
                 }
                 for c in interpreter.tick(at: Player.monotonic(), longCommand: { $0 == toggleLine ? .stop : nil }) {
@@ -62,13 +70,14 @@ public final class GPIOControl: ControlSource, @unchecked Sendable {
                 }
             }
             lines.close()
+            wake.closeReadEnd()
         }
         self.thread = thread
         thread.start()
     }
 
     public func stop() {
-        stopping.store(true, ordering: .relaxed)
+        wake?.wake()
     }
 }
 
@@ -162,10 +171,10 @@ public final class GPIOChardevLines: ButtonLines, @unchecked Sendable {
         }
     }
 
-    public func edges(waiting milliseconds: Int32) -> [ButtonEdge] {
+    public func edges(waiting milliseconds: Int32, wake: WakePipe) -> [ButtonEdge] {
         guard fd >= 0 else { return [] }
-        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
-        guard poll(&fds, 1, milliseconds) > 0 else { return [] }
+        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), wake.pollEntry]
+        guard poll(&fds, 2, milliseconds) > 0, fds[1].revents == 0, fds[0].revents != 0 else { return [] }
         var buffer = [UInt8](repeating: 0, count: Self.eventSize * 16)
         let n = read(fd, &buffer, buffer.count)
         guard n > 0 else { return [] }

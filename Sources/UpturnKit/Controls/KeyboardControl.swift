@@ -7,7 +7,7 @@ import Synchronization
 public final class KeyboardControl: ControlSource, @unchecked Sendable {
     private let fd: Int32
     private var saved: termios?
-    private let stopping = Atomic<Bool>(false)
+    private var wake: WakePipe?
     private var thread: Thread?
 
     public init(fd: Int32 = STDIN_FILENO) {
@@ -81,12 +81,15 @@ public final class KeyboardControl: ControlSource, @unchecked Sendable {
             cc[Int(VMIN)] = 1
             cc[Int(VTIME)] = 0
         }
+        let wake = try WakePipe()
+        self.wake = wake
         setMode(&mode)
         let thread = Thread(named: "upturn-keyboard") { [self] in
+            defer { wake.closeReadEnd() }
             var buffer = [UInt8](repeating: 0, count: 64)
-            while !stopping.load(ordering: .relaxed) {
-                var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
-                guard poll(&fds, 1, 200) > 0 else { continue }
+            while !wake.isWoken {
+                var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), wake.pollEntry]
+                guard poll(&fds, 2, -1) > 0, fds[1].revents == 0, fds[0].revents != 0 else { continue }
                 // Moved to the background: the keys are the shell's now, and reading would stop us.
                 guard tcgetpgrp(fd) == getpgrp() else { usleep(200_000); continue }
                 let n = read(fd, &buffer, buffer.count)
@@ -99,7 +102,7 @@ public final class KeyboardControl: ControlSource, @unchecked Sendable {
     }
 
     public func stop() {
-        stopping.store(true, ordering: .relaxed)
+        wake?.wake()
         if var mode = saved {
             setMode(&mode)
             saved = nil
