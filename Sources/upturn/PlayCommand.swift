@@ -67,7 +67,7 @@ enum PlayCommand {
             for spec in specs {
                 let source = try spec.source(
                     keyMap: keyMap, socketPath: arguments.options["--socket"] ?? ControlSocket.defaultPath,
-                    status: { board.json })
+                    status: { board.json }, report: { CommandLineTool.printError("upturn: " + $0) })
                 try source.start(queue)
                 sources.append(source)
             }

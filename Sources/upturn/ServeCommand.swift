@@ -83,7 +83,9 @@ private final class Server {
         let board = self.board, requests = self.requests, queue = self.queue
         for spec in specs {
             do throws(UpturnError) {
-                let source = try spec.source(keyMap: keyMap, socketPath: socketPath, status: { board.json })
+                let source = try spec.source(
+                    keyMap: keyMap, socketPath: socketPath, status: { board.json },
+                    report: { CommandLineTool.printError("upturn serve: controls: " + $0) }, waitForDevices: true)
                 if let socket = source as? ControlSocket {
                     socket.onStart = { plan in
                         guard !requests.playing.load(ordering: .relaxed) else {

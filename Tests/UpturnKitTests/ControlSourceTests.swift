@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 
 @testable import UpturnKit
@@ -94,6 +95,48 @@ final class ControlSourceTests: XCTestCase {
         send(30, 1); send(30, 0)  // 'A': not mapped
         XCTAssertEqual(collect(queue, count: 1, seconds: 0.5), [])
         try assertSleepsUntilStopped("upturn-evdev", pedal)
+    }
+
+    /// A pedal pulled out (its device node gone) is waited for and read again when it is
+    /// back, with one line each way; `serve` also waits for a pedal not plugged in at the start.
+    func testAPulledPedalIsReadAgainWhenItIsBack() throws {
+        let fifo = temporaryFolder() + "/pedal"
+        let heard = Mutex<[String]>([])
+        let queue = ControlQueue()
+        let pedal = EvdevControl(path: fifo)
+        pedal.report = { line in heard.withLock { $0.append(line) } }
+        pedal.waitsForDevice = true
+        try pedal.start(queue)  // not there yet
+        defer { pedal.stop() }
+        XCTAssertEqual(heard.withLock { $0 }, ["evdev:\(fifo): not plugged in; waiting for it"])
+        /// Plugs the pedal in (a FIFO) and presses a key once the pedal thread reads it.
+        func plugInAndPress(_ code: UInt16) -> Int32 {
+            XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+            var writer: Int32 = -1
+            for _ in 0..<300 where writer < 0 {
+                writer = open(fifo, O_WRONLY | O_NONBLOCK)  // ENXIO until the reader opened it
+                if writer < 0 { usleep(10_000) }
+            }
+            XCTAssertGreaterThanOrEqual(writer, 0, "the pedal was not opened again")
+            let bytes = EvdevControl.record(code: code, value: 1) + EvdevControl.record(code: code, value: 0)
+            _ = bytes.withUnsafeBytes { write(writer, $0.baseAddress, $0.count) }
+            return writer
+        }
+        var writer = plugInAndPress(109)
+        XCTAssertEqual(collect(queue, count: 1), [.skip])
+        // Pulled out: the node goes, the reader sees the end.
+        unlink(fifo)
+        close(writer)
+        for _ in 0..<300 where heard.withLock({ $0.count }) < 3 { usleep(10_000) }
+        XCTAssertEqual(heard.withLock { Array($0.dropFirst()) }, ["evdev:\(fifo): plugged in", "evdev:\(fifo): unplugged; waiting for it"])
+        writer = plugInAndPress(57)
+        defer { close(writer) }
+        XCTAssertEqual(collect(queue, count: 1), [.toggle])
+        XCTAssertEqual(heard.withLock { $0.last }, "evdev:\(fifo): plugged in again")
+        // Without waitsForDevice (play), a pedal that is not there is an error at the start.
+        XCTAssertThrowsError(try EvdevControl(path: fifo + "-none").start(ControlQueue())) { error in
+            XCTAssertEqual((error as! UpturnError).code, .noInput)
+        }
     }
 
     func testEvdevErrors() {

@@ -97,16 +97,27 @@ public enum ControlSpec: Equatable, Sendable {
     }
 
     /// Makes the source. Missing devices are 66, unusable ones 69.
-    public func source(keyMap: [Int: ControlCommand], socketPath: String, status: @escaping @Sendable () -> String) throws(UpturnError) -> any ControlSource {
+    /// `report` hears a pedal being pulled and plugged in again; with `waitForDevices`
+    /// (`serve`), a pedal not plugged in yet is waited for instead of being an error.
+    public func source(
+        keyMap: [Int: ControlCommand], socketPath: String, status: @escaping @Sendable () -> String,
+        report: (@Sendable (String) -> Void)? = nil, waitForDevices: Bool = false
+    ) throws(UpturnError) -> any ControlSource {
         switch self {
         case .keyboard: return KeyboardControl()
         case .socket: return ControlSocket(path: socketPath, status: status)
-        case .evdev(let path): return EvdevControl(path: path, keyMap: keyMap)
+        case .evdev(let path):
+            let pedal = EvdevControl(path: path, keyMap: keyMap)
+            pedal.report = report
+            pedal.waitsForDevice = waitForDevices
+            return pedal
         case .evdevAuto:
             guard let first = EvdevControl.keyboards().first else {
                 throw UpturnError.noInput("evdev:auto: no input device with keys in /dev/input")
             }
-            return EvdevControl(path: first, keyMap: keyMap)
+            let pedal = EvdevControl(path: first, keyMap: keyMap)
+            pedal.report = report
+            return pedal
         case .gpio(let chip, let lines): return GPIOControl(chip: chip, lines: lines)
         }
     }

@@ -7,6 +7,12 @@ import Synchronization
 public final class EvdevControl: ControlSource, @unchecked Sendable {
     public let path: String
     public let keyMap: [Int: ControlCommand]
+    /// Where a pedal's coming and going is told, one line each ("evdev:PATH: unplugged;
+    /// waiting for it"). A pulled pedal is reopened, once a second, until it is back.
+    public var report: (@Sendable (String) -> Void)?
+    /// When true (`serve`), a device that is not plugged in at the start is waited for
+    /// instead of being an error.
+    public var waitsForDevice = false
     private var wake: WakePipe?
     private var thread: Thread?
 
@@ -58,40 +64,65 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
 
     public func start(_ queue: ControlQueue) throws(UpturnError) {
         var info = stat()
-        guard stat(path, &info) == 0 else {
+        var fd: Int32 = -1
+        if stat(path, &info) == 0 {
+            let kind = info.st_mode & S_IFMT
+            // A FIFO carries recorded input_event records (tests, replays); a device must have keys.
+            guard kind == S_IFIFO || (kind == S_IFCHR && Self.hasKeys(path)) else {
+                throw UpturnError.unavailable("evdev:\(path): not an input device with keys")
+            }
+            fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw UpturnError.unavailable("evdev:\(path): cannot read it: \(String(cString: strerror(errno))) (is the user in the 'input' group?)")
+            }
+        } else if waitsForDevice {
+            report?("evdev:\(path): not plugged in; waiting for it")
+        } else {
             throw UpturnError.noInput("evdev:\(path): no such input device (`ls /dev/input/by-id` lists them)")
-        }
-        let kind = info.st_mode & S_IFMT
-        // A FIFO carries recorded input_event records (tests, replays); a device must have keys.
-        guard kind == S_IFIFO || (kind == S_IFCHR && Self.hasKeys(path)) else {
-            throw UpturnError.unavailable("evdev:\(path): not an input device with keys")
-        }
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw UpturnError.unavailable("evdev:\(path): cannot read it: \(String(cString: strerror(errno))) (is the user in the 'input' group?)")
         }
         let wake: WakePipe
         do throws(UpturnError) { wake = try WakePipe() } catch {
-            close(fd)
+            if fd >= 0 { close(fd) }
             throw error
         }
         self.wake = wake
         let thread = Thread(named: "upturn-evdev") { [self, fd] in
-            self.read(queue, fd: fd, wake: wake)
-            close(fd)
+            let last = self.read(queue, fd: fd, wake: wake)
+            if last >= 0 { close(last) }
             wake.closeReadEnd()
         }
         self.thread = thread
         thread.start()
     }
 
-    private func read(_ queue: ControlQueue, fd: Int32, wake: WakePipe) {
+    /// Opens the device again if it is there and usable; -1 if not (yet).
+    private func reopen() -> Int32 {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return -1 }
+        let kind = info.st_mode & S_IFMT
+        guard kind == S_IFIFO || (kind == S_IFCHR && Self.hasKeys(path)) else { return -1 }
+        return open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    }
+
+    /// Reads key events until stopped; returns the descriptor open at the end (or -1).
+    private func read(_ queue: ControlQueue, fd opened: Int32, wake: WakePipe) -> Int32 {
+        var fd = opened
+        var seen = opened >= 0
         var interpreter = PressInterpreter()
         let size = Self.eventSize
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: size * 16)
         let longCommand: (Int) -> ControlCommand? = { [keyMap] code in keyMap[code] == .toggle ? .stop : nil }
         while !wake.isWoken {
+            if fd < 0 {
+                // Unplugged: look for it again once a second (udev may also set its group late).
+                var fds = [wake.pollEntry]
+                if poll(&fds, 1, 1000) > 0 { break }
+                fd = reopen()
+                if fd >= 0 { report?("evdev:\(path): plugged in" + (seen ? " again" : "")) }
+                seen = seen || fd >= 0
+                continue
+            }
             // Sleep until a key, stop(), or the moment a held key becomes a long press.
             let timeout = interpreter.nextDeadline(from: Player.monotonic()).map { Int32($0 * 1000) + 1 } ?? -1
             var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), wake.pollEntry]
@@ -99,11 +130,17 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
             for command in interpreter.tick(at: Player.monotonic(), longCommand: longCommand) { queue.post(command) }
             guard ready > 0, fds[1].revents == 0, fds[0].revents != 0 else { continue }
             let n = Glibc.read(fd, &chunk, chunk.count)
-            if n == 0 && fds[0].revents & Int16(POLLHUP) != 0 {
-                usleep(50_000)  // a FIFO whose writer closed; keep listening for the next one
+            if n < 0 && (errno == EAGAIN || errno == EINTR) { continue }
+            if n <= 0 {
+                // The device is gone (ENODEV: unplugged), or a FIFO's writer closed. A FIFO
+                // still there is opened again at once and quietly; a device is waited for.
+                close(fd)
+                fd = reopen()
+                buffer = []
+                interpreter = PressInterpreter()
+                if fd < 0 { report?("evdev:\(path): unplugged; waiting for it") }
                 continue
             }
-            if n <= 0 { if errno == EAGAIN || errno == EINTR { continue } else { break } }
             buffer += chunk[0..<n]
             while buffer.count >= size {
                 let record = Array(buffer[0..<size])
@@ -119,6 +156,7 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
                 }
             }
         }
+        return fd
     }
 
     public func stop() {
