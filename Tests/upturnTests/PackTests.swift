@@ -33,6 +33,10 @@ final class PackTests: XCTestCase {
         XCTAssertEqual(made.status, 0, made.stderr)
         XCTAssertEqual(try Upturn.run(["check", folder]).stdout, "\(folder): ok\n")
         XCTAssertEqual(try Upturn.run(["pack", "new", folder]).status, 73, "an existing pack is not overwritten")
+        // A folder under a file: the system's reason, in one line.
+        let underAFile = try Upturn.run(["pack", "new", folder + "/pack.json5/mine"])
+        XCTAssertEqual(underAFile.status, 73)
+        XCTAssertEqual(underAFile.stderr, "upturn: \(folder)/pack.json5/mine: cannot make the folder: Not a directory\n")
 
         // Replace "Halfway" with a 44.1 kHz stereo FLAC: a 0.8 s tone, quiet on purpose.
         let flac = folder + "/halfway.flac"

@@ -31,10 +31,9 @@ public enum PackAuthoring {
         if fm.fileExists(atPath: folder + "/pack.json5") {
             throw UpturnError.cantCreate("\(folder): already holds a pack.json5; choose a new folder")
         }
-        do {
-            try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw UpturnError.cantCreate("\(folder): cannot make the folder: \(error.localizedDescription)")
+        let failed = FileBytes.makeFolders(folder)
+        guard failed == 0 else {
+            throw UpturnError.cantCreate("\(folder): cannot make the folder: \(String(cString: strerror(failed)))")
         }
         let name = (folder as NSString).lastPathComponent
         var text = "// A cue pack made by `upturn pack new`. Change any words; a key you delete falls back to the default pack.\n"

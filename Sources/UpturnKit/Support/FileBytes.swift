@@ -3,6 +3,19 @@ import Foundation
 /// Reads whole files with the errors a user should see: missing or unreadable is exit 66,
 /// too large is exit 65, each naming the file.
 public enum FileBytes {
+    /// Makes a folder and the folders above it (`mkdir -p`); 0, or the errno that stopped it,
+    /// so a message can say why in the system's words ("Permission denied").
+    public static func makeFolders(_ path: String, mode: mode_t = 0o755) -> Int32 {
+        var info = stat()
+        if stat(path, &info) == 0 { return (info.st_mode & S_IFMT) == S_IFDIR ? 0 : ENOTDIR }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty && parent != path {
+            let failed = makeFolders(parent, mode: mode)
+            if failed != 0 { return failed }
+        }
+        return mkdir(path, mode) == 0 || errno == EEXIST ? 0 : errno
+    }
+
     public static func read(_ path: String, limit: Int, what: String) throws(UpturnError) -> [UInt8] {
         var info = stat()
         guard stat(path, &info) == 0 else {
