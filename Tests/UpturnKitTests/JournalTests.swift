@@ -37,6 +37,12 @@ final class JournalTests: XCTestCase {
         XCTAssertEqual(sessions[0].ending, .killed)
         XCTAssertEqual(warnings.count, 3, "\(warnings)")
         XCTAssertTrue(warnings[0].contains("torn last line"))
+        // A newer record of a kind this version does not know is counted as newer, not also as garbage.
+        let newer = temporaryFolder() + "/newer.jsonl"
+        FileManager.default.createFile(atPath: newer, contents: Data("{\"garbage\n{\"v\": 99, \"kind\": \"week\"}\n".utf8))
+        XCTAssertEqual(
+            Journal(path: newer).read().warnings,
+            ["\(newer): skipped 1 line that could not be read", "\(newer): 1 line is from a newer Upturn; read as far as possible"])
         // Writing goes on after a torn line, on a line of its own.
         try journal.recordStart(SessionRecord(id: "next", start: Date(), plan: "core", title: "Core", steps: 14))
         XCTAssertEqual(journal.read().sessions.map(\.id), ["killed", "n", "next"])

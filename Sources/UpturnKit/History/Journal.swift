@@ -131,7 +131,7 @@ public final class Journal {
                 let version = object["v"]?.int ?? 0
                 if version > Self.version { newer += 1 }
                 guard let id = object["id"]?.string, let event = object["event"]?.string else {
-                    garbled += 1
+                    if version <= Self.version { garbled += 1 }  // a newer line is counted once, as newer
                     continue
                 }
                 switch event {
