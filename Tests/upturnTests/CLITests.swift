@@ -111,6 +111,17 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(result.stderr, "upturn: /no/such/dir/out.wav: cannot write: No such file or directory\n")
     }
 
+    func testAnUnusableCacheIsAWarningAndTheSessionStillRenders() throws {
+        let notAFolder = Upturn.write("cache-is-a-file", "")
+        let output = Upturn.file("no-cache.wav")
+        let result = try Upturn.run(["render", "first-time", "--output", output], environment: ["XDG_CACHE_HOME": notAFolder])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(
+            result.stderr,
+            "upturn: warning: \(notAFolder)/upturn: cannot keep spoken cues there (Not a directory); they are made again on every run\n")
+        XCTAssertGreaterThan(try readWAV(output).samples.count, 48_000 * 60)
+    }
+
     func testNoAudioDeviceIs69InOneLine() throws {
         let result = try Upturn.run(["play", "first-time", "--device", "hw:77"])
         assertNoCrash(result)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Finished clips on disk, named by a hash of everything that makes them (engine version,
 /// voice, rate, pitch, text, session rate), so a second run synthesizes nothing.
@@ -17,16 +18,22 @@ public final class PromptCache: @unchecked Sendable {
         return home + "/.cache/upturn"
     }
 
-    /// Nil when the folder cannot be made (the caller then keeps clips in memory).
+    /// Nil when the folder cannot be made or written (the caller then keeps clips in memory);
+    /// the first time in a process, a one-line warning on stderr says so and why.
     public init?(folder: String = PromptCache.defaultFolder) {
         self.folder = folder
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
+        var failed = FileBytes.makeFolders(folder)
+        if failed == 0 && access(folder, W_OK) != 0 { failed = errno }
+        guard failed == 0 else {
+            if !Self.warned.exchange(true, ordering: .relaxed) {
+                let line = "upturn: warning: \(folder): cannot keep spoken cues there (\(String(cString: strerror(failed)))); they are made again on every run\n"
+                FileHandle.standardError.write(Data(line.utf8))
+            }
             return nil
         }
-        guard access(folder, W_OK) == 0 else { return nil }
     }
+
+    private static let warned = Atomic<Bool>(false)
 
     func path(for key: String) -> String { folder + "/" + StableHash.hex(of: key) + ".clip" }
 
