@@ -98,7 +98,8 @@ public enum ControlSpec: Equatable, Sendable {
 
     /// Makes the source. Missing devices are 66, unusable ones 69.
     /// `report` hears a pedal being pulled and plugged in again; with `waitForDevices`
-    /// (`serve`), a pedal not plugged in yet is waited for instead of being an error.
+    /// (`serve`), a pedal not plugged in yet (or, for `evdev:auto`, any device with keys) is
+    /// waited for instead of being an error.
     public func source(
         keyMap: [Int: ControlCommand], socketPath: String, status: @escaping @Sendable () -> String,
         report: (@Sendable (String) -> Void)? = nil, waitForDevices: Bool = false
@@ -112,11 +113,9 @@ public enum ControlSpec: Equatable, Sendable {
             pedal.waitsForDevice = waitForDevices
             return pedal
         case .evdevAuto:
-            guard let first = EvdevControl.keyboards().first else {
-                throw UpturnError.noInput("evdev:auto: no input device with keys in /dev/input")
-            }
-            let pedal = EvdevControl(path: first, keyMap: keyMap)
+            let pedal = EvdevControl.automatic(keyMap: keyMap)
             pedal.report = report
+            pedal.waitsForDevice = waitForDevices
             return pedal
         case .gpio(let chip, let lines): return GPIOControl(chip: chip, lines: lines)
         }

@@ -5,6 +5,7 @@ import Synchronization
 /// media keys, read as `struct input_event` records from `/dev/input/event*`.
 /// Holding the toggle key 1.5 s is `stop`.
 public final class EvdevControl: ControlSource, @unchecked Sendable {
+    /// The device, or "auto": the first event device with keys, chosen each time one is opened.
     public let path: String
     public let keyMap: [Int: ControlCommand]
     /// Where a pedal's coming and going is told, one line each ("evdev:PATH: unplugged;
@@ -44,6 +45,25 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
         self.keyMap = keyMap
     }
 
+    /// `evdev:auto`: the first input device with keys, looked for again whenever it goes.
+    public static func automatic(keyMap: [Int: ControlCommand] = EvdevControl.defaultKeyMap) -> EvdevControl {
+        EvdevControl(path: autoPath, keyMap: keyMap)
+    }
+
+    static let autoPath = "auto"
+    private var isAutomatic: Bool { path == Self.autoPath }
+
+    /// The device to open now: the named one, or for `auto` the first with keys.
+    private func devicePath() -> String? {
+        isAutomatic ? Self.keyboards().first : path
+    }
+
+    /// How messages name it: `evdev:PATH`, or `evdev:auto (/dev/input/event3)`.
+    private func name(_ device: String?) -> String {
+        guard isAutomatic else { return "evdev:\(path)" }
+        return "evdev:auto" + (device.map { " (\($0))" } ?? "")
+    }
+
     /// The event devices that have keys (`evdev:auto`).
     public static func keyboards() -> [String] {
         let folder = "/dev/input"
@@ -65,18 +85,22 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
     public func start(_ queue: ControlQueue) throws(UpturnError) {
         var info = stat()
         var fd: Int32 = -1
-        if stat(path, &info) == 0 {
+        let device = devicePath()
+        if let device, stat(device, &info) == 0 {
             let kind = info.st_mode & S_IFMT
             // A FIFO carries recorded input_event records (tests, replays); a device must have keys.
-            guard kind == S_IFIFO || (kind == S_IFCHR && Self.hasKeys(path)) else {
-                throw UpturnError.unavailable("evdev:\(path): not an input device with keys")
+            guard kind == S_IFIFO || (kind == S_IFCHR && Self.hasKeys(device)) else {
+                throw UpturnError.unavailable("\(name(device)): not an input device with keys")
             }
-            fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+            fd = open(device, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
             guard fd >= 0 else {
-                throw UpturnError.unavailable("evdev:\(path): cannot read it: \(String(cString: strerror(errno))) (is the user in the 'input' group?)")
+                throw UpturnError.unavailable("\(name(device)): cannot read it: \(String(cString: strerror(errno))) (is the user in the 'input' group?)")
             }
+            if isAutomatic && waitsForDevice { report?("\(name(device)): reading it") }
         } else if waitsForDevice {
-            report?("evdev:\(path): not plugged in; waiting for it")
+            report?("\(name(nil)): not plugged in; waiting for it")
+        } else if isAutomatic {
+            throw UpturnError.noInput("evdev:auto: no input device with keys in /dev/input")
         } else {
             throw UpturnError.noInput("evdev:\(path): no such input device (`ls /dev/input/by-id` lists them)")
         }
@@ -87,7 +111,7 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
         }
         self.wake = wake
         let thread = Thread(named: "upturn-evdev") { [self, fd] in
-            let last = self.read(queue, fd: fd, wake: wake)
+            let last = self.read(queue, fd: fd, device: fd >= 0 ? device : nil, wake: wake)
             if last >= 0 { close(last) }
             wake.closeReadEnd()
         }
@@ -95,18 +119,20 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
         thread.start()
     }
 
-    /// Opens the device again if it is there and usable; -1 if not (yet).
-    private func reopen() -> Int32 {
+    /// Opens the device again if it is there and usable; -1 if not (yet), and which one.
+    private func reopen() -> (fd: Int32, device: String?) {
         var info = stat()
-        guard stat(path, &info) == 0 else { return -1 }
+        guard let device = devicePath(), stat(device, &info) == 0 else { return (-1, nil) }
         let kind = info.st_mode & S_IFMT
-        guard kind == S_IFIFO || (kind == S_IFCHR && Self.hasKeys(path)) else { return -1 }
-        return open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard kind == S_IFIFO || (kind == S_IFCHR && Self.hasKeys(device)) else { return (-1, nil) }
+        let fd = open(device, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        return (fd, fd >= 0 ? device : nil)
     }
 
     /// Reads key events until stopped; returns the descriptor open at the end (or -1).
-    private func read(_ queue: ControlQueue, fd opened: Int32, wake: WakePipe) -> Int32 {
+    private func read(_ queue: ControlQueue, fd opened: Int32, device openedDevice: String?, wake: WakePipe) -> Int32 {
         var fd = opened
+        var device = openedDevice
         var seen = opened >= 0
         var interpreter = PressInterpreter()
         let size = Self.eventSize
@@ -118,8 +144,8 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
                 // Unplugged: look for it again once a second (udev may also set its group late).
                 var fds = [wake.pollEntry]
                 if poll(&fds, 1, 1000) > 0 { break }
-                fd = reopen()
-                if fd >= 0 { report?("evdev:\(path): plugged in" + (seen ? " again" : "")) }
+                (fd, device) = reopen()
+                if fd >= 0 { report?("\(name(device)): plugged in" + (seen ? " again" : "")) }
                 seen = seen || fd >= 0
                 continue
             }
@@ -135,10 +161,11 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
                 // The device is gone (ENODEV: unplugged), or a FIFO's writer closed. A FIFO
                 // still there is opened again at once and quietly; a device is waited for.
                 close(fd)
-                fd = reopen()
+                let gone = device
+                (fd, device) = reopen()
                 buffer = []
                 interpreter = PressInterpreter()
-                if fd < 0 { report?("evdev:\(path): unplugged; waiting for it") }
+                if fd < 0 { report?("\(name(gone)): unplugged; waiting for it") }
                 continue
             }
             buffer += chunk[0..<n]
