@@ -262,7 +262,7 @@ public final class Player {
             pauseAfterInterjection = false
             return nil
         }
-        if source === closing { return unanswered ? .noAnswer : .stoppedWithClosing }
+        if source === closing { return closingOutcome }
         return .finished
     }
 
@@ -319,7 +319,7 @@ public final class Player {
     private func apply(_ command: ControlCommand) throws(UpturnError) -> ControlResult {
         if closing != nil {
             // During the closing segment only a second stop counts: it ends at once.
-            if command == .stop { return .end(unanswered ? .noAnswer : .stoppedWithClosing) }
+            if command == .stop { return .end(closingOutcome) }
             return .continuePlaying
         }
         if answerBy != nil && command != .stop {
@@ -364,16 +364,26 @@ public final class Player {
             lastBack = now
             try jump(to: target)
         case .stop:
-            let inverted = timeline.step(at: heard)?.inverted ?? false
-            cut()
-            guard inverted else { return .end(.stopped) }
-            paused = false
-            closing = Renderer(events: timeline.closing, frames: timeline.closingFrames, clips: clips, gain: gain)
+            guard timeline.step(at: heard)?.inverted ?? false else {
+                cut()
+                return .end(.stopped)
+            }
+            goToClosing()
         }
         return .continuePlaying
     }
 
     private var isPaused: Bool { paused || pauseAfterInterjection }
+
+    /// Cuts what plays and goes to the closing "Slowly return upright" segment.
+    private func goToClosing() {
+        cut()
+        paused = false
+        closing = Renderer(events: timeline.closing, frames: timeline.closingFrames, clips: clips, gain: gain)
+    }
+
+    /// How a session that reached its closing ended.
+    private var closingOutcome: Outcome { unanswered ? .noAnswer : .stoppedWithClosing }
 
     private func jump(to frame: Int) throws(UpturnError) {
         cut()
@@ -394,9 +404,7 @@ public final class Player {
             answerBy = nil
             unanswered = true
             log("no answer to the check-in in \(Int(checkInAnswerSeconds)) s: going to the closing")
-            cut()
-            paused = false
-            closing = Renderer(events: timeline.closing, frames: timeline.closingFrames, clips: clips, gain: gain)
+            goToClosing()
             return
         }
         guard nextCheckIn < checkIns.count, written >= checkIns[nextCheckIn].end else { return }
