@@ -20,18 +20,21 @@ public struct Session {
     public static let defaultRate = 48_000
     public static let defaultProgram = "first-time"
 
-    /// `preamble` true opens with the safety preamble whatever the plan says (a new user's
-    /// first session); `alone` adds a safety check-in to every long inverted hold.
+    /// `firstEverPreamble` true opens the first session of a new history (one the journal
+    /// has no session in) with the safety preamble, whatever the plan says; `alone` adds a
+    /// safety check-in to every long inverted hold. The journal is read once, when needed.
     public static func prepare(
-        plan argument: String?, pack packArgument: String?, rate: Int, preamble: Bool = false, alone: Bool = false,
+        plan argument: String?, pack packArgument: String?, rate: Int, firstEverPreamble: Bool = false, alone: Bool = false,
         journal: Journal = Journal(), settings: () throws(UpturnError) -> Settings = { () throws(UpturnError) in try Settings.read() }
     ) throws(UpturnError) -> Session {
         var plan: Plan, file: String, today: Progression.Today?, pack: CuePack
         let library = ClipLibrary(rate: rate, cache: PromptCache())
-        if (argument ?? defaultProgram) == todayProgram {
+        let isToday = (argument ?? defaultProgram) == todayProgram
+        let history = isToday || firstEverPreamble ? journal.read().sessions : []
+        if isToday {
             // Today's programs are built-in: they name no pack, so the one given is the one used.
             let todayPack = try PackLocator.load(packArgument)
-            (plan, today) = try todayPlan(journal: journal, settings: settings) { plan in
+            (plan, today) = try todayPlan(history: history, settings: settings) { plan in
                 (try? TimelineCompiler(plan: plan, pack: todayPack, rate: rate, measure: library, checkIns: alone).compile()) != nil
             }
             file = "(built-in) today"
@@ -40,7 +43,7 @@ public struct Session {
             (plan, file) = try loadPlan(argument ?? defaultProgram)
             pack = try PackLocator.load(packArgument ?? plan.pack)
         }
-        if preamble { plan.preamble = true }
+        if firstEverPreamble && history.isEmpty { plan.preamble = true }
         let compiler = TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: library, checkIns: alone)
         let timeline = try compiler.compile(file: file)
         let cues = Player.Cues(
@@ -63,15 +66,21 @@ public struct Session {
     public static func todayPlan(
         journal: Journal, settings: () throws(UpturnError) -> Settings, now: Date = Date(), fits: (Plan) -> Bool = { _ in true }
     ) throws(UpturnError) -> (Plan, Progression.Today) {
+        try todayPlan(history: journal.read().sessions, settings: settings, now: now, fits: fits)
+    }
+
+    /// Today's plan from sessions already read from the history.
+    public static func todayPlan(
+        history: [SessionRecord], settings: () throws(UpturnError) -> Settings, now: Date = Date(), fits: (Plan) -> Bool = { _ in true }
+    ) throws(UpturnError) -> (Plan, Progression.Today) {
         let progression: Progression
         do throws(UpturnError) {
             progression = Progression(rules: try settings().rules)
         } catch {
-            let why = "the settings could not be read (\(error.problems.first ?? error.description))"
-            let today = Progression.Today(level: 0, program: "first-time", angle: 30, extraHoldSeconds: 0, reasons: [why], fallback: why)
+            let today = Progression.Today.fallback("the settings could not be read (\(error.problems.first ?? error.description))")
             return (try Progression().plan(for: today), today)
         }
-        var today = progression.today(history: journal.read().sessions, now: now)
+        var today = progression.today(history: history, now: now)
         let plan = try progression.plan(for: &today, fits: fits)
         return (plan, today)
     }

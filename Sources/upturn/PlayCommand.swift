@@ -49,13 +49,11 @@ enum PlayCommand {
 
         let queue = ControlQueue()
         Signals.install(wake: queue)
-        // The first session of a new history opens with the safety preamble.
         let journal = Journal()
-        let firstEver = journal.read().sessions.isEmpty
         let alone = arguments.flags.contains("--alone") || Self.aloneSetting(log: { CommandLineTool.printError("upturn: " + $0) })
         let planName = arguments.positionals.first ?? Session.defaultProgram
         let session = try Session.prepare(
-            plan: planName, pack: arguments.options["--pack"], rate: rate, preamble: firstEver, alone: alone, journal: journal)
+            plan: planName, pack: arguments.options["--pack"], rate: rate, firstEverPreamble: true, alone: alone, journal: journal)
         if let why = session.today?.fallback { CommandLineTool.printError("upturn: today: \(why); playing first-time") }
         let sink = try ALSASink(device: device, rate: rate)
 

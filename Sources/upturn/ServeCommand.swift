@@ -193,14 +193,14 @@ private final class Server {
         refreshIdle()
         let name = choices[index]
         do throws(UpturnError) {
-            let session = try prepare(name, preamble: false)
+            let session = try prepare(name, firstEverPreamble: false)
             let compiler = TimelineCompiler(plan: session.plan, pack: session.pack, rate: rate, measure: session.library)
             var cues: [Interjection] = []
             if listing {
                 let others = choices.dropFirst().map { BuiltinPrograms.title($0) ?? $0 }
                 cues.append(try compiler.interjection("serve.choices", values: ["list": others.joined(separator: ", ")]))
             }
-            let minutes = "\(max(1, Int((Double(session.timeline.frames) / Double(rate) / 60).rounded())))"
+            let minutes = "\(session.timeline.spokenMinutes)"
             if let today = session.today, today.fallback == nil {
                 let program = BuiltinPrograms.title(today.program) ?? today.program
                 cues.append(
@@ -230,9 +230,11 @@ private final class Server {
         }
     }
 
-    private func prepare(_ name: String, preamble: Bool) throws(UpturnError) -> Session {
+    /// `firstEverPreamble`: a session to play (the first of a new history opens with the
+    /// safety preamble), not one to announce.
+    private func prepare(_ name: String, firstEverPreamble: Bool) throws(UpturnError) -> Session {
         let alone = aloneFlag || PlayCommand.aloneSetting(log: { self.log($0) })
-        return try Session.prepare(plan: name, pack: pack, rate: rate, preamble: preamble, alone: alone, journal: journal)
+        return try Session.prepare(plan: name, pack: pack, rate: rate, firstEverPreamble: firstEverPreamble, alone: alone, journal: journal)
     }
 
     /// Plays short spoken cues on the device, opened for them and closed after; a control
@@ -278,7 +280,7 @@ private final class Server {
     private func runSession(_ name: String) throws(UpturnError) -> Bool {
         let session: Session
         do throws(UpturnError) {
-            session = try prepare(name, preamble: journal.read().sessions.isEmpty)
+            session = try prepare(name, firstEverPreamble: true)
         } catch {
             log("cannot start \(name): \(error.problems.first ?? "")")
             refreshIdle()

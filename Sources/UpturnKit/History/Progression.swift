@@ -51,6 +51,11 @@ public struct Progression: Sendable {
         public var reasons: [String]
         /// Set when the history or the settings could not be used: today is `first-time`.
         public var fallback: String?
+
+        /// Today is `first-time`, opened by a spoken note, because of `why`.
+        public static func fallback(_ why: String, reasons: [String] = []) -> Today {
+            Today(level: 0, program: "first-time", angle: 30, extraHoldSeconds: 0, reasons: reasons + [why], fallback: why)
+        }
     }
 
     public var rules: Rules
@@ -66,31 +71,33 @@ public struct Progression: Sendable {
         var reasons: [String] = []
         var lastDate: Date?
         var lastProgram: String?
+        /// A long break since the last session lowers the level; the reason starts with `prefix`.
+        func lowerForBreak(until end: Date, prefix: String, since: String) {
+            guard let lastDate else { return }
+            let lowered = breakLowering(from: lastDate, to: end)
+            guard lowered > 0 && level > 1 else { return }
+            let was = level
+            level = max(1, level - lowered)
+            completed = 0
+            reasons.append("\(prefix)\(days(from: lastDate, to: end)) days since \(since): level \(was) → \(level)")
+        }
+        // A level no settings could make is not ours: fall back. One above today's top (the
+        // ceiling was lowered since) counts as the top.
+        var widest = Rules()
+        widest.ceiling = 90
 
         for session in history {
             guard let recorded = session.level else { continue }
             let date = DateText.local(session.start)
-            // A level no settings could make is not ours: fall back. One above today's top (the
-            // ceiling was lowered since) counts as the top.
-            var widest = Rules()
-            widest.ceiling = 90
             guard (1...widest.maxLevel).contains(recorded) else {
                 let why = "the history has a session on \(date) at level \(recorded), which is not a level (1 to \(widest.maxLevel))"
-                return fallback(why, reasons: reasons)
+                return .fallback(why, reasons: reasons)
             }
             if recorded > rules.maxLevel {
                 reasons.append("\(date): level \(recorded) is above the top level \(rules.maxLevel) for a ceiling of \(rules.ceiling)°: counted as \(rules.maxLevel)")
             }
             let played = min(recorded, rules.maxLevel)
-            if let lastDate {
-                let lowered = breakLowering(from: lastDate, to: session.start)
-                if lowered > 0 && level > 1 {
-                    let was = level
-                    level = max(1, level - lowered)
-                    completed = 0
-                    reasons.append("\(date): \(days(from: lastDate, to: session.start)) days since the session before: level \(was) → \(level)")
-                }
-            }
+            lowerForBreak(until: session.start, prefix: "\(date): ", since: "the session before")
             // A session records the level it was played at; that is where the count goes on.
             if played != level {
                 completed = 0
@@ -127,14 +134,7 @@ public struct Progression: Sendable {
             }
         }
         if reasons.isEmpty { reasons.append("no sessions of today's plan yet: start gentle at level 1") }
-        if let lastDate {
-            let lowered = breakLowering(from: lastDate, to: now)
-            if lowered > 0 && level > 1 {
-                let was = level
-                level = max(1, level - lowered)
-                reasons.append("\(days(from: lastDate, to: now)) days since the last session: level \(was) → \(level)")
-            }
-        }
+        lowerForBreak(until: now, prefix: "", since: "the last session")
         let program: String
         if let lastProgram, let i = rules.programs.firstIndex(of: lastProgram) {
             program = rules.programs[(i + 1) % rules.programs.count]
@@ -146,10 +146,6 @@ public struct Progression: Sendable {
         return Today(
             level: level, program: program, angle: rules.angle(level: level), extraHoldSeconds: rules.extraHoldSeconds(level: level),
             reasons: reasons, fallback: nil)
-    }
-
-    private func fallback(_ why: String, reasons: [String]) -> Today {
-        Today(level: 0, program: "first-time", angle: 30, extraHoldSeconds: 0, reasons: reasons + [why], fallback: why)
     }
 
     /// Whole days between two dates.

@@ -81,6 +81,13 @@ public struct Timeline: Equatable, Sendable {
         self.closingFrames = closingFrames
     }
 
+    /// The session's length as it is said aloud ("about 12 minutes"): whole minutes, at least one.
+    public var spokenMinutes: Int { Self.spokenMinutes(frames: frames, rate: rate) }
+
+    static func spokenMinutes(frames: Int, rate: Int) -> Int {
+        max(1, Int((Double(frames) / Double(rate) / 60).rounded()))
+    }
+
     /// The step playing at `frame`.
     public func step(at frame: Int) -> StepSpan? {
         var found: StepSpan?

@@ -46,7 +46,7 @@ public struct TimelineCompiler {
         // The welcome says how long the session takes: lay it out once without it to know.
         var draft = Layout(compiler: self)
         try draft.run(minutes: nil)
-        let minutes = max(1, Int((Double(draft.frames) / Double(rate) / 60).rounded()))
+        let minutes = Timeline.spokenMinutes(frames: draft.frames, rate: rate)
         var layout = Layout(compiler: self)
         try layout.run(minutes: minutes)
         let timeline = try layout.timeline()
