@@ -15,6 +15,17 @@ struct Child {
     var status: Int32
 }
 
+/// Starts `upturn` with these arguments in the background, its stderr discarded.
+func startUpturn(_ arguments: [String], environment: [String: String]) -> Process {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: upturn)
+    p.arguments = arguments
+    p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, n in n }
+    p.standardError = FileHandle.nullDevice
+    try? p.run()
+    return p
+}
+
 /// Runs a command to the end and returns its wall time, CPU time and peak memory (wait4).
 func runChild(_ arguments: [String], environment: [String: String] = [:], quiet: Bool = true) -> Child {
     var env = ProcessInfo.processInfo.environment
@@ -312,13 +323,7 @@ func controlFigures(_ pulse: [String: String]) throws {
         while now() < deadline && !condition(status()) { usleep(20_000) }
     }
     func startPlayer() -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: upturn)
-        p.arguments = ["play", plan, "--pack", pack, "--device", "pulse", "--controls", "socket", "--socket", socket]
-        p.environment = ProcessInfo.processInfo.environment.merging(env) { _, n in n }
-        p.standardError = FileHandle.nullDevice
-        try? p.run()
-        return p
+        startUpturn(["play", plan, "--pack", pack, "--device", "pulse", "--controls", "socket", "--socket", socket], environment: env)
     }
     _ = runChild([upturn, "show", plan, "--pack", pack], environment: cacheEnvironment)  // warms the cache
 
@@ -459,12 +464,7 @@ func serveFigures(_ pulse: [String: String]) throws {
     let data = scratch + "/serve-data"
     let env = cacheEnvironment.merging(pulse) { _, n in n }.merging(["XDG_DATA_HOME": data, "XDG_CONFIG_HOME": scratch + "/serve-config"]) { _, n in n }
     func startServe() -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: upturn)
-        p.arguments = ["serve", "--device", "pulse", "--controls", "socket", "--socket", socket]
-        p.environment = ProcessInfo.processInfo.environment.merging(env) { _, n in n }
-        p.standardError = FileHandle.nullDevice
-        try? p.run()
+        let p = startUpturn(["serve", "--device", "pulse", "--controls", "socket", "--socket", socket], environment: env)
         let deadline = now() + 10
         while now() < deadline && (try? ControlSocket.send("status", to: socket))?.contains("waiting") != true { usleep(20_000) }
         return p
