@@ -47,10 +47,10 @@ public struct Session {
         let compiler = TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: library, checkIns: alone)
         let timeline = try compiler.compile(file: file)
         let cues = Player.Cues(
-            paused: try compiler.interjection("transport.paused"),
-            resuming: try compiler.interjection("transport.resuming"),
-            audioBack: try compiler.interjection("transport.audio-back"),
-            answered: alone ? try compiler.interjection("safety.answered") : nil)
+            paused: try compiler.interjection(.transportPaused),
+            resuming: try compiler.interjection(.transportResuming),
+            audioBack: try compiler.interjection(.transportAudioBack),
+            answered: alone ? try compiler.interjection(.safetyAnswered) : nil)
         let music = try plan.music.map { m throws(UpturnError) in
             try MusicBed(path: m.path, rate: rate, levelDB: m.levelDB, duckDB: m.duckDB, loop: m.loop)
         }

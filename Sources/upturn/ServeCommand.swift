@@ -198,18 +198,18 @@ private final class Server {
             var cues: [Interjection] = []
             if listing {
                 let others = choices.dropFirst().map { BuiltinPrograms.title($0) ?? $0 }
-                cues.append(try compiler.interjection("serve.choices", values: ["list": others.joined(separator: ", ")]))
+                cues.append(try compiler.interjection(.serveChoices, values: ["list": others.joined(separator: ", ")]))
             }
             let minutes = "\(session.timeline.spokenMinutes)"
             if let today = session.today, today.fallback == nil {
                 let program = BuiltinPrograms.title(today.program) ?? today.program
                 cues.append(
                     try compiler.interjection(
-                        "serve.today", values: ["program": program, "level": "\(today.level)", "angle": "\(today.angle)", "minutes": minutes]))
+                        .serveToday, values: ["program": program, "level": "\(today.level)", "angle": "\(today.angle)", "minutes": minutes]))
                 log("today: \(today.program), level \(today.level), \(today.angle)°, \(minutes) min")
             } else {
                 let program = session.today == nil ? (BuiltinPrograms.title(name) ?? name) : (BuiltinPrograms.title("first-time") ?? "First time")
-                cues.append(try compiler.interjection("serve.choice", values: ["program": program, "minutes": minutes]))
+                cues.append(try compiler.interjection(.serveChoice, values: ["program": program, "minutes": minutes]))
                 log("choice: \(name), \(minutes) min")
             }
             speak(cues, clips: session.library)
@@ -224,7 +224,7 @@ private final class Server {
             // One cue: the pack is enough; no session to lay out.
             let library = ClipLibrary(rate: rate, cache: PromptCache())
             let compiler = TimelineCompiler(plan: Plan(title: "", steps: []), pack: try PackLocator.load(pack), rate: rate, measure: library)
-            speak([try compiler.interjection("serve.waiting")], clips: library)
+            speak([try compiler.interjection(.serveWaiting)], clips: library)
         } catch {
             log("cannot say so: \(error.problems.first ?? "")")
         }

@@ -135,12 +135,12 @@ final class ProgressionTests: XCTestCase {
             XCTAssertEqual(t.program, "first-time")
             let plan = try Progression().plan(for: t)
             XCTAssertEqual(plan.title, "First time")
-            XCTAssertEqual(plan.steps.first?.action, .cue(key: "today.fallback"))
+            XCTAssertEqual(plan.steps.first?.action, .cue(.todayFallback))
         }
         let journal = Journal(path: temporaryFolder() + "/history.jsonl")
         let (plan, t) = try Session.todayPlan(journal: journal, settings: { () throws(UpturnError) in throw UpturnError.data("s.json5:1:1: broken") })
         XCTAssertEqual(t.fallback, "the settings could not be read (s.json5:1:1: broken)")
-        XCTAssertEqual(plan.steps.first?.action, .cue(key: "today.fallback"))
+        XCTAssertEqual(plan.steps.first?.action, .cue(.todayFallback))
     }
 
     func testTheJournalKeepsLevelAndProgramAndReadsAnOddLevelAsNoLevel() throws {

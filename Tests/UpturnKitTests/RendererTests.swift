@@ -65,7 +65,7 @@ final class RendererTests: XCTestCase {
     func testStopWhileInvertedPlaysTheClosingSegment() throws {
         let clips = FakeClips()
         let timeline = try compile("{title: 'S', steps: [{tilt: 30, settle: '1s'}, {hold: '1m'}, {tilt: 0}]}", clips: clips)
-        let holdStart = try XCTUnwrap(timeline.steps.first { $0.kind == "hold" }).start
+        let holdStart = try XCTUnwrap(timeline.steps.first { $0.kind == .hold }).start
         let sink = MemorySink(rate: 48_000)
         let player = Player(timeline: timeline, clips: clips, sink: sink, blockFrames: 1024) {
             sink.samples.count > holdStart + 48_000 ? 1 : 0
@@ -114,7 +114,7 @@ final class RendererTests: XCTestCase {
         let timeline = try compile("{title: 'S', steps: [{tilt: 30, settle: '1s'}, {hold: '1m', exercise: 'Arms overhead'}, {tilt: 0}]}")
         var written: [String] = []
         let status = StatusLine(timeline: timeline, stepCount: 3) { written.append($0) }
-        let hold = try XCTUnwrap(timeline.steps.first { $0.kind == "hold" })
+        let hold = try XCTUnwrap(timeline.steps.first { $0.kind == .hold })
         status.update(frame: hold.start + 48_000)
         status.update(frame: hold.start + 48_000 + 10)
         XCTAssertEqual(written.count, 1)

@@ -79,7 +79,7 @@ final class TransportTests: XCTestCase {
         return try player.play()
     }
 
-    func span(_ timeline: Timeline, _ kind: String) -> StepSpan { timeline.steps.first { $0.kind == kind }! }
+    func span(_ timeline: Timeline, _ kind: String) -> StepSpan { timeline.steps.first { $0.kind.rawValue == kind }! }
 
     func testPauseCutsSaysPausedAndResumeRestartsTheCutCue() throws {
         let timeline = try compile(plan, clips: clips)
@@ -261,7 +261,7 @@ final class CheckInTests: XCTestCase {
         let timeline = try compileAlone(true)
         let asks = timeline.events.filter { $0.key == TimelineCompiler.checkInKey }
         XCTAssertEqual(asks.count, 1)
-        let hold = timeline.steps.first { $0.kind == "hold" }!
+        let hold = timeline.steps.first { $0.kind == .hold }!
         XCTAssertTrue(hold.inverted)
         XCTAssertGreaterThan(asks[0].frame, hold.start + 48_000 * 30)
         XCTAssertLessThan(asks[0].end + 48_000 * 20, hold.end)

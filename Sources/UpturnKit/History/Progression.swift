@@ -175,7 +175,7 @@ public struct Progression: Sendable {
     public func plan(for today: Today) throws(UpturnError) -> Plan {
         if today.fallback != nil {
             guard var plan = try BuiltinPrograms.plan("first-time") else { throw UpturnError.internalError("first-time is missing") }
-            plan.steps.insert(Step(.cue(key: "today.fallback"), title: "Note"), at: 0)
+            plan.steps.insert(Step(.cue(.todayFallback), title: "Note"), at: 0)
             return plan
         }
         guard var plan = try BuiltinPrograms.plan(today.program) else {

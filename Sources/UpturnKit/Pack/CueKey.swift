@@ -1,49 +1,107 @@
-/// Every cue key the engine speaks, with the template variables it may use.
-public struct CueKey: Sendable, Equatable {
-    public var key: String
-    public var variables: [String]
-    public var about: String
+/// Every cue key the engine speaks, with the template variables it may use. The engine
+/// names keys by these static members (`CueKey.holdHalfway`), never by strings, so a typo is
+/// a compile error; `upturn schema pack`, `upturn pack keys` and the shipped packs are
+/// checked against `all` by tests.
+public struct CueKey: Sendable, Hashable, CustomStringConvertible {
+    /// The key as packs and plans write it: "hold.halfway".
+    public let key: String
+    public let variables: [String]
+    /// What the key is for, as `upturn pack keys` says it.
+    public let about: String
 
+    init(_ key: String, variables: [String], about: String) {
+        self.key = key
+        self.variables = variables
+        self.about = about
+    }
+
+    public var description: String { key }
+
+    /// The key of that name, if there is one.
+    public init?(named name: String) {
+        guard let found = Self.byName[name] else { return nil }
+        self = found
+    }
+
+    private static let byName: [String: CueKey] = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
+
+    public static let sessionWelcome = CueKey("session.welcome", variables: ["title", "minutes", "steps"], about: "opens every session")
+    public static let sessionSafety = CueKey("session.safety", variables: [], about: "the safety preamble of a first session")
+    public static let sessionUpright = CueKey("session.upright", variables: [], about: "the closing cue on every way out of an inverted step")
+    public static let sessionEnd = CueKey("session.end", variables: ["title"], about: "the last words of a session")
+    public static let tiltBack = CueKey("tilt.back", variables: ["angle"], about: "a tilt step to an angle above 0")
+    public static let tiltUpright = CueKey("tilt.upright", variables: [], about: "a tilt step back to 0")
+    public static let holdStart = CueKey("hold.start", variables: ["duration", "seconds", "minutes"], about: "a hold without an exercise name")
+    public static let holdExercise = CueKey("hold.exercise", variables: ["exercise", "duration", "seconds", "minutes"], about: "a hold with an exercise name")
+    public static let holdHalfway = CueKey("hold.halfway", variables: [], about: "halfway through a hold")
+    public static let holdLeft = CueKey("hold.left", variables: ["seconds"], about: "seconds left in a hold")
+    public static let holdEnd = CueKey("hold.end", variables: [], about: "the end of a hold, after the bell")
+    public static let repsStart = CueKey("reps.start", variables: ["count"], about: "reps without an exercise name")
+    public static let repsExercise = CueKey("reps.exercise", variables: ["exercise", "count"], about: "reps with an exercise name")
+    public static let repsCount = CueKey("reps.count", variables: ["n", "count"], about: "the count at the start of each rep")
+    public static let repsDone = CueKey("reps.done", variables: ["count", "exercise"], about: "after the last rep")
+    public static let restStart = CueKey("rest.start", variables: ["duration", "seconds", "minutes"], about: "a rest upright")
+    public static let waitReminder = CueKey("wait.reminder", variables: [], about: "a wait step without its own reminder")
+    public static let transportPaused = CueKey("transport.paused", variables: [], about: "said softly when a session is paused")
+    public static let transportResuming = CueKey("transport.resuming", variables: [], about: "the lead-in when a paused session goes on")
+    public static let transportAudioBack = CueKey("transport.audio-back", variables: [], about: "when a lost audio device has come back")
+    public static let safetyCheckIn = CueKey("safety.check-in", variables: [], about: "asked during long inverted holds with --alone; a press answers")
+    public static let safetyAnswered = CueKey("safety.answered", variables: [], about: "said softly when a check-in is answered")
+    public static let todayFallback = CueKey("today.fallback", variables: [], about: "opens the first-time session when the history cannot be used")
+    public static let serveToday = CueKey("serve.today", variables: ["program", "level", "angle", "minutes"], about: "upturn serve, after a press: what today holds")
+    public static let serveChoices = CueKey("serve.choices", variables: ["list"], about: "upturn serve, after a long press: the other sessions")
+    public static let serveChoice = CueKey("serve.choice", variables: ["program", "minutes"], about: "upturn serve: one of the other sessions")
+    public static let serveWaiting = CueKey("serve.waiting", variables: [], about: "upturn serve: no second press came; back to waiting")
+
+    /// Every key, in the order `upturn pack keys` lists them.
     public static let all: [CueKey] = [
-        CueKey(key: "session.welcome", variables: ["title", "minutes", "steps"], about: "opens every session"),
-        CueKey(key: "session.safety", variables: [], about: "the safety preamble of a first session"),
-        CueKey(key: "session.upright", variables: [], about: "the closing cue on every way out of an inverted step"),
-        CueKey(key: "session.end", variables: ["title"], about: "the last words of a session"),
-        CueKey(key: "tilt.back", variables: ["angle"], about: "a tilt step to an angle above 0"),
-        CueKey(key: "tilt.upright", variables: [], about: "a tilt step back to 0"),
-        CueKey(key: "hold.start", variables: ["duration", "seconds", "minutes"], about: "a hold without an exercise name"),
-        CueKey(key: "hold.exercise", variables: ["exercise", "duration", "seconds", "minutes"], about: "a hold with an exercise name"),
-        CueKey(key: "hold.halfway", variables: [], about: "halfway through a hold"),
-        CueKey(key: "hold.left", variables: ["seconds"], about: "seconds left in a hold"),
-        CueKey(key: "hold.end", variables: [], about: "the end of a hold, after the bell"),
-        CueKey(key: "reps.start", variables: ["count"], about: "reps without an exercise name"),
-        CueKey(key: "reps.exercise", variables: ["exercise", "count"], about: "reps with an exercise name"),
-        CueKey(key: "reps.count", variables: ["n", "count"], about: "the count at the start of each rep"),
-        CueKey(key: "reps.done", variables: ["count", "exercise"], about: "after the last rep"),
-        CueKey(key: "rest.start", variables: ["duration", "seconds", "minutes"], about: "a rest upright"),
-        CueKey(key: "wait.reminder", variables: [], about: "a wait step without its own reminder"),
-        CueKey(key: "transport.paused", variables: [], about: "said softly when a session is paused"),
-        CueKey(key: "transport.resuming", variables: [], about: "the lead-in when a paused session goes on"),
-        CueKey(key: "transport.audio-back", variables: [], about: "when a lost audio device has come back"),
-        CueKey(key: "safety.check-in", variables: [], about: "asked during long inverted holds with --alone; a press answers"),
-        CueKey(key: "safety.answered", variables: [], about: "said softly when a check-in is answered"),
-        CueKey(key: "today.fallback", variables: [], about: "opens the first-time session when the history cannot be used"),
-        CueKey(
-            key: "serve.today", variables: ["program", "level", "angle", "minutes"],
-            about: "upturn serve, after a press: what today holds"),
-        CueKey(key: "serve.choices", variables: ["list"], about: "upturn serve, after a long press: the other sessions"),
-        CueKey(key: "serve.choice", variables: ["program", "minutes"], about: "upturn serve: one of the other sessions"),
-        CueKey(key: "serve.waiting", variables: [], about: "upturn serve: no second press came; back to waiting"),
+        sessionWelcome,
+        sessionSafety,
+        sessionUpright,
+        sessionEnd,
+        tiltBack,
+        tiltUpright,
+        holdStart,
+        holdExercise,
+        holdHalfway,
+        holdLeft,
+        holdEnd,
+        repsStart,
+        repsExercise,
+        repsCount,
+        repsDone,
+        restStart,
+        waitReminder,
+        transportPaused,
+        transportResuming,
+        transportAudioBack,
+        safetyCheckIn,
+        safetyAnswered,
+        todayFallback,
+        serveToday,
+        serveChoices,
+        serveChoice,
+        serveWaiting,
     ]
 
     public static let names: [String] = all.map(\.key)
     /// Variables every template may use, whatever its key.
     public static let commonVariables = ["step", "steps", "next", "title"]
-    public static let soundNames = ["bell", "tick", "beep"]
+    public static let soundNames = SoundKey.allCases.map(\.rawValue)
 
     public static func variables(for key: String) -> [String] {
         (all.first { $0.key == key }?.variables ?? []) + commonVariables
     }
+}
+
+/// The named sounds of a pack.
+public enum SoundKey: String, CaseIterable, Sendable {
+    /// The end of a hold.
+    case bell
+    /// A rep's beat.
+    case tick
+    /// The countdown over a hold's last three seconds (optional in a pack).
+    case beep
 }
 
 /// A cue text with `{name}` variables.

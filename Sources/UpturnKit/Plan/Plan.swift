@@ -49,7 +49,7 @@ public struct Step: Equatable, Sendable {
         /// Speak literal text in the pack's voice.
         case say(text: String)
         /// Speak one of the pack's cues by key.
-        case cue(key: String)
+        case cue(CueKey)
         /// Tilt the table to an angle (0 is upright), then allow time to get there.
         case tilt(angle: Int, settleMilliseconds: Int)
         case hold(Hold)
@@ -115,7 +115,7 @@ public struct Step: Equatable, Sendable {
     public static func defaultTitle(for action: Action) -> String {
         switch action {
         case .say: return "Say"
-        case .cue(let key): return "Cue \(key)"
+        case .cue(let key): return "Cue \(key.key)"
         case .tilt(let angle, _): return angle == 0 ? "Return upright" : "Tilt to \(angle)°"
         case .hold(let hold): return hold.exercise ?? "Hold"
         case .reps(let reps): return reps.exercise ?? "Reps"

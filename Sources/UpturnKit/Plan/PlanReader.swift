@@ -14,16 +14,7 @@ public enum PlanReader {
     public static let defaultUprightSettleMilliseconds = 10_000
 
     static let topKeys = ["title", "description", "pack", "preamble", "maxInverted", "music", "steps"]
-    static let kindKeys = ["say", "cue", "tilt", "hold", "reps", "rest", "wait"]
-    static let stepKeys: [String: [String]] = [
-        "say": ["say", "title"],
-        "cue": ["cue", "title"],
-        "tilt": ["tilt", "settle", "title"],
-        "hold": ["hold", "exercise", "halfway", "countdown", "cues", "title"],
-        "reps": ["reps", "exercise", "tempo", "count", "title"],
-        "rest": ["rest", "title"],
-        "wait": ["wait", "timeout", "title"],
-    ]
+    static let kindKeys = StepKind.inPlans.map(\.rawValue)
 
     /// Reads a plan file. Missing or unreadable files are exit 66; every problem inside is exit 65.
     public static func read(file path: String) throws(UpturnError) -> Plan {
@@ -131,7 +122,7 @@ public enum PlanReader {
 
     static func readStep(_ node: JSONNode, path: String, problems: inout Problems) -> Step? {
         guard let object = ObjectReader(node, path: path, problems: &problems) else { return nil }
-        let kinds = kindKeys.filter { object.has($0) }
+        let kinds = StepKind.inPlans.filter { object.has($0.rawValue) }
         guard kinds.count == 1, let kind = kinds.first else {
             if kinds.isEmpty {
                 let unknown = object.members.first.map { " (found '\($0.key.prefix(40))'\(Spelling.hint(for: $0.key, in: kindKeys)))" } ?? ""
@@ -139,41 +130,41 @@ public enum PlanReader {
                     "a step needs one of: \(kindKeys.joined(separator: ", "))\(unknown)", at: node.location, path: path)
             } else {
                 problems.add(
-                    "a step is one thing; this one has \(kinds.joined(separator: " and "))", at: node.location, path: path)
+                    "a step is one thing; this one has \(kinds.map(\.rawValue).joined(separator: " and "))", at: node.location, path: path)
             }
             return nil
         }
-        object.rejectUnknownKeys(stepKeys[kind] ?? [], problems: &problems, what: "a \(kind) step")
+        object.rejectUnknownKeys(kind.keys, problems: &problems, what: "a \(kind.rawValue) step")
         let title = object.string("title", problems: &problems, maxLength: 200)
         let before = problems.lines.count
         var action: Step.Action?
         switch kind {
-        case "say":
+        case .say:
             if let text = object.string("say", problems: &problems) { action = .say(text: text) }
-        case "cue":
-            if let key = object.string("cue", problems: &problems, maxLength: 100) {
-                if CueKey.names.contains(key) {
-                    action = .cue(key: key)
+        case .cue:
+            if let name = object.string("cue", problems: &problems, maxLength: 100) {
+                if let key = CueKey(named: name) {
+                    action = .cue(key)
                 } else {
                     problems.add(
-                        "unknown cue key '\(key)'\(Spelling.hint(for: key, in: CueKey.names))", at: object["cue"]?.location,
+                        "unknown cue key '\(name)'\(Spelling.hint(for: name, in: CueKey.names))", at: object["cue"]?.location,
                         path: object.child("cue"))
                 }
             }
-        case "tilt":
+        case .tilt:
             let angle = object.integer("tilt", in: 0...maxAngle, problems: &problems, unit: "degrees")
             let defaultSettle = angle == 0 ? defaultUprightSettleMilliseconds : defaultTiltSettleMilliseconds
             let settle = object.duration("settle", in: 0...maxSettleMilliseconds, problems: &problems) ?? defaultSettle
             if let angle { action = .tilt(angle: angle, settleMilliseconds: settle) }
-        case "hold":
+        case .hold:
             action = readHold(object, problems: &problems)
-        case "reps":
+        case .reps:
             action = readReps(object, problems: &problems)
-        case "rest":
+        case .rest:
             if let ms = object.duration("rest", in: 1000...maxRestMilliseconds, problems: &problems) {
                 action = .rest(milliseconds: ms)
             }
-        case "wait":
+        case .wait:
             var reminder: String?
             if let value = object["wait"] {
                 switch value.value {
@@ -188,7 +179,7 @@ public enum PlanReader {
             let timeout =
                 object.duration("timeout", in: 1000...maxWaitMilliseconds, problems: &problems) ?? defaultWaitMilliseconds
             action = .wait(reminder: reminder, timeoutMilliseconds: timeout)
-        default:
+        case .welcome, .finish:
             break
         }
         guard problems.lines.count == before, let action else { return nil }

@@ -50,7 +50,7 @@ public struct TimelineEvent: Equatable, Sendable {
 public struct StepSpan: Equatable, Sendable {
     public var index: Int
     public var title: String
-    public var kind: String
+    public var kind: StepKind
     public var start: Int
     public var end: Int
     public var angle: Int

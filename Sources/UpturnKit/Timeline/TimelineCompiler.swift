@@ -25,7 +25,7 @@ public struct TimelineCompiler {
     public let checkIns: Bool
     private let measure: any ClipMeasuring
 
-    public static let checkInKey = "safety.check-in"
+    public static let checkInKey = CueKey.safetyCheckIn.key
     /// Check-ins start this far into a hold, and come again this often.
     static let checkInFirstMilliseconds = 30_000
     static let checkInEveryMilliseconds = 120_000
@@ -55,12 +55,12 @@ public struct TimelineCompiler {
     }
 
     /// A transport cue on its own ("Paused"), to play between blocks of the session.
-    public func interjection(_ key: String, values: [String: String] = [:]) throws(UpturnError) -> Interjection {
+    public func interjection(_ key: CueKey, values: [String: String] = [:]) throws(UpturnError) -> Interjection {
         let (text, clip) = try resolve(key: key, values: ["title": plan.title].merging(values) { _, new in new })
         let length = try measure.frames(of: clip)
         let lead = frames(milliseconds: 20)
         let event = TimelineEvent(
-            frame: lead, kind: .speech, key: key, text: text, step: 0, clip: clip, length: length, angle: 0, inverted: false)
+            frame: lead, kind: .speech, key: key.key, text: text, step: 0, clip: clip, length: length, angle: 0, inverted: false)
         return Interjection(events: [event], frames: lead + length + frames(milliseconds: 250))
     }
 
@@ -69,8 +69,8 @@ public struct TimelineCompiler {
     }
 
     /// The words and audio of a cue key, with its variables filled in.
-    func resolve(key: String, values: [String: String]) throws(UpturnError) -> (text: String, clip: ClipSource) {
-        guard let source = pack.cues[key] else {
+    func resolve(key: CueKey, values: [String: String]) throws(UpturnError) -> (text: String, clip: ClipSource) {
+        guard let source = pack.cues[key.key] else {
             throw UpturnError.data("\(pack.origin): the pack has no cue '\(key)'")
         }
         switch source {
@@ -78,7 +78,7 @@ public struct TimelineCompiler {
             let text = Template.fill(template, values)
             return (text, .speech(text: text, voice: pack.voice))
         case .recording(let ref, let text):
-            return (text ?? key, .recording(ref, volume: pack.voice.volume))
+            return (text ?? key.key, .recording(ref, volume: pack.voice.volume))
         }
     }
 
@@ -94,7 +94,7 @@ public struct TimelineCompiler {
             }
             guard let first = runStart else { continue }
             // A return-upright step counts in full: the user is still tilted while it plays.
-            let end = span.kind == "tilt" ? span.end : span.start
+            let end = span.kind == .tilt ? span.end : span.start
             problems += capProblem(first: first, last: span, end: end, timeline: timeline, file: file)
             runStart = nil
         }
@@ -147,9 +147,9 @@ private struct Layout {
 
     /// Speaks a cue key at `frame` or as soon after as no other speech is playing.
     @discardableResult
-    mutating func speak(_ key: String, _ values: [String: String] = [:], at frame: Int) throws(UpturnError) -> Range<Int> {
+    mutating func speak(_ key: CueKey, _ values: [String: String] = [:], at frame: Int) throws(UpturnError) -> Range<Int> {
         let (text, clip) = try compiler.resolve(key: key, values: commonValues.merging(values) { _, new in new })
-        return try place(.speech, key: key, text: text, clip: clip, at: frame)
+        return try place(.speech, key: key.key, text: text, clip: clip, at: frame)
     }
 
     /// Speaks literal plan text in the pack's voice.
@@ -159,7 +159,8 @@ private struct Layout {
     }
 
     /// Plays a named sound at exactly `frame`; sounds may lie under speech.
-    mutating func sound(_ name: String, at frame: Int) throws(UpturnError) {
+    mutating func sound(_ sound: SoundKey, at frame: Int) throws(UpturnError) {
+        let name = sound.rawValue
         guard let ref = compiler.pack.sounds[name] else {
             throw UpturnError.data("\(compiler.pack.origin): the pack has no sound '\(name)'")
         }
@@ -187,7 +188,7 @@ private struct Layout {
     }
 
     /// Opens a step: its boundary event comes when the previous step's words have ended.
-    mutating func beginStep(_ index: Int, title: String, kind: String, angle stepAngle: Int) -> Int {
+    mutating func beginStep(_ index: Int, title: String, kind: StepKind, angle stepAngle: Int) -> Int {
         stepIndex = index
         let start = max(cursor, speechFree)
         if var last = spans.popLast() {
@@ -198,7 +199,7 @@ private struct Layout {
             StepSpan(index: index, title: title, kind: kind, start: start, end: start, angle: stepAngle, inverted: stepAngle > 0))
         events.append(
             TimelineEvent(
-                frame: start, kind: .step, key: "step.\(kind)", text: title, step: index, clip: nil, length: 0,
+                frame: start, kind: .step, key: "step.\(kind.rawValue)", text: title, step: index, clip: nil, length: 0,
                 angle: stepAngle, inverted: stepAngle > 0))
         cursor = start
         return start
@@ -206,45 +207,32 @@ private struct Layout {
 
     mutating func run(minutes: Int?) throws(UpturnError) {
         let plan = compiler.plan
-        var t = beginStep(0, title: "Welcome", kind: "welcome", angle: 0)
+        var t = beginStep(0, title: "Welcome", kind: .welcome, angle: 0)
         t += ms(compiler.timing.leadInMilliseconds)
         speechFree = t
         if let minutes {
-            try speak("session.welcome", ["minutes": "\(minutes)"], at: t)
+            try speak(.sessionWelcome, ["minutes": "\(minutes)"], at: t)
         } else {
             // The draft pass: the welcome's length is not known yet; leave it out.
             cursor = t
         }
-        if plan.preamble { try speak("session.safety", at: t) }
+        if plan.preamble { try speak(.sessionSafety, at: t) }
 
         for (i, step) in plan.steps.enumerated() {
             let stepAngle: Int
             if case .tilt(let target, _) = step.action { stepAngle = target } else { stepAngle = angle }
-            let kind = Self.kind(of: step.action)
-            let start = beginStep(i + 1, title: step.title, kind: kind, angle: stepAngle)
+            let start = beginStep(i + 1, title: step.title, kind: step.action.kind, angle: stepAngle)
             try lay(step, from: start)
         }
 
-        let finish = beginStep(plan.steps.count + 1, title: "Finish", kind: "finish", angle: 0)
+        let finish = beginStep(plan.steps.count + 1, title: "Finish", kind: .finish, angle: 0)
         if angle > 0 {
             // The engine, not the plan, makes sure every session ends upright.
             angle = 0
-            let upright = try speak("session.upright", at: finish)
+            let upright = try speak(.sessionUpright, at: finish)
             cursor = upright.upperBound + ms(PlanReader.defaultUprightSettleMilliseconds)
         }
-        try speak("session.end", at: max(cursor, speechFree))
-    }
-
-    static func kind(of action: Step.Action) -> String {
-        switch action {
-        case .say: return "say"
-        case .cue: return "cue"
-        case .tilt: return "tilt"
-        case .hold: return "hold"
-        case .reps: return "reps"
-        case .rest: return "rest"
-        case .wait: return "wait"
-        }
+        try speak(.sessionEnd, at: max(cursor, speechFree))
     }
 
     mutating func lay(_ step: Step, from start: Int) throws(UpturnError) {
@@ -254,7 +242,7 @@ private struct Layout {
         case .cue(let key):
             try speak(key, at: start)
         case .tilt(let target, let settle):
-            let words = try speak(target > 0 ? "tilt.back" : "tilt.upright", ["angle": "\(target)"], at: start)
+            let words = try speak(target > 0 ? .tiltBack : .tiltUpright, ["angle": "\(target)"], at: start)
             angle = target
             cursor = words.upperBound + ms(settle)
         case .hold(let hold):
@@ -263,10 +251,10 @@ private struct Layout {
             try layReps(reps, from: start)
         case .rest(let length):
             let values = durationValues(length)
-            _ = try speak("rest.start", values, at: start)
+            _ = try speak(.restStart, values, at: start)
             cursor = max(cursor, start + ms(length))
         case .wait(let reminder, let timeout):
-            if let reminder { try say(reminder, at: start) } else { try speak("wait.reminder", at: start) }
+            if let reminder { try say(reminder, at: start) } else { try speak(.waitReminder, at: start) }
             cursor = max(cursor, start + ms(timeout))
         }
     }
@@ -284,9 +272,9 @@ private struct Layout {
         let intro: Range<Int>
         if let exercise = hold.exercise {
             values["exercise"] = exercise
-            intro = try speak("hold.exercise", values, at: start)
+            intro = try speak(.holdExercise, values, at: start)
         } else {
-            intro = try speak("hold.start", values, at: start)
+            intro = try speak(.holdStart, values, at: start)
         }
         // The hold's clock starts when the instruction has been said.
         let holdStart = intro.upperBound
@@ -313,20 +301,20 @@ private struct Layout {
         inner.sort { ($0.frame, $0.order) < ($1.frame, $1.order) }
         for item in inner {
             switch item.cue {
-            case .halfway: try speak("hold.halfway", at: item.frame)
-            case .left(let seconds): try speak("hold.left", ["seconds": "\(seconds)"], at: item.frame)
+            case .halfway: try speak(.holdHalfway, at: item.frame)
+            case .left(let seconds): try speak(.holdLeft, ["seconds": "\(seconds)"], at: item.frame)
             case .text(let text): try say(text, at: item.frame)
-            case .checkIn: try speak(TimelineCompiler.checkInKey, at: item.frame)
+            case .checkIn: try speak(.safetyCheckIn, at: item.frame)
             }
         }
         // Countdown beeps over the last three seconds, when the pack has them.
-        if compiler.pack.sounds["beep"] != nil {
+        if compiler.pack.sounds[SoundKey.beep.rawValue] != nil {
             for seconds in [3, 2, 1] where seconds * 1000 * 2 <= hold.milliseconds {
-                try sound("beep", at: holdEnd - ms(seconds * 1000))
+                try sound(.beep, at: holdEnd - ms(seconds * 1000))
             }
         }
-        try sound("bell", at: holdEnd)
-        try speak("hold.end", at: holdEnd + ms(compiler.timing.afterBellMilliseconds))
+        try sound(.bell, at: holdEnd)
+        try speak(.holdEnd, at: holdEnd + ms(compiler.timing.afterBellMilliseconds))
     }
 
     mutating func layReps(_ reps: Step.Reps, from start: Int) throws(UpturnError) {
@@ -334,9 +322,9 @@ private struct Layout {
         let intro: Range<Int>
         if let exercise = reps.exercise {
             values["exercise"] = exercise
-            intro = try speak("reps.exercise", values, at: start)
+            intro = try speak(.repsExercise, values, at: start)
         } else {
-            intro = try speak("reps.start", values, at: start)
+            intro = try speak(.repsStart, values, at: start)
         }
         let phases = reps.tempoMilliseconds.map { ms($0) }
         let tempo = phases.reduce(0, +)
@@ -344,19 +332,19 @@ private struct Layout {
         for n in 1...reps.count {
             var period = tempo
             if reps.counted {
-                let words = try speak("reps.count", ["n": "\(n)", "count": "\(reps.count)"], at: repStart)
+                let words = try speak(.repsCount, ["n": "\(n)", "count": "\(reps.count)"], at: repStart)
                 repStart = words.lowerBound
                 // A count longer than a fast tempo stretches the rep rather than overlapping.
                 period = max(tempo, words.count + gap)
             } else {
-                try sound("tick", at: repStart)
+                try sound(.tick, at: repStart)
             }
-            if phases[1] > 0 { try sound("tick", at: repStart + phases[0]) }
-            if phases[2] > 0 { try sound("tick", at: repStart + phases[0] + phases[1]) }
+            if phases[1] > 0 { try sound(.tick, at: repStart + phases[0]) }
+            if phases[2] > 0 { try sound(.tick, at: repStart + phases[0] + phases[1]) }
             repStart += period
         }
         cursor = max(cursor, repStart)
-        try speak("reps.done", values, at: repStart)
+        try speak(.repsDone, values, at: repStart)
     }
 
     mutating func timeline() throws(UpturnError) -> Timeline {
@@ -377,8 +365,8 @@ private struct Layout {
         var closing = Layout(compiler: compiler)
         closing.stepIndex = compiler.plan.steps.count + 1
         let settle = ms(20)
-        let upright = try closing.speak("session.upright", at: settle)
-        try closing.speak("session.end", at: upright.upperBound + ms(2000))
+        let upright = try closing.speak(.sessionUpright, at: settle)
+        try closing.speak(.sessionEnd, at: upright.upperBound + ms(2000))
         return Timeline(
             rate: compiler.rate, frames: total, events: ordered, steps: spans, closing: closing.events,
             closingFrames: closing.frames)

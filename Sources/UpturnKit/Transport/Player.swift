@@ -333,7 +333,7 @@ public final class Player {
         switch command {
         case .toggle:
             let step = timeline.step(at: heard)
-            if !paused && interjection == nil && step?.kind == "wait" { return try apply(.skip) }
+            if !paused && interjection == nil && step?.kind == .wait { return try apply(.skip) }
             return try apply(isPaused ? .resume : .pause)
         case .pause:
             guard !isPaused else { return .continuePlaying }
