@@ -83,12 +83,12 @@ enum CommandLineTool {
     static func report(_ error: UpturnError) {
         for line in error.problems {
             let text = line.hasPrefix("upturn") || error.code == .dataError ? line : "upturn: " + line
-            FileHandle.standardError.write(Data((text + "\n").utf8))
+            StandardError.write(text)
         }
     }
 
     static func printError(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        StandardError.write(text)
     }
 
     /// Prints `help` and returns true when the command was asked for it.

@@ -128,7 +128,7 @@ private final class Server {
             var timeout: Int32 = -1
             if !deviceReady { timeout = 1000 }
             if chosen != nil {
-                let left = Int32(max(0, (announcedAt + Self.answerSeconds - Player.monotonic()) * 1000))
+                let left = Int32(max(0, (announcedAt + Self.answerSeconds - MonotonicClock.now) * 1000))
                 timeout = timeout < 0 ? left : min(timeout, left)
             }
             queue.wait(milliseconds: timeout)
@@ -155,7 +155,7 @@ private final class Server {
             for command in commands {
                 if try press(command) { return .ok }
             }
-            if chosen != nil && Player.monotonic() >= announcedAt + Self.answerSeconds {
+            if chosen != nil && MonotonicClock.now >= announcedAt + Self.answerSeconds {
                 log("no second press in \(Int(Self.answerSeconds)) s; waiting again")
                 chosen = nil
                 refreshIdle()
@@ -189,7 +189,7 @@ private final class Server {
     /// Says a choice (and, first, the list of the others) and waits for the second press.
     private func announce(_ index: Int, listing: Bool) {
         chosen = index
-        announcedAt = Player.monotonic()
+        announcedAt = MonotonicClock.now
         refreshIdle()
         let name = choices[index]
         do throws(UpturnError) {
@@ -289,10 +289,10 @@ private final class Server {
         if let why = session.today?.fallback { log("today: \(why); playing first-time") }
         // The sound card may still be coming up: wait for it, up to half a minute.
         var sink: ALSASink?
-        let deadline = Player.monotonic() + 30
+        let deadline = MonotonicClock.now + 30
         while sink == nil {
             do throws(UpturnError) { sink = try ALSASink(device: device, rate: rate) } catch {
-                if Player.monotonic() >= deadline || Signals.counts.stop > signalsSeen.stop {
+                if MonotonicClock.now >= deadline || Signals.counts.stop > signalsSeen.stop {
                     log("cannot start \(name): \(error.problems.first ?? "")")
                     deviceReady = false
                     refreshIdle()

@@ -22,7 +22,7 @@ struct SessionRunner {
         var status: StatusLine?
         if statusLine {
             status = StatusLine(timeline: session.timeline, stepCount: session.plan.steps.count) { text in
-                FileHandle.standardError.write(Data(text.utf8))
+                StandardError.writeRaw(text)
             }
         }
         let player = Player(

@@ -201,11 +201,11 @@ final class ControlSourceTests: XCTestCase {
         let gpio = GPIOControl(open: { () throws(UpturnError) in fake })
         try gpio.start(queue)
         defer { gpio.stop() }
-        let now = Player.monotonic()
+        let now = MonotonicClock.now
         fake.push([ButtonEdge(line: 17, pressed: true, time: now), ButtonEdge(line: 17, pressed: false, time: now + 0.2),
                    ButtonEdge(line: 27, pressed: true, time: now + 0.3), ButtonEdge(line: 27, pressed: false, time: now + 0.4)])
         XCTAssertEqual(collect(queue, count: 2), [.toggle, .skip])
-        fake.push([ButtonEdge(line: 17, pressed: true, time: Player.monotonic())])
+        fake.push([ButtonEdge(line: 17, pressed: true, time: MonotonicClock.now)])
         XCTAssertEqual(collect(queue, count: 1, seconds: 2.5), [.stop])
     }
 
@@ -357,10 +357,10 @@ final class GPIOOnPulseTests: XCTestCase {
             XCTAssertTrue(condition(), what)
         }
         waitFor("step 1") { step() == 1 }
-        let now = Player.monotonic()
+        let now = MonotonicClock.now
         fake.push([ButtonEdge(line: 27, pressed: true, time: now), ButtonEdge(line: 27, pressed: false, time: now + 0.1)])
         waitFor("the second button skips") { step() == 2 }
-        fake.push([ButtonEdge(line: 17, pressed: true, time: Player.monotonic())])
+        fake.push([ButtonEdge(line: 17, pressed: true, time: MonotonicClock.now)])
         XCTAssertEqual(done.wait(timeout: .now() + 10), .success, "holding the first button did not stop")
         XCTAssertEqual(outcome.value, .stopped)
     }

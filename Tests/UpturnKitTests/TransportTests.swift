@@ -24,7 +24,7 @@ final class ScriptedSink: AudioSink {
     func write(_ buffer: UnsafeBufferPointer<Int16>, wakeFD: Int32?) throws(UpturnError) -> Int {
         if let at = loseAt, samples.count + buffer.count > at {
             loseAt = nil
-            throw UpturnError.lost("audio device 'test' was lost")
+            throw UpturnError.lost("audio device 'test' was lost", .failed(.deviceLost))
         }
         samples.append(contentsOf: buffer)
         while let first = script.first, samples.count >= first.frame {

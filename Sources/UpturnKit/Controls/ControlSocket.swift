@@ -44,19 +44,13 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
         return address
     }
 
-    /// Connects to a socket; -1 with errno set when nobody listens.
-    static func connect(_ path: String) throws(UpturnError) -> Int32 {
-        var address = try address(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return -1 }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        if result != 0 {
-            let saved = errno
-            close(fd)
-            errno = saved
-            return -1
+    /// Connects to a socket; nil when nobody listens.
+    static func connect(_ path: String) throws(UpturnError) -> Int32? {
+        let address = try address(path)
+        guard let fd = try? SystemCall.unixSocket() else { return nil }
+        do throws(Errno) { try SystemCall.connect(fd, address) } catch {
+            SystemCall.close(fd)
+            return nil
         }
         return fd
     }
@@ -65,31 +59,29 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
         let folder = (path as NSString).deletingLastPathComponent
         mkdir(folder, 0o700)
         if FileManager.default.fileExists(atPath: path) {
-            let live = try Self.connect(path)
-            if live >= 0 {
-                close(live)
+            if let live = try Self.connect(path) {
+                SystemCall.close(live)
                 throw UpturnError.unavailable(
                     "another player is using the control socket \(path); stop it first (`upturn ctl stop`)")
             }
             unlink(path)  // stale: its player is gone
         }
-        var address = try Self.address(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw UpturnError.unavailable("cannot make the control socket: \(String(cString: strerror(errno)))") }
+        let address = try Self.address(path)
+        let fd: Int32
+        do throws(Errno) { fd = try SystemCall.unixSocket() } catch {
+            throw UpturnError.system(.unavailable, "cannot make the control socket", error)
+        }
         let previous = umask(0o177)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        do throws(Errno) { try SystemCall.listen(fd, address, backlog: 8) } catch {
+            umask(previous)
+            SystemCall.close(fd)
+            throw UpturnError.system(.unavailable, "cannot listen on the control socket \(path)", error)
         }
         umask(previous)
-        guard bound == 0, listen(fd, 8) == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(fd)
-            throw UpturnError.unavailable("cannot listen on the control socket \(path): \(reason)")
-        }
         chmod(path, 0o600)
         let wake: WakePipe
         do throws(UpturnError) { wake = try WakePipe() } catch {
-            close(fd)
+            SystemCall.close(fd)
             unlink(path)
             throw error
         }
@@ -102,18 +94,15 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
 
     private func serve(_ queue: ControlQueue, listening: Int32, wake: WakePipe) {
         defer {
-            close(listening)
+            SystemCall.close(listening)
             wake.closeReadEnd()
         }
         while !wake.isWoken {
             var fds = [pollfd(fd: listening, events: Int16(POLLIN), revents: 0), wake.pollEntry]
-            guard poll(&fds, 2, -1) > 0, fds[1].revents == 0 else { continue }
-            guard fds[0].revents & Int16(POLLIN) != 0 else { continue }
-            let client = accept(listening, nil, nil)
-            guard client >= 0 else { continue }
-            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+            guard (try? SystemCall.poll(&fds, milliseconds: -1)) ?? 0 > 0, fds[1].revents == 0 else { continue }
+            guard fds[0].revents & Int16(POLLIN) != 0, let client = try? SystemCall.accept(listening) else { continue }
             handle(client, queue)
-            close(client)
+            SystemCall.close(client)
         }
     }
 
@@ -122,10 +111,9 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 512)
         while buffer.count < 4096 {
-            var fds = [pollfd(fd: client, events: Int16(POLLIN), revents: 0)]
-            guard poll(&fds, 1, 1000) > 0 else { return }
-            let n = read(client, &chunk, chunk.count)
-            guard n > 0 else { return }
+            guard SystemCall.waitReadable(client, milliseconds: 1000), let n = try? SystemCall.read(client, into: &chunk), n > 0 else {
+                return
+            }
             buffer += chunk[0..<n]
             while let newline = buffer.firstIndex(of: 0x0A) {
                 let line = String(decoding: buffer[..<newline], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -150,8 +138,8 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
     }
 
     private func reply(_ client: Int32, _ text: String) {
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { Glibc.send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        // A client that left before its answer costs nothing.
+        try? SystemCall.send(client, Array(text.utf8))
     }
 
     public func stop() {
@@ -163,20 +151,18 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
 
     /// Sends one command to a running player and returns its reply line.
     public static func send(_ command: String, to path: String) throws(UpturnError) -> String {
-        let fd = try connect(path)
-        guard fd >= 0 else {
+        guard let fd = try connect(path) else {
             throw UpturnError.unavailable("no player is running (nothing listens on \(path))")
         }
-        defer { close(fd) }
-        let bytes = Array((command + "\n").utf8)
-        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        defer { SystemCall.close(fd) }
+        do throws(Errno) { try SystemCall.send(fd, Array((command + "\n").utf8)) } catch {
+            throw UpturnError.system(.unavailable, "the player at \(path) did not take the command", error)
+        }
         var reply: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1024)
         while !reply.contains(0x0A) {
-            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
-            guard poll(&fds, 1, 3000) > 0 else { throw UpturnError.unavailable("the player at \(path) did not answer") }
-            let n = read(fd, &chunk, chunk.count)
-            guard n > 0 else { break }
+            guard SystemCall.waitReadable(fd, milliseconds: 3000) else { throw UpturnError.unavailable("the player at \(path) did not answer") }
+            guard let n = try? SystemCall.read(fd, into: &chunk), n > 0 else { break }
             reply += chunk[0..<n]
         }
         return String(decoding: reply, as: UTF8.self).trimmingCharacters(in: .newlines)

@@ -73,28 +73,27 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
 
     /// EVIOCGBIT(0, ...) lists the event types; a device with EV_KEY has keys.
     static func hasKeys(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var bits = [UInt8](repeating: 0, count: 4)
+        guard let fd = try? SystemCall.open(path, O_RDONLY | O_NONBLOCK) else { return false }
+        defer { SystemCall.close(fd) }
+        var bits: UInt32 = 0
         let request = UInt((2 << 30) | (4 << 16) | (0x45 << 8) | 0x20)  // _IOC(_IOC_READ, 'E', 0x20 + 0, 4)
-        guard ioctl(fd, request, &bits) >= 0 else { return false }
-        return bits[0] & (1 << 1) != 0
+        guard (try? SystemCall.ioctl(fd, request, &bits)) != nil else { return false }
+        return UInt32(littleEndian: bits) & (1 << 1) != 0
     }
 
     public func start(_ queue: ControlQueue) throws(UpturnError) {
-        var info = stat()
         var fd: Int32 = -1
         let device = devicePath()
-        if let device, stat(device, &info) == 0 {
+        if let device, let info = try? SystemCall.fileStatus(device) {
             let kind = info.st_mode & S_IFMT
             // A FIFO carries recorded input_event records (tests, replays); a device must have keys.
             guard kind == S_IFIFO || (kind == S_IFCHR && Self.hasKeys(device)) else {
                 throw UpturnError.unavailable("\(name(device)): not an input device with keys")
             }
-            fd = open(device, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-            guard fd >= 0 else {
-                throw UpturnError.unavailable("\(name(device)): cannot read it: \(String(cString: strerror(errno))) (is the user in the 'input' group?)")
+            do throws(Errno) { fd = try SystemCall.open(device, O_RDONLY | O_NONBLOCK) } catch {
+                var failure = UpturnError.system(.unavailable, "\(name(device)): cannot read it", error)
+                failure.problems[0] += " (is the user in the 'input' group?)"
+                throw failure
             }
             if isAutomatic && waitsForDevice { report?("\(name(device)): reading it") }
         } else if waitsForDevice {
@@ -106,13 +105,13 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
         }
         let wake: WakePipe
         do throws(UpturnError) { wake = try WakePipe() } catch {
-            if fd >= 0 { close(fd) }
+            if fd >= 0 { SystemCall.close(fd) }
             throw error
         }
         self.wake = wake
         let thread = Thread(named: "upturn-evdev") { [self, fd] in
             let last = self.read(queue, fd: fd, device: fd >= 0 ? device : nil, wake: wake)
-            if last >= 0 { close(last) }
+            if last >= 0 { SystemCall.close(last) }
             wake.closeReadEnd()
         }
         self.thread = thread
@@ -121,12 +120,12 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
 
     /// Opens the device again if it is there and usable; -1 if not (yet), and which one.
     private func reopen() -> (fd: Int32, device: String?) {
-        var info = stat()
-        guard let device = devicePath(), stat(device, &info) == 0 else { return (-1, nil) }
+        guard let device = devicePath(), let info = try? SystemCall.fileStatus(device) else { return (-1, nil) }
         let kind = info.st_mode & S_IFMT
-        guard kind == S_IFIFO || (kind == S_IFCHR && Self.hasKeys(device)) else { return (-1, nil) }
-        let fd = open(device, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        return (fd, fd >= 0 ? device : nil)
+        guard kind == S_IFIFO || (kind == S_IFCHR && Self.hasKeys(device)),
+            let fd = try? SystemCall.open(device, O_RDONLY | O_NONBLOCK)
+        else { return (-1, nil) }
+        return (fd, device)
     }
 
     /// Reads key events until stopped; returns the descriptor open at the end (or -1).
@@ -142,25 +141,27 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
         while !wake.isWoken {
             if fd < 0 {
                 // Unplugged: look for it again once a second (udev may also set its group late).
-                var fds = [wake.pollEntry]
-                if poll(&fds, 1, 1000) > 0 { break }
+                if SystemCall.waitReadable(wake.readFD, milliseconds: 1000) { break }
                 (fd, device) = reopen()
                 if fd >= 0 { report?("\(name(device)): plugged in" + (seen ? " again" : "")) }
                 seen = seen || fd >= 0
                 continue
             }
             // Sleep until a key, stop(), or the moment a held key becomes a long press.
-            let timeout = interpreter.nextDeadline(from: Player.monotonic()).map { Int32($0 * 1000) + 1 } ?? -1
+            let timeout = interpreter.nextDeadline(from: MonotonicClock.now).map { Int32($0 * 1000) + 1 } ?? -1
             var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), wake.pollEntry]
-            let ready = poll(&fds, 2, timeout)
-            for command in interpreter.tick(at: Player.monotonic(), longCommand: longCommand) { queue.post(command) }
+            let ready = (try? SystemCall.poll(&fds, milliseconds: timeout)) ?? 0
+            for command in interpreter.tick(at: MonotonicClock.now, longCommand: longCommand) { queue.post(command) }
             guard ready > 0, fds[1].revents == 0, fds[0].revents != 0 else { continue }
-            let n = Glibc.read(fd, &chunk, chunk.count)
-            if n < 0 && (errno == EAGAIN || errno == EINTR) { continue }
-            if n <= 0 {
+            let n: Int
+            do throws(Errno) { n = try SystemCall.read(fd, into: &chunk) } catch {
+                n = error == .wouldBlock ? -1 : 0
+            }
+            if n < 0 { continue }
+            if n == 0 {
                 // The device is gone (ENODEV: unplugged), or a FIFO's writer closed. A FIFO
                 // still there is opened again at once and quietly; a device is waited for.
-                close(fd)
+                SystemCall.close(fd)
                 let gone = device
                 (fd, device) = reopen()
                 buffer = []
@@ -178,7 +179,7 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
                 let value = Int32(bitPattern: UInt32(record[base + 4]) | UInt32(record[base + 5]) << 8 | UInt32(record[base + 6]) << 16 | UInt32(record[base + 7]) << 24)
                 guard type == Self.EV_KEY, let command = keyMap[code], value != 2 else { continue }
                 let long = command == .toggle ? ControlCommand.stop : nil
-                for c in interpreter.button(code, pressed: value == 1, at: Player.monotonic(), command: command, longCommand: long) {
+                for c in interpreter.button(code, pressed: value == 1, at: MonotonicClock.now, command: command, longCommand: long) {
                     queue.post(c)
                 }
             }

@@ -61,11 +61,11 @@ public final class GPIOControl: ControlSource, @unchecked Sendable {
             let toggleLine = lines.lines.first
             while !wake.isWoken {
                 // Sleep until an edge, stop(), or the moment a held button becomes a long press.
-                let wait = interpreter.nextDeadline(from: Player.monotonic()).map { Int32($0 * 1000) + 1 } ?? -1
+                let wait = interpreter.nextDeadline(from: MonotonicClock.now).map { Int32($0 * 1000) + 1 } ?? -1
                 for edge in lines.edges(waiting: wait, wake: wake) {
                     for c in Self.commands(for: edge, lines: lines.lines, interpreter: &interpreter) { queue.post(c) }
                 }
-                for c in interpreter.tick(at: Player.monotonic(), longCommand: { $0 == toggleLine ? .stop : nil }) {
+                for c in interpreter.tick(at: MonotonicClock.now, longCommand: { $0 == toggleLine ? .stop : nil }) {
                     queue.post(c)
                 }
             }
@@ -114,19 +114,19 @@ public final class GPIOChardevLines: ButtonLines, @unchecked Sendable {
             throw UpturnError.usage("gpio: give one or two line numbers, e.g. gpio:gpiochip0:17,27")
         }
         self.lines = lines
-        var info = stat()
-        guard stat(path, &info) == 0 else {
+        guard (try? SystemCall.fileStatus(path)) != nil else {
             throw UpturnError.noInput("gpio:\(chip): no GPIO chip at \(path) (`ls /dev/gpiochip*` lists them)")
         }
-        let chipFD = Glibc.open(path, O_RDWR | O_CLOEXEC)
-        guard chipFD >= 0 else {
-            throw UpturnError.unavailable("gpio:\(chip): cannot open \(path): \(String(cString: strerror(errno))) (is the user in the 'gpio' group?)")
+        let chipFD: Int32
+        do throws(Errno) { chipFD = try SystemCall.open(path, O_RDWR) } catch {
+            var failure = UpturnError.system(.unavailable, "gpio:\(chip): cannot open \(path)", error)
+            failure.problems[0] += " (is the user in the 'gpio' group?)"
+            throw failure
         }
-        defer { Glibc.close(chipFD) }
+        defer { SystemCall.close(chipFD) }
         var request = Self.request(lines: lines)
-        guard ioctl(chipFD, Self.getLineRequest, &request) >= 0 else {
-            throw UpturnError.unavailable(
-                "gpio:\(chip): cannot use line \(lines.map(String.init).joined(separator: ",")): \(String(cString: strerror(errno)))")
+        do throws(Errno) { try SystemCall.ioctl(chipFD, Self.getLineRequest, &request) } catch {
+            throw UpturnError.system(.unavailable, "gpio:\(chip): cannot use line \(lines.map(String.init).joined(separator: ","))", error)
         }
         fd = Self.load(Int32.self, request, at: Self.fdOffset)
     }
@@ -174,17 +174,16 @@ public final class GPIOChardevLines: ButtonLines, @unchecked Sendable {
     public func edges(waiting milliseconds: Int32, wake: WakePipe) -> [ButtonEdge] {
         guard fd >= 0 else { return [] }
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), wake.pollEntry]
-        guard poll(&fds, 2, milliseconds) > 0, fds[1].revents == 0, fds[0].revents != 0 else { return [] }
+        guard (try? SystemCall.poll(&fds, milliseconds: milliseconds)) ?? 0 > 0, fds[1].revents == 0, fds[0].revents != 0 else { return [] }
         var buffer = [UInt8](repeating: 0, count: Self.eventSize * 16)
-        let n = read(fd, &buffer, buffer.count)
-        guard n > 0 else { return [] }
-        // Line events are stamped with CLOCK_MONOTONIC, like Player.monotonic().
+        guard let n = try? SystemCall.read(fd, into: &buffer), n > 0 else { return [] }
+        // Line events are stamped with CLOCK_MONOTONIC, like MonotonicClock.now.
         return Self.edges(in: Array(buffer[0..<n]))
     }
 
     public func close() {
         if fd >= 0 {
-            Glibc.close(fd)
+            SystemCall.close(fd)
             fd = -1
         }
     }

@@ -89,11 +89,10 @@ public final class KeyboardControl: ControlSource, @unchecked Sendable {
             var buffer = [UInt8](repeating: 0, count: 64)
             while !wake.isWoken {
                 var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), wake.pollEntry]
-                guard poll(&fds, 2, -1) > 0, fds[1].revents == 0, fds[0].revents != 0 else { continue }
+                guard (try? SystemCall.poll(&fds, milliseconds: -1)) ?? 0 > 0, fds[1].revents == 0, fds[0].revents != 0 else { continue }
                 // Moved to the background: the keys are the shell's now, and reading would stop us.
                 guard tcgetpgrp(fd) == getpgrp() else { usleep(200_000); continue }
-                let n = read(fd, &buffer, buffer.count)
-                if n <= 0 { break }
+                guard let n = try? SystemCall.read(fd, into: &buffer), n > 0 else { break }
                 for command in Self.commands(in: Array(buffer[0..<n])) { queue.post(command) }
             }
         }

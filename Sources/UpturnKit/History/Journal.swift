@@ -70,24 +70,17 @@ public final class Journal {
             fields.append(TimelineJSON.string(key) + ":" + value)
         }
         let data = Array(("{" + fields.joined(separator: ",") + "}").utf8)
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw UpturnError.cantCreate("\(path): cannot write the history: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        // A torn last line (a crash mid-write) must not swallow this one: start on a new line.
-        var info = stat()
-        var line = [UInt8](data) + [0x0A]
-        if fstat(fd, &info) == 0 && info.st_size > 0 {
-            let check = open(path, O_RDONLY | O_CLOEXEC)
-            var last: UInt8 = 0x0A
-            if check >= 0 {
-                _ = pread(check, &last, 1, off_t(info.st_size - 1))
-                close(check)
-            }
-            if last != 0x0A { line.insert(0x0A, at: 0) }
-        }
-        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == line.count, fsync(fd) == 0 else {
-            throw UpturnError.cantCreate("\(path): cannot write the history: \(String(cString: strerror(errno)))")
+        do throws(Errno) {
+            let fd = try SystemCall.open(path, O_RDWR | O_APPEND | O_CREAT, mode: 0o644)
+            defer { SystemCall.close(fd) }
+            // A torn last line (a crash mid-write) must not swallow this one: start on a new line.
+            var line = [UInt8](data) + [0x0A]
+            let size = Int(try SystemCall.fileStatus(fd).st_size)
+            if size > 0, try SystemCall.readByte(fd, at: size - 1) != 0x0A { line.insert(0x0A, at: 0) }
+            try SystemCall.writeAll(fd, line)
+            try SystemCall.sync(fd)
+        } catch {
+            throw UpturnError.system(.cantCreate, "\(path): cannot write the history", error)
         }
     }
 

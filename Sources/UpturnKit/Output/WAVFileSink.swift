@@ -12,9 +12,8 @@ public final class WAVFileSink: AudioSink {
     public init(path: String, rate: Int) throws(UpturnError) {
         self.path = path
         self.rate = rate
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw UpturnError.cantCreate("\(path): cannot write: \(String(cString: strerror(errno)))")
+        do throws(Errno) { fd = try SystemCall.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644) } catch {
+            throw UpturnError.system(.cantCreate, "\(path): cannot write", error)
         }
         buffer.reserveCapacity(Self.bufferLimit + 8192)
         buffer += WAVFileSink.header(rate: rate, dataBytes: 0)
@@ -49,16 +48,9 @@ public final class WAVFileSink: AudioSink {
     public func reopen() throws(UpturnError) {}
 
     private func flush() throws(UpturnError) {
-        var offset = 0
-        while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
-                abort()
-                throw UpturnError.cantCreate("\(path): cannot write: \(reason)")
-            }
-            offset += n
+        do throws(Errno) { try SystemCall.writeAll(fd, buffer) } catch {
+            abort()
+            throw UpturnError.system(.cantCreate, "\(path): cannot write", error)
         }
         buffer.removeAll(keepingCapacity: true)
     }
@@ -68,18 +60,23 @@ public final class WAVFileSink: AudioSink {
     public func finish() throws(UpturnError) {
         guard fd >= 0 else { return }
         try flush()
-        let header = Self.header(rate: rate, dataBytes: dataBytes)
-        let written = header.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-        let closed = close(fd)
+        let descriptor = fd
         fd = -1
-        if written != header.count || closed != 0 {
-            throw UpturnError.cantCreate("\(path): cannot write: \(String(cString: strerror(errno)))")
+        do throws(Errno) {
+            try SystemCall.writeAll(descriptor, Self.header(rate: rate, dataBytes: dataBytes), at: 0)
+        } catch {
+            SystemCall.close(descriptor)
+            throw UpturnError.system(.cantCreate, "\(path): cannot write", error)
+        }
+        // A full disk or a quota may show only at close, on a network file system.
+        do throws(Errno) { try SystemCall.closeReporting(descriptor) } catch {
+            throw UpturnError.system(.cantCreate, "\(path): cannot write", error)
         }
     }
 
     public func abort() {
         if fd >= 0 {
-            close(fd)
+            SystemCall.close(fd)
             fd = -1
         }
     }

@@ -31,9 +31,8 @@ public enum PackAuthoring {
         if fm.fileExists(atPath: folder + "/pack.json5") {
             throw UpturnError.cantCreate("\(folder): already holds a pack.json5; choose a new folder")
         }
-        let failed = FileBytes.makeFolders(folder)
-        guard failed == 0 else {
-            throw UpturnError.cantCreate("\(folder): cannot make the folder: \(String(cString: strerror(failed)))")
+        do throws(Errno) { try FileBytes.makeFolders(folder) } catch {
+            throw UpturnError.system(.cantCreate, "\(folder): cannot make the folder", error)
         }
         let name = (folder as NSString).lastPathComponent
         var text = "// A cue pack made by `upturn pack new`. Change any words; a key you delete falls back to the default pack.\n"

@@ -13,10 +13,8 @@ extension Thread {
 
     /// Writes the calling thread's name to `/proc/thread-self/comm`; nothing when it cannot.
     public static func nameCurrentForSystem(_ name: String) {
-        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        let bytes = Array(name.utf8.prefix(15))
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        close(fd)
+        guard let fd = try? SystemCall.open("/proc/thread-self/comm", O_WRONLY) else { return }
+        try? SystemCall.writeAll(fd, Array(name.utf8.prefix(15)))
+        SystemCall.close(fd)
     }
 }

@@ -20,9 +20,13 @@ public struct UpturnError: Error, CustomStringConvertible, Equatable, Sendable {
     public var code: ExitCode
     /// One problem per element, each a single line.
     public var problems: [String]
-    /// Set when an audio device went away mid-session (a pulled USB speaker, a restarted
-    /// sound server): the player tries to reopen it rather than give up.
-    public var deviceLost = false
+    /// Why an audio device went away mid-session (a pulled USB speaker, a restarted sound
+    /// server): the player tries to reopen it rather than give up.
+    public var lostDevice: DeviceLoss?
+    /// The system error behind it, when a system call failed.
+    public var errno: Errno?
+
+    public var deviceLost: Bool { lostDevice != nil }
 
     public init(_ code: ExitCode, _ message: String) {
         self.code = code
@@ -41,10 +45,40 @@ public struct UpturnError: Error, CustomStringConvertible, Equatable, Sendable {
     public static func noInput(_ message: String) -> UpturnError { UpturnError(.noInput, message) }
     public static func unavailable(_ message: String) -> UpturnError { UpturnError(.unavailable, message) }
     public static func cantCreate(_ message: String) -> UpturnError { UpturnError(.cantCreate, message) }
-    public static func lost(_ message: String) -> UpturnError {
+    /// An audio device lost mid-session, and why.
+    public static func lost(_ message: String, _ cause: DeviceLoss) -> UpturnError {
         var error = UpturnError(.unavailable, message)
-        error.deviceLost = true
+        error.lostDevice = cause
+        return error
+    }
+    /// A failed system call: the message, the system's words for it, and the errno kept.
+    public static func system(_ code: ExitCode, _ message: String, _ errno: Errno) -> UpturnError {
+        var error = UpturnError(code, "\(message): \(errno)")
+        error.errno = errno
         return error
     }
     public static func internalError(_ message: String) -> UpturnError { UpturnError(.software, message) }
+}
+
+/// Why an audio device was given up on mid-session, so the log and the tests can tell a
+/// pulled speaker from a device that only misbehaves.
+public enum DeviceLoss: Equatable, Sendable, CustomStringConvertible {
+    /// A PCM call failed with this code, and it cannot be recovered in place (-ENODEV: gone;
+    /// a sound server that died answers with other codes).
+    case failed(ALSAError)
+    /// Recovery in place kept failing: underruns or suspends without end.
+    case keepsFailing(ALSAError)
+    /// The device hung up or reports the DISCONNECTED state.
+    case disconnected
+    /// It is closed: an earlier reopen failed.
+    case closed
+
+    public var description: String {
+        switch self {
+        case .failed(let error): return "failed: \(error)"
+        case .keepsFailing(let error): return "keeps failing: \(error)"
+        case .disconnected: return "disconnected"
+        case .closed: return "closed"
+        }
+    }
 }

@@ -10,19 +10,18 @@ public final class WakePipe: Sendable {
     private let writeFD: Atomic<Int32>
 
     public init() throws(UpturnError) {
-        var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else {
-            throw UpturnError.unavailable("cannot make a pipe: \(String(cString: strerror(errno)))")
+        let ends: (read: Int32, write: Int32)
+        do throws(Errno) { ends = try SystemCall.pipe(nonBlocking: false) } catch {
+            throw UpturnError.system(.unavailable, "cannot make a pipe", error)
         }
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        readFD = ends[0]
-        writeFD = Atomic(ends[1])
+        readFD = ends.read
+        writeFD = Atomic(ends.write)
     }
 
     /// Wakes the poller for good. Safe to call more than once, from any thread.
     public func wake() {
         let fd = writeFD.exchange(-1, ordering: .acquiringAndReleasing)
-        if fd >= 0 { close(fd) }
+        if fd >= 0 { SystemCall.close(fd) }
     }
 
     /// True once `wake()` was called.
@@ -33,6 +32,6 @@ public final class WakePipe: Sendable {
 
     /// Called by the polling thread as it ends.
     public func closeReadEnd() {
-        close(readFD)
+        SystemCall.close(readFD)
     }
 }

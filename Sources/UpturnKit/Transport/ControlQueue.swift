@@ -25,33 +25,28 @@ public final class ControlQueue: Sendable {
     public var postDescriptor: Int32 { postFD }
 
     public init() {
-        var fds: [Int32] = [-1, -1]
-        pipe(&fds)
-        for fd in fds {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        }
-        wakeFD = fds[0]
-        postFD = fds[1]
+        // Without a pipe (no descriptors left) controls still arrive, only a blocked write
+        // does not wake for them: -1 polls as nothing.
+        let ends = (try? SystemCall.pipe(nonBlocking: true)) ?? (read: -1, write: -1)
+        wakeFD = ends.read
+        postFD = ends.write
     }
 
     deinit {
-        close(wakeFD)
-        close(postFD)
+        SystemCall.close(wakeFD)
+        SystemCall.close(postFD)
     }
 
     public func post(_ command: ControlCommand) {
         pending.withLock { $0.append(command) }
         posts.add(1, ordering: .releasing)
-        var one: UInt8 = 1
-        _ = write(postFD, &one, 1)
+        SystemCall.poke(postFD)
     }
 
     /// Wakes a waiting thread without a command (`serve` gets its start requests this way).
     public func wake() {
         posts.add(1, ordering: .releasing)
-        var one: UInt8 = 1
-        _ = write(postFD, &one, 1)
+        SystemCall.poke(postFD)
     }
 
     /// True when something was posted that `take()` has not collected yet.
@@ -66,8 +61,7 @@ public final class ControlQueue: Sendable {
         guard seen != taken.load(ordering: .relaxed) || signalled != signalsTaken.load(ordering: .relaxed) else { return [] }
         taken.store(seen, ordering: .relaxed)
         signalsTaken.store(signalled, ordering: .relaxed)
-        var drain = [UInt8](repeating: 0, count: 256)
-        while read(wakeFD, &drain, drain.count) > 0 {}
+        SystemCall.drain(wakeFD)
         return pending.withLock { commands in
             defer { commands.removeAll() }
             return commands
@@ -76,7 +70,6 @@ public final class ControlQueue: Sendable {
 
     /// Waits up to `milliseconds` (-1: for good) for a command to be posted.
     public func wait(milliseconds: Int32) {
-        var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
-        _ = poll(&fds, 1, milliseconds)
+        _ = SystemCall.waitReadable(wakeFD, milliseconds: milliseconds)
     }
 }

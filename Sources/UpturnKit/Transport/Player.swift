@@ -355,7 +355,7 @@ public final class Player {
             try jump(to: next)
         case .back:
             let at = heard
-            let now = Self.monotonic()
+            let now = MonotonicClock.now
             guard let step = timeline.step(at: at), let index = timeline.steps.firstIndex(of: step) else { break }
             var target = step.start
             if now - lastBack < 3, index > 0, at - step.start < timeline.rate * 3 {
@@ -423,13 +423,13 @@ public final class Player {
         pendingOffset = 0
         if currentSource() === main { try main.seek(to: resumeAt) }
         log(error.description + "; trying to reopen it")
-        let lostAt = Self.monotonic()
+        let lostAt = MonotonicClock.now
         snapshot.withLock { $0.audioLost = true }
         let remaining = Double(timeline.frames - resumeAt) / Double(timeline.rate)
-        let deadline = Self.monotonic() + max(lostDeviceGraceSeconds, remaining)
-        while Self.monotonic() < deadline {
+        let deadline = MonotonicClock.now + max(lostDeviceGraceSeconds, remaining)
+        while MonotonicClock.now < deadline {
             // Quick retries at first (a sound server restarting is back in a moment), then every second.
-            let interval: Int32 = Self.monotonic() - lostAt < 5 ? 250 : 1000
+            let interval: Int32 = MonotonicClock.now - lostAt < 5 ? 250 : 1000
             if let controls { controls.wait(milliseconds: interval) } else { usleep(UInt32(interval) * 1000) }
             if signalCounts().stop > signalsSeen.stop { break }
             do {
@@ -466,12 +466,5 @@ public final class Player {
             s.sessionLeft = Double(timeline.frames - frame) / rate
         }
         status?.update(frame: frame, paused: isPaused)
-    }
-
-    /// Seconds on CLOCK_MONOTONIC: for deadlines that a clock change must not move.
-    public static func monotonic() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 }

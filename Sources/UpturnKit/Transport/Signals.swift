@@ -32,9 +32,8 @@ public enum Signals {
 
     private static func bump(_ counter: borrowing Atomic<Int>) {
         counter.add(1, ordering: .relaxed)
-        var one: UInt8 = 1
         let fd = wakeFD.load(ordering: .relaxed)
-        if fd >= 0 { _ = write(fd, &one, 1) }
+        if fd >= 0 { SystemCall.poke(fd) }
     }
 
     /// Every signal counted so far.

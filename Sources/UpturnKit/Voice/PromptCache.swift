@@ -22,12 +22,12 @@ public final class PromptCache: @unchecked Sendable {
     /// the first time in a process, a one-line warning on stderr says so and why.
     public init?(folder: String = PromptCache.defaultFolder) {
         self.folder = folder
-        var failed = FileBytes.makeFolders(folder)
-        if failed == 0 && access(folder, W_OK) != 0 { failed = errno }
-        guard failed == 0 else {
+        do throws(Errno) {
+            try FileBytes.makeFolders(folder)
+            try SystemCall.checkAccess(folder, W_OK)
+        } catch {
             if !Self.warned.exchange(true, ordering: .relaxed) {
-                let line = "upturn: warning: \(folder): cannot keep spoken cues there (\(String(cString: strerror(failed)))); they are made again on every run\n"
-                FileHandle.standardError.write(Data(line.utf8))
+                StandardError.write("upturn: warning: \(folder): cannot keep spoken cues there (\(error)); they are made again on every run")
             }
             return nil
         }
@@ -39,9 +39,8 @@ public final class PromptCache: @unchecked Sendable {
 
     /// The clip's length in frames, reading only the file's header.
     public func length(for key: String) -> Int? {
-        let fd = open(path(for: key), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        guard let fd = try? SystemCall.open(path(for: key), O_RDONLY) else { return nil }
+        defer { SystemCall.close(fd) }
         let keyBytes = Array(key.utf8)
         var header = [UInt8](repeating: 0, count: Self.magic.count + 8 + keyBytes.count)
         guard Self.readFully(fd, &header) else { return nil }
@@ -59,17 +58,15 @@ public final class PromptCache: @unchecked Sendable {
     /// The clip's samples, or nil when it is not cached (or the file is damaged).
     /// Reads straight into the sample array: no second copy of a long clip in memory.
     public func samples(for key: String) -> [Int16]? {
-        let fd = open(path(for: key), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        guard let fd = try? SystemCall.open(path(for: key), O_RDONLY) else { return nil }
+        defer { SystemCall.close(fd) }
         let keyBytes = Array(key.utf8)
         let headerSize = Self.magic.count + 8 + keyBytes.count
         var header = [UInt8](repeating: 0, count: headerSize)
         guard Self.readFully(fd, &header), let frames = parseHeader(header, key: keyBytes) else { return nil }
-        var info = stat()
-        guard fstat(fd, &info) == 0, Int(info.st_size) == headerSize + frames * 2 else { return nil }
+        guard let info = try? SystemCall.fileStatus(fd), Int(info.st_size) == headerSize + frames * 2 else { return nil }
         var samples = [Int16](repeating: 0, count: frames)
-        let ok = samples.withUnsafeMutableBytes { raw in Self.readFully(fd, raw) }
+        let ok = samples.withUnsafeMutableBytes { raw in SystemCall.readFully(fd, into: raw) }
         guard ok else { return nil }
         if UInt16(littleEndian: 1) != 1 {
             for i in samples.indices { samples[i] = Int16(littleEndian: samples[i]) }
@@ -78,18 +75,7 @@ public final class PromptCache: @unchecked Sendable {
     }
 
     private static func readFully(_ fd: Int32, _ bytes: inout [UInt8]) -> Bool {
-        bytes.withUnsafeMutableBytes { readFully(fd, $0) }
-    }
-
-    private static func readFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Bool {
-        var offset = 0
-        while offset < buffer.count {
-            let n = read(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return false }
-            offset += n
-        }
-        return true
+        bytes.withUnsafeMutableBytes { SystemCall.readFully(fd, into: $0) }
     }
 
     /// Stores a clip; a failure to write only costs a later re-synthesis.

@@ -1,0 +1,209 @@
+import Glibc
+
+/// The one place Upturn calls the kernel: every raw POSIX call goes through a thin function
+/// here, which retries a call interrupted by a signal (EINTR) and turns -1 into a typed
+/// `Errno`. In the manner of swift-system's `Syscalls.swift`: the rest of the engine never
+/// reads `errno` or calls `poll`, `read`, `write`, `ioctl`, `socket` or `open` itself.
+enum SystemCall {
+    /// Runs `call` until a signal does not interrupt it; -1 becomes the errno it left.
+    @inline(__always)
+    private static func retrying<Result: FixedWidthInteger>(_ call: () -> Result) throws(Errno) -> Result {
+        while true {
+            let result = call()
+            if result != -1 { return result }
+            let error = Errno.current
+            if error != .interrupted { throw error }
+        }
+    }
+
+    /// The corresponding C function is `open`; the descriptor is always close-on-exec.
+    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0) throws(Errno) -> Int32 {
+        try retrying { Glibc.open(path, flags | O_CLOEXEC, mode) }
+    }
+
+    /// Never retried: Linux frees the descriptor even when a signal interrupts `close`.
+    static func close(_ fd: Int32) {
+        _ = Glibc.close(fd)
+    }
+
+    /// Closes, and says whether the data was written (an NFS or quota error shows here).
+    static func closeReporting(_ fd: Int32) throws(Errno) {
+        if Glibc.close(fd) != 0 { throw Errno.current }
+    }
+
+    /// Reads what is there, at most the buffer's size; 0 at the end of the file.
+    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        return try retrying { Glibc.read(fd, base, buffer.count) }
+    }
+
+    static func read(_ fd: Int32, into bytes: inout [UInt8]) throws(Errno) -> Int {
+        try bytes.withUnsafeMutableBytes { raw in Result { () throws(Errno) in try read(fd, into: raw) } }.get()
+    }
+
+    /// Fills the whole buffer; false when the file ends first or a read fails.
+    static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset < buffer.count {
+            guard let n = try? read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[offset...])), n > 0 else { return false }
+            offset += n
+        }
+        return true
+    }
+
+    /// The byte at `offset`, without moving the file's position. The C function is `pread`.
+    static func readByte(_ fd: Int32, at offset: Int) throws(Errno) -> UInt8? {
+        var byte: UInt8 = 0
+        let n = try retrying { pread(fd, &byte, 1, off_t(offset)) }
+        return n == 1 ? byte : nil
+    }
+
+    /// Writes the file's data through to the disk. The C function is `fsync`.
+    static func sync(_ fd: Int32) throws(Errno) {
+        _ = try retrying { fsync(fd) }
+    }
+
+    /// Writes what the descriptor takes now; the count written.
+    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return 0 }
+        return try retrying { Glibc.write(fd, base, bytes.count) }
+    }
+
+    /// Writes every byte, in as many calls as it takes.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) {
+        var offset = 0
+        while offset < bytes.count {
+            offset += try write(fd, UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+        }
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(Errno) {
+        try bytes.withUnsafeBytes { raw in Result { () throws(Errno) in try writeAll(fd, raw) } }.get()
+    }
+
+    /// The corresponding C function is `pwrite`: writes at an offset without moving the file's position.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int) throws(Errno) {
+        var done = 0
+        while done < bytes.count {
+            let at = done
+            done += try retrying {
+                bytes.withUnsafeBytes { raw in Glibc.pwrite(fd, raw.baseAddress! + at, raw.count - at, off_t(offset + at)) }
+            }
+        }
+    }
+
+    /// Sends on a socket without SIGPIPE when the peer has gone (MSG_NOSIGNAL).
+    static func send(_ fd: Int32, _ bytes: [UInt8]) throws(Errno) {
+        var offset = 0
+        while offset < bytes.count {
+            let at = offset
+            offset += try retrying {
+                bytes.withUnsafeBytes { raw in Glibc.send(fd, raw.baseAddress! + at, raw.count - at, Int32(MSG_NOSIGNAL)) }
+            }
+        }
+    }
+
+    /// Writes one byte to wake a poller; safe in a signal handler (no allocation, no lock).
+    /// A full pipe already wakes its reader, so a failure is of no account.
+    static func poke(_ fd: Int32) {
+        var one: UInt8 = 1
+        _ = Glibc.write(fd, &one, 1)
+    }
+
+    /// Reads and discards what a non-blocking pipe holds.
+    static func drain(_ fd: Int32) {
+        var scratch = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        while withUnsafeMutableBytes(of: &scratch, { Glibc.read(fd, $0.baseAddress, $0.count) }) > 0 {}
+    }
+
+    /// Waits for one of `fds` to be ready, at most `milliseconds` (-1: for good); the number
+    /// ready, 0 on a timeout. A signal does not end the wait early: it goes on for the time left.
+    static func poll(_ fds: inout [pollfd], milliseconds: Int32) throws(Errno) -> Int {
+        let deadline = milliseconds < 0 ? nil : MonotonicClock.now + Double(milliseconds) / 1000
+        var timeout = milliseconds
+        while true {
+            let ready = fds.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress, nfds_t($0.count), timeout) }
+            if ready >= 0 { return Int(ready) }
+            let error = Errno.current
+            guard error == .interrupted else { throw error }
+            if let deadline { timeout = Int32(max(0, (deadline - MonotonicClock.now) * 1000).rounded(.up)) }
+        }
+    }
+
+    /// One descriptor, for reading: true when it became readable (or hung up) in time.
+    static func waitReadable(_ fd: Int32, milliseconds: Int32) -> Bool {
+        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+        return ((try? poll(&fds, milliseconds: milliseconds)) ?? 0) > 0
+    }
+
+    /// The corresponding C function is `ioctl`.
+    static func ioctl(_ fd: Int32, _ request: UInt, _ argument: UnsafeMutableRawPointer) throws(Errno) {
+        _ = try retrying { Glibc.ioctl(fd, request, argument) }
+    }
+
+    /// A pipe whose ends are close-on-exec, and non-blocking when asked.
+    static func pipe(nonBlocking: Bool) throws(Errno) -> (read: Int32, write: Int32) {
+        var ends: [Int32] = [-1, -1]
+        _ = try retrying { Glibc.pipe(&ends) }
+        for end in ends {
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+            if nonBlocking { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK) }
+        }
+        return (ends[0], ends[1])
+    }
+
+    /// A Unix stream socket, close-on-exec.
+    static func unixSocket() throws(Errno) -> Int32 {
+        try retrying { Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+    }
+
+    static func connect(_ fd: Int32, _ address: sockaddr_un) throws(Errno) {
+        var address = address
+        _ = try retrying {
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+        }
+    }
+
+    /// Binds and listens.
+    static func listen(_ fd: Int32, _ address: sockaddr_un, backlog: Int32) throws(Errno) {
+        var address = address
+        _ = try retrying {
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+        }
+        _ = try retrying { Glibc.listen(fd, backlog) }
+    }
+
+    /// A new connection, close-on-exec.
+    static func accept(_ fd: Int32) throws(Errno) -> Int32 {
+        let client = try retrying { Glibc.accept(fd, nil, nil) }
+        _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+        return client
+    }
+
+    /// The corresponding C function is `stat`: follows a symbolic link.
+    static func fileStatus(_ path: String) throws(Errno) -> stat {
+        var info = stat()
+        _ = try retrying { stat(path, &info) }
+        return info
+    }
+
+    /// The corresponding C function is `fstat`.
+    static func fileStatus(_ fd: Int32) throws(Errno) -> stat {
+        var info = stat()
+        _ = try retrying { fstat(fd, &info) }
+        return info
+    }
+
+    /// The corresponding C function is `access`.
+    static func checkAccess(_ path: String, _ mode: Int32) throws(Errno) {
+        _ = try retrying { access(path, mode) }
+    }
+
+    static func mkdir(_ path: String, mode: mode_t) throws(Errno) {
+        _ = try retrying { Glibc.mkdir(path, mode) }
+    }
+}
