@@ -118,3 +118,56 @@ private final class MemorySource {
         return n
     }
 }
+
+/// A file read as it plays, in chunks of mono float frames (music under the voice): nothing
+/// is decoded ahead, so memory stays flat however long the track. The C calls are `sf_open`,
+/// `sf_readf_float` and `sf_seek`.
+final class AudioFileStream {
+    let rate: Int
+    let channels: Int
+    private var file: OpaquePointer?
+    private var interleaved: [Float] = []
+
+    init(path: String, what: String) throws(UpturnError) {
+        var info = SF_INFO()
+        guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
+            let reason = String(cString: sf_strerror(nil))
+            if !FileManager.default.fileExists(atPath: path) { throw UpturnError.noInput("\(path): cannot read \(what): no such file") }
+            throw UpturnError.data("\(path): not a readable audio file (\(reason))")
+        }
+        guard info.channels >= 1 && info.channels <= 64, info.samplerate >= 4000 && info.samplerate <= 768_000, info.frames > 0 else {
+            sf_close(handle)
+            throw UpturnError.data("\(path): not a usable \(what) file (\(info.channels) channels, \(info.samplerate) Hz, \(info.frames) frames)")
+        }
+        file = handle
+        channels = Int(info.channels)
+        rate = Int(info.samplerate)
+    }
+
+    deinit {
+        if let file { sf_close(file) }
+    }
+
+    /// Up to `count` frames, downmixed to mono and appended to `output` (a non-number read
+    /// from a damaged file is 0); how many were read, 0 at the end.
+    func read(_ count: Int, appendingTo output: inout [Float]) -> Int {
+        guard let file else { return 0 }
+        if interleaved.count < count * channels { interleaved = [Float](repeating: 0, count: count * channels) }
+        let got = Int(interleaved.withUnsafeMutableBufferPointer { sf_readf_float(file, $0.baseAddress, sf_count_t(count)) })
+        guard got > 0 else { return 0 }
+        let scale = 1 / Float(channels)
+        for frame in 0..<got {
+            var sum: Float = 0
+            for c in 0..<channels { sum += interleaved[frame * channels + c] }
+            let value = sum * scale
+            output.append(value.isFinite ? value : 0)
+        }
+        return got
+    }
+
+    /// Back to the first frame (a looped track).
+    func rewind() {
+        guard let file else { return }
+        sf_seek(file, 0, SEEK_SET)
+    }
+}
