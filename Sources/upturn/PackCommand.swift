@@ -42,13 +42,8 @@ enum PackCommand {
             let pack = try PackLocator.load(arguments.positionals[1])
             let library = ClipLibrary(rate: rate, cache: PromptCache())
             let timeline = try PackAuthoring.audition(pack, rate: rate, measure: library)
-            let sink: any AudioSink
-            if let output = arguments.options["--output"] ?? arguments.options["-o"] {
-                sink = try WAVFileSink(path: output, rate: rate)
-            } else {
-                sink = try ALSASink(device: arguments.options["--device"] ?? "default", rate: rate)
-            }
-            _ = try Player(timeline: timeline, clips: library, sink: sink, stopRequests: { 0 }).play()
+            let target = AudioOutput.target(device: arguments.options["--device"], output: arguments.options["--output"] ?? arguments.options["-o"])
+            _ = try PlaybackSession().play(timeline, clips: library, sink: try AudioOutput.open(target, rate: rate))
         default:
             throw UpturnError.usage(
                 "upturn pack: unknown action '\(action.prefix(40))'\(Spelling.hint(for: action, in: ["keys", "new", "audition"])); use keys, new or audition")

@@ -42,20 +42,27 @@ enum PlayCommand {
         if CommandLineTool.helped(arguments, help) { return .ok }
         try arguments.atMost(1, command: "play")
         let rate = try CommandLineTool.rate(arguments, command: "play")
-        let volume = try arguments.integer("--volume", in: 0...100, command: "play") ?? 100
-        let device = arguments.options["--device"] ?? "default"
         let specs = try CommandLineTool.controlSpecs(arguments)
         let keyMap = ControlSpec.usesEvdev(specs) ? try ControlSpec.loadKeyMap() : EvdevControl.defaultKeyMap
+        var playback = PlaybackSession()
+        playback.volume = try arguments.integer("--volume", in: 0...100, command: "play") ?? 100
+        playback.keepAlive = arguments.flags.contains("--keep-alive")
+        playback.statusLine = isatty(STDERR_FILENO) == 1
+        playback.log = { CommandLineTool.printError("upturn: " + $0) }
+        if let stamp = ProcessInfo.processInfo.environment["UPTURN_FIRST_FRAME_FILE"] {
+            // For Scripts/bench: when the first frame was written, as wall-clock seconds.
+            playback.onFirstWrite = { try? String(Date().timeIntervalSince1970).write(toFile: stamp, atomically: false, encoding: .utf8) }
+        }
 
         let queue = ControlQueue()
         Signals.install(wake: queue)
         let journal = Journal()
-        let alone = arguments.flags.contains("--alone") || Self.aloneSetting(log: { CommandLineTool.printError("upturn: " + $0) })
+        let alone = arguments.flags.contains("--alone") || Settings.aloneSetting(log: { CommandLineTool.printError("upturn: " + $0) })
         let planName = arguments.positionals.first ?? Session.defaultProgram
         let session = try Session.prepare(
             plan: planName, pack: arguments.options["--pack"], rate: rate, firstEverPreamble: true, alone: alone, journal: journal)
         if let why = session.today?.fallback { CommandLineTool.printError("upturn: today: \(why); playing first-time") }
-        let sink = try ALSASink(device: device, rate: rate)
+        let sink = try AudioOutput.open(.device(arguments.options["--device"] ?? "default"), rate: rate)
 
         // Start the controls; any that cannot start ends here, before a sound is played.
         let board = StatusBoard()
@@ -74,25 +81,13 @@ enum PlayCommand {
             throw error
         }
 
-        let runner = SessionRunner(
-            rate: rate, volume: volume, keepAlive: arguments.flags.contains("--keep-alive"),
-            statusLine: isatty(STDERR_FILENO) == 1, queue: queue, board: board, journal: journal,
-            log: { CommandLineTool.printError("upturn: " + $0) })
-        let (outcome, _) = runner.run(session, plan: planName, sink: sink)
+        playback.controls = queue
+        playback.board = board
+        playback.journal = journal
+        let (outcome, _) = playback.run(session, plan: planName, sink: sink)
         sources.forEach { $0.stop() }
         sources = []
         if case .failure(let error) = outcome { throw error }
         return .ok
-    }
-
-    /// The `alone` setting; a settings file that cannot be read turns check-ins on (the safe
-    /// side) with a warning.
-    static func aloneSetting(log: (String) -> Void) -> Bool {
-        do throws(UpturnError) {
-            return try Settings.read().alone
-        } catch {
-            log("warning: \(error.problems.first ?? ""); safety check-ins are on")
-            return true
-        }
     }
 }

@@ -17,11 +17,8 @@ enum RenderCommand {
         }
         let rate = try CommandLineTool.rate(arguments, command: "render")
         let session = try Session.prepare(plan: arguments.positionals.first, pack: arguments.options["--pack"], rate: rate)
-        let sink = try WAVFileSink(path: output, rate: rate)
-        let player = Player(
-            timeline: session.timeline, clips: session.library, sink: sink, blockFrames: 8192, music: session.music,
-            stopRequests: { 0 })
-        _ = try player.play()
+        let sink = try AudioOutput.open(.file(output), rate: rate)
+        _ = try PlaybackSession().play(session.timeline, clips: session.library, music: session.music, sink: sink)
         return .ok
     }
 }

@@ -31,15 +31,10 @@ enum SayCommand {
         let lead = rate / 50
         let event = TimelineEvent(
             frame: lead, kind: .speech, key: "say", text: text, step: 0, clip: clip, length: length, angle: 0, inverted: false)
-        let sink: any AudioSink
-        if let output {
-            sink = try WAVFileSink(path: output, rate: rate)
-        } else {
-            sink = try ALSASink(device: arguments.options["--device"] ?? "default", rate: rate)
-        }
         let frames = lead + length + rate / 5
         let timeline = Timeline(rate: rate, frames: frames, events: [event], steps: [], closing: [], closingFrames: 0)
-        _ = try Player(timeline: timeline, clips: library, sink: sink, stopRequests: { 0 }).play()
+        let sink = try AudioOutput.open(AudioOutput.target(device: arguments.options["--device"], output: output), rate: rate)
+        _ = try PlaybackSession().play(timeline, clips: library, sink: sink)
         return .ok
     }
 }

@@ -7,6 +7,7 @@ import XCTest
 /// a person would at that moment of the session. It can also lose the device once.
 final class ScriptedSink: AudioSink {
     let rate = 48_000
+    let blockFrames = 480
     var samples: [Int16] = []
     var script: [(frame: Int, command: ControlCommand)]
     let queue: ControlQueue
@@ -73,8 +74,8 @@ final class TransportTests: XCTestCase {
         Player.Cues(paused: interjection("Paused."), resuming: interjection("Resuming. Three, two, one."), audioBack: interjection("Audio is back."))
     }
 
-    func play(_ timeline: Timeline, _ sink: ScriptedSink, queue: ControlQueue, signals: @escaping () -> (stop: Int, toggle: Int, skip: Int) = { (0, 0, 0) }) throws -> Player.Outcome {
-        let player = Player(timeline: timeline, clips: clips, sink: sink, blockFrames: 480, controls: queue, cues: cues, signals: signals)
+    func play(_ timeline: Timeline, _ sink: ScriptedSink, queue: ControlQueue) throws -> Player.Outcome {
+        let player = Player(timeline: timeline, clips: clips, sink: sink, blockFrames: 480, controls: queue, cues: cues)
         player.lostDeviceGraceSeconds = 5
         return try player.play()
     }
@@ -86,7 +87,7 @@ final class TransportTests: XCTestCase {
         let sentence = timeline.events.first { $0.key == "say" }!
         let pauseAt = sentence.frame + sentence.length / 2
         let pausedLength = cues.paused!.frames
-        let queue = ControlQueue()
+        let queue = ControlQueue(signals: { (0, 0, 0) })
         let sink = ScriptedSink(queue: queue, script: [(pauseAt, .pause), (pauseAt + pausedLength, .resume)])
         XCTAssertEqual(try play(timeline, sink, queue: queue), .finished)
         XCTAssertGreaterThanOrEqual(sink.drops, 2)
@@ -108,7 +109,7 @@ final class TransportTests: XCTestCase {
         let timeline = try compile(plan, clips: clips)
         let hold = span(timeline, "hold")
         let skipAt = hold.start + 48_000 * 5
-        let queue = ControlQueue()
+        let queue = ControlQueue(signals: { (0, 0, 0) })
         let sink = ScriptedSink(queue: queue, script: [(skipAt, .skip)])
         XCTAssertEqual(try play(timeline, sink, queue: queue), .finished)
         let next = timeline.steps.first { $0.start > hold.start }!
@@ -129,7 +130,7 @@ final class TransportTests: XCTestCase {
         let hold = span(timeline, "hold")
         let tilt = timeline.steps.last { $0.start < hold.start }!
         let backAt = hold.start + 48_000 * 10
-        let queue = ControlQueue()
+        let queue = ControlQueue(signals: { (0, 0, 0) })
         // One back: the hold starts again. A second one right away: the tilt before it.
         let sink = ScriptedSink(queue: queue, script: [(backAt, .back), (backAt + 4800, .back)])
         XCTAssertEqual(try play(timeline, sink, queue: queue), .finished)
@@ -143,7 +144,7 @@ final class TransportTests: XCTestCase {
         let timeline = try compile(plan, clips: clips)
         let hold = span(timeline, "hold")
         let stopAt = hold.start + 48_000 * 3
-        let queue = ControlQueue()
+        let queue = ControlQueue(signals: { (0, 0, 0) })
         let sink = ScriptedSink(queue: queue, script: [(stopAt, .stop)])
         XCTAssertEqual(try play(timeline, sink, queue: queue), .stoppedWithClosing)
         XCTAssertEqual(sink.samples.count, stopAt + timeline.closingFrames)
@@ -159,7 +160,7 @@ final class TransportTests: XCTestCase {
     func testStopWhileUprightEndsAtOnce() throws {
         let timeline = try compile(plan, clips: clips)
         let rest = span(timeline, "rest")
-        let queue = ControlQueue()
+        let queue = ControlQueue(signals: { (0, 0, 0) })
         let sink = ScriptedSink(queue: queue, script: [(rest.start + 4800, .stop)])
         XCTAssertEqual(try play(timeline, sink, queue: queue), .stopped)
         XCTAssertLessThanOrEqual(sink.samples.count, rest.start + 4800 + 480)
@@ -169,7 +170,7 @@ final class TransportTests: XCTestCase {
         let timeline = try compile(plan, clips: clips)
         let wait = span(timeline, "wait")
         let pressAt = wait.start + 48_000 * 3
-        let queue = ControlQueue()
+        let queue = ControlQueue(signals: { (0, 0, 0) })
         let sink = ScriptedSink(queue: queue, script: [(pressAt, .toggle)])
         XCTAssertEqual(try play(timeline, sink, queue: queue), .finished)
         XCTAssertEqual(sink.samples.count, timeline.frames - (wait.end - pressAt))
@@ -178,13 +179,13 @@ final class TransportTests: XCTestCase {
     func testSignalsToggleSkipAndStop() throws {
         let timeline = try compile(plan, clips: clips)
         let hold = span(timeline, "hold")
-        let queue = ControlQueue()
+        // The signals' counts, as a handler would bump them: SIGTERM a second into the hold.
+        final class Signalled: @unchecked Sendable { var sink: ScriptedSink? }
+        let signalled = Signalled()
+        let queue = ControlQueue(signals: { ((signalled.sink?.samples.count ?? 0) > hold.start + 48_000 ? 1 : 0, 0, 0) })
         let sink = ScriptedSink(queue: queue, script: [])
-        var counts = (stop: 0, toggle: 0, skip: 0)
-        let outcome = try play(timeline, sink, queue: queue) {
-            if sink.samples.count > hold.start + 48_000 { counts.stop = 1 }
-            return counts
-        }
+        signalled.sink = sink
+        let outcome = try play(timeline, sink, queue: queue)
         XCTAssertEqual(outcome, .stoppedWithClosing)
     }
 
@@ -192,7 +193,7 @@ final class TransportTests: XCTestCase {
         let timeline = try compile(plan, clips: clips)
         let sentence = timeline.events.first { $0.key == "say" }!
         let loseAt = sentence.frame + sentence.length / 2
-        let queue = ControlQueue()
+        let queue = ControlQueue(signals: { (0, 0, 0) })
         let sink = ScriptedSink(queue: queue, script: [])
         sink.loseAt = loseAt
         sink.reopenFailures = 1
@@ -208,7 +209,7 @@ final class TransportTests: XCTestCase {
 
     func testADeviceThatNeverReturnsEndsWith69() throws {
         let timeline = try compile("{title: 'T', steps: [{say: 'One.'}]}", clips: clips)
-        let queue = ControlQueue()
+        let queue = ControlQueue(signals: { (0, 0, 0) })
         let sink = ScriptedSink(queue: queue, script: [])
         sink.loseAt = 100
         sink.reopenFailures = 1000
@@ -224,9 +225,9 @@ final class TransportTests: XCTestCase {
     func testStatusSnapshot() throws {
         let timeline = try compile(plan, clips: clips)
         let hold = span(timeline, "hold")
-        let queue = ControlQueue()
+        let queue = ControlQueue(signals: { (0, 0, 0) })
         let sink = ScriptedSink(queue: queue, script: [(hold.start + 48_000, .pause), (hold.start + 48_000 + cues.paused!.frames, .stop)])
-        let player = Player(timeline: timeline, clips: clips, sink: sink, controls: queue, cues: cues, signals: { (0, 0, 0) })
+        let player = Player(timeline: timeline, clips: clips, sink: sink, controls: queue, cues: cues)
         _ = try player.play()
         let snapshot = player.snapshot.withLock { $0 }
         XCTAssertEqual(snapshot.step, hold.index)
@@ -253,7 +254,7 @@ final class CheckInTests: XCTestCase {
         let cue = Interjection(
             events: [TimelineEvent(frame: 10, kind: .speech, key: "safety.answered", text: "Good.", step: 0, clip: answered, length: try! clips.frames(of: answered), angle: 0, inverted: false)],
             frames: 9000)
-        return Player(timeline: timeline, clips: clips, sink: sink, blockFrames: 480, controls: queue, cues: Player.Cues(answered: cue), signals: { (0, 0, 0) })
+        return Player(timeline: timeline, clips: clips, sink: sink, blockFrames: 480, controls: queue, cues: Player.Cues(answered: cue))
     }
 
     func testOnlyLongInvertedHoldsAskAndOnlyWhenAlone() throws {
@@ -275,7 +276,7 @@ final class CheckInTests: XCTestCase {
     func testNoAnswerGoesToTheClosing() throws {
         let timeline = try compileAlone(true)
         let ask = timeline.events.first { $0.key == TimelineCompiler.checkInKey }!
-        let queue = ControlQueue()
+        let queue = ControlQueue(signals: { (0, 0, 0) })
         let sink = ScriptedSink(queue: queue, script: [])
         var lines: [String] = []
         let p = player(timeline, sink, queue)
@@ -292,7 +293,7 @@ final class CheckInTests: XCTestCase {
     func testAPressAnswersAndTheSessionGoesOn() throws {
         let timeline = try compileAlone(true)
         let ask = timeline.events.first { $0.key == TimelineCompiler.checkInKey }!
-        let queue = ControlQueue()
+        let queue = ControlQueue(signals: { (0, 0, 0) })
         // The answer comes 5 s after the question: a toggle, which must not pause.
         let sink = ScriptedSink(queue: queue, script: [(ask.end + 48_000 * 5, .toggle)])
         let p = player(timeline, sink, queue)
@@ -324,12 +325,35 @@ final class ControlQueueTests: XCTestCase {
         XCTAssertEqual(Signals.counts.skip, before + 1)
         XCTAssertTrue(readable(queue.wakeFD))
         XCTAssertTrue(queue.hasPending)
-        XCTAssertEqual(queue.take(), [])
+        XCTAssertEqual(queue.take(), [.skip], "the signal comes out of the queue as its command")
         XCTAssertFalse(readable(queue.wakeFD), "the signal's byte was left in the pipe")
         XCTAssertFalse(queue.hasPending)
         queue.post(.toggle)
         XCTAssertTrue(readable(queue.wakeFD))
         XCTAssertEqual(queue.take(), [.toggle])
         XCTAssertFalse(readable(queue.wakeFD))
+    }
+
+    /// Signals come out of the queue as commands, after the posted ones; only a signal's
+    /// stop (SIGINT, SIGTERM) asks the process to end.
+    func testSignalsAreFoldedInAndOnlyTheirStopEndsTheProcess() {
+        final class Counts: @unchecked Sendable { var value = (stop: 0, toggle: 0, skip: 0) }
+        let counts = Counts()
+        counts.value = (1, 1, 1)  // before the queue: not its business
+        let queue = ControlQueue(signals: { counts.value })
+        XCTAssertFalse(queue.hasPending)
+        queue.post(.stop)
+        XCTAssertEqual(queue.take(), [.stop])
+        XCTAssertFalse(queue.terminationRequested, "a control's stop is a press, not a termination")
+        counts.value = (1, 3, 2)
+        queue.post(.back)
+        XCTAssertTrue(queue.hasPending)
+        XCTAssertEqual(queue.take(), [.back, .toggle, .toggle, .skip])
+        XCTAssertFalse(queue.terminationRequested)
+        counts.value = (2, 3, 2)
+        XCTAssertTrue(queue.hasPending)
+        XCTAssertEqual(queue.take(), [.stop])
+        XCTAssertTrue(queue.terminationRequested)
+        XCTAssertEqual(queue.take(), [])
     }
 }

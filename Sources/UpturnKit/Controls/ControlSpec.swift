@@ -121,3 +121,16 @@ public enum ControlSpec: Equatable, Sendable {
         }
     }
 }
+
+extension ControlSpec {
+    /// How the service's log names it: "socket /run/…/control.sock", "gpio 0:17,27".
+    public func label(socketPath: String) -> String {
+        switch self {
+        case .keyboard: return "keyboard"
+        case .socket: return "socket \(socketPath)"
+        case .evdev(let path): return "evdev \(path)"
+        case .evdevAuto: return "evdev auto"
+        case .gpio(let chip, let lines): return "gpio \(chip):\(lines.map(String.init).joined(separator: ","))"
+        }
+    }
+}

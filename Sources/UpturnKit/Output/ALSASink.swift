@@ -10,6 +10,7 @@ public final class ALSASink: AudioSink {
     public let device: String
     public var periodFrames: Int { pcm?.periodFrames ?? 0 }
     public var bufferFrames: Int { pcm?.bufferFrames ?? 0 }
+    public var blockFrames: Int { max(256, periodFrames) }
     private var pcm: (any PCM)?
     private let openPCM: () throws(UpturnError) -> any PCM
 

@@ -2,6 +2,9 @@
 /// Mono, signed 16-bit, at `rate`.
 public protocol AudioSink: AnyObject {
     var rate: Int { get }
+    /// How many frames the player renders and writes at a time: a device's period, so a
+    /// control is heard within one; larger for a file, which is written as fast as it renders.
+    var blockFrames: Int { get }
     /// Writes frames, blocking as a real device does, and returns how many it took: all of
     /// them, unless `wakeFD` became readable while it waited for room (a control arrived).
     func write(_ samples: UnsafeBufferPointer<Int16>, wakeFD: Int32?) throws(UpturnError) -> Int
@@ -15,27 +18,6 @@ public protocol AudioSink: AnyObject {
     func finish() throws(UpturnError)
     /// Closes at once, dropping what is queued. Safe to call more than once.
     func abort()
-}
-
-/// Keeps every frame in memory: for tests.
-public final class MemorySink: AudioSink {
-    public let rate: Int
-    public private(set) var samples: [Int16] = []
-    public private(set) var finished = false
-
-    public init(rate: Int) { self.rate = rate }
-
-    public func write(_ samples: UnsafeBufferPointer<Int16>, wakeFD: Int32?) throws(UpturnError) -> Int {
-        self.samples.append(contentsOf: samples)
-        return samples.count
-    }
-
-    public func drop() {}
-    public func reopen() throws(UpturnError) {}
-
-    public func pendingFrames() -> Int { 0 }
-    public func finish() throws(UpturnError) { finished = true }
-    public func abort() { finished = true }
 }
 
 extension AudioSink {

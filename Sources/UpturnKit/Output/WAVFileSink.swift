@@ -4,6 +4,7 @@ import Foundation
 public final class WAVFileSink: AudioSink {
     public let rate: Int
     public let path: String
+    public let blockFrames = 8192
     private var fd: Int32
     private var buffer: [UInt8] = []
     private var dataBytes = 0

@@ -6,25 +6,41 @@ public enum ControlCommand: String, CaseIterable, Sendable {
     case pause, resume, toggle, skip, back, stop
 }
 
-/// Carries control commands from any thread (keyboard, pedal, GPIO, socket, signals) to the
-/// audio thread. Posting also writes a byte to a pipe, so an audio thread waiting for room in
-/// the device buffer wakes at once instead of after its write.
+/// Carries control commands from any thread (keyboard, pedal, GPIO, socket, voice, D-Bus) and
+/// from signals to the thread that acts on them. Posting also writes a byte to a pipe, so an
+/// audio thread waiting for room in the device buffer wakes at once instead of after its
+/// write. Signals are folded in here, once: SIGUSR1 comes out as `toggle`, SIGUSR2 as `skip`,
+/// SIGINT and SIGTERM as `stop` (and set `terminationRequested`), so neither the player nor
+/// the service counts signals itself.
 public final class ControlQueue: Sendable {
-    private let pending = Mutex<[ControlCommand]>([])
+    /// The signal counts so far: the process's (`Signals.counts`), or a test's.
+    public typealias SignalCounts = @Sendable () -> (stop: Int, toggle: Int, skip: Int)
+
+    private struct State {
+        var commands: [ControlCommand] = []
+        var signalsSeen = (stop: 0, toggle: 0, skip: 0)
+    }
+    private let state: Mutex<State>
+    private let signals: SignalCounts
     /// Bumped by every post, so the audio thread can skip `take()` (and its read(2)) when
     /// nothing came.
     private let posts = Atomic<Int>(0)
     private let taken = Atomic<Int>(0)
-    /// Signals write to the pipe too (their handlers may only touch atomics): their count,
-    /// as last seen, so their bytes are drained as well and a poll never spins on them.
+    /// The signals' total as last taken, so their bytes are drained as well and a poll
+    /// never spins on them.
     private let signalsTaken = Atomic<Int>(0)
+    private let terminating = Atomic<Bool>(false)
     /// Readable while commands are pending.
     public let wakeFD: Int32
     private let postFD: Int32
     /// The pipe's writing end, for signal handlers (write(2) is safe in them).
     public var postDescriptor: Int32 { postFD }
 
-    public init() {
+    public init(signals: @escaping SignalCounts = { Signals.counts }) {
+        self.signals = signals
+        let seen = signals()
+        state = Mutex(State(signalsSeen: seen))
+        signalsTaken.store(seen.stop + seen.toggle + seen.skip, ordering: .relaxed)
         // Without a pipe (no descriptors left) controls still arrive, only a blocked write
         // does not wake for them: -1 polls as nothing.
         let ends = (try? SystemCall.pipe(nonBlocking: true)) ?? (read: -1, write: -1)
@@ -38,9 +54,8 @@ public final class ControlQueue: Sendable {
     }
 
     public func post(_ command: ControlCommand) {
-        pending.withLock { $0.append(command) }
-        posts.add(1, ordering: .releasing)
-        SystemCall.poke(postFD)
+        state.withLock { $0.commands.append(command) }
+        wake()
     }
 
     /// Wakes a waiting thread without a command (`serve` gets its start requests this way).
@@ -49,23 +64,43 @@ public final class ControlQueue: Sendable {
         SystemCall.poke(postFD)
     }
 
-    /// True when something was posted that `take()` has not collected yet.
-    public var hasPending: Bool {
-        posts.load(ordering: .acquiring) != taken.load(ordering: .relaxed) || Signals.total != signalsTaken.load(ordering: .relaxed)
+    private var signalTotal: Int {
+        let counts = signals()
+        return counts.stop + counts.toggle + counts.skip
     }
 
-    /// Every command posted since the last call, oldest first.
+    /// True when something was posted or signalled that `take()` has not collected yet.
+    public var hasPending: Bool {
+        posts.load(ordering: .acquiring) != taken.load(ordering: .relaxed) || signalTotal != signalsTaken.load(ordering: .relaxed)
+    }
+
+    /// True once SIGINT or SIGTERM came (through `take()`): the process should end, after
+    /// the closing cue when someone is inverted.
+    public var terminationRequested: Bool { terminating.load(ordering: .relaxed) }
+
+    /// Every command posted since the last call, oldest first, then those of the signals
+    /// that came since: toggles, skips, stops.
     public func take() -> [ControlCommand] {
         let seen = posts.load(ordering: .acquiring)
-        let signalled = Signals.total
+        let counts = signals()
+        let signalled = counts.stop + counts.toggle + counts.skip
         guard seen != taken.load(ordering: .relaxed) || signalled != signalsTaken.load(ordering: .relaxed) else { return [] }
         taken.store(seen, ordering: .relaxed)
         signalsTaken.store(signalled, ordering: .relaxed)
         SystemCall.drain(wakeFD)
-        return pending.withLock { commands in
-            defer { commands.removeAll() }
-            return commands
+        let (commands, signalStops) = state.withLock { state in
+            defer {
+                state.commands.removeAll()
+                state.signalsSeen = counts
+            }
+            let before = state.signalsSeen
+            let stops = max(0, counts.stop - before.stop)
+            let commands = state.commands + Array(repeating: ControlCommand.toggle, count: max(0, counts.toggle - before.toggle))
+                + Array(repeating: .skip, count: max(0, counts.skip - before.skip)) + Array(repeating: .stop, count: stops)
+            return (commands, stops)
         }
+        if signalStops > 0 { terminating.store(true, ordering: .relaxed) }
+        return commands
     }
 
     /// Waits up to `milliseconds` (-1: for good) for a command to be posted.

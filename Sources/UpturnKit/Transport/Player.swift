@@ -1,44 +1,12 @@
 import Foundation
 import Synchronization
 
-/// A short spoken interjection of the transport ("Paused", "Resuming. Three, two, one",
-/// "Audio is back"): events at frames from its start, and its length.
-public struct Interjection: Sendable {
-    public var events: [TimelineEvent]
-    public var frames: Int
-    public init(events: [TimelineEvent], frames: Int) {
-        self.events = events
-        self.frames = frames
-    }
-}
-
-/// What the player is doing, for `upturn ctl status`.
-public struct PlayerSnapshot: Sendable, Equatable {
-    public var step = 0
-    public var steps = 0
-    public var title = ""
-    public var seconds = 0.0
-    public var paused = false
-    public var inverted = false
-    public var stepLeft = 0.0
-    public var sessionLeft = 0.0
-    public var audioLost = false
-    /// A safety check-in is waiting for its press.
-    public var checkIn = false
-
-    public init() {}
-
-    public var json: String {
-        func n(_ x: Double) -> String { String(format: "%.1f", x) }
-        return "{\"state\": \"playing\", \"step\": \(step), \"steps\": \(steps), \"title\": \(TimelineJSON.string(title)), \"position\": \(n(seconds)), \"paused\": \(paused), \"inverted\": \(inverted), \"step_left\": \(n(stepLeft)), \"session_left\": \(n(sessionLeft)), \"audio_lost\": \(audioLost), \"check_in\": \(checkIn)}"
-    }
-}
-
 /// The transport: plays a timeline to a sink on the calling thread (give it a thread of its
 /// own) and applies control commands between blocks. Session time is counted in frames
 /// written, never in wall-clock time, so cues never drift and an unpaced device plays a
 /// whole session as fast as it takes the frames. Skip and back move the position in the
-/// timeline; they never rebuild it.
+/// timeline; they never rebuild it. Beside it: `CheckInWatchdog` (check-ins for people
+/// alone), `SessionStatistics` (for the history) and `KeepAliveTone`.
 public final class Player {
     public enum Outcome: Equatable, Sendable {
         case finished
@@ -48,6 +16,9 @@ public final class Player {
         case stoppedWithClosing
         /// Nobody answered a safety check-in: the closing segment was played.
         case noAnswer
+        /// A control came while playing an announcement that gives way to controls; the
+        /// control is left in the queue for the caller.
+        case interrupted
     }
 
     public struct Cues: Sendable {
@@ -77,18 +48,15 @@ public final class Player {
     private let cues: Cues
     private let music: MusicBed?
     private let stepCount: Int
-    /// Commands from signals, counted: (stop, toggle, skip). A second stop during the
-    /// closing ends at once.
-    private let signalCounts: () -> (stop: Int, toggle: Int, skip: Int)
     /// Called once, after the first frames reach the sink (the benchmark's start figure).
     public var onFirstWrite: (() -> Void)?
     /// One line for each thing a user should know about (a lost device).
     public var log: (String) -> Void = { _ in }
-    /// Bluetooth and HDMI outputs that sleep on digital silence swallow a cue's first word:
-    /// with `keepAlive`, an inaudible 20 Hz tone (about -70 dBFS) plays under everything,
-    /// and through pauses.
+    /// An inaudible 20 Hz tone under everything, for outputs that sleep on silence.
     public var keepAlive = false
-    private var keepAlivePhase = 0
+    /// An announcement (serve) gives way to any control: it ends at once, `.interrupted`,
+    /// and leaves the control in the queue.
+    public var endsOnControl = false
     /// How long a lost device is retried, at most, besides the session's remaining time.
     public var lostDeviceGraceSeconds = 10.0
     /// How long a safety check-in waits for a press, counted in session frames after the
@@ -96,16 +64,12 @@ public final class Player {
     public var checkInAnswerSeconds = 20.0
     public let snapshot = Mutex(PlayerSnapshot())
 
-    /// For the history: frames played while inverted, the steepest angle reached, and the
-    /// furthest frame of the session written.
-    public private(set) var invertedFrames = 0
-    public private(set) var highestAngle = 0
-    public private(set) var furthestFrame = 0
-
+    /// For the history: what was played, counted from the frames written.
+    public private(set) var statistics = SessionStatistics()
+    public var invertedFrames: Int { statistics.invertedFrames }
+    public var highestAngle: Int { statistics.highestAngle }
     /// The plan's steps that were played to their end.
-    public var stepsDone: Int {
-        timeline.steps.filter { $0.index >= 1 && $0.index <= stepCount && $0.end <= furthestFrame }.count
-    }
+    public var stepsDone: Int { statistics.stepsDone(in: timeline, stepCount: stepCount) }
 
     // Transport state, touched only by the audio thread.
     private var main: Renderer!
@@ -117,20 +81,17 @@ public final class Player {
     private var pending: [Int16] = []
     private var pendingCount = 0
     private var pendingOffset = 0
-    private var signalsSeen = (stop: 0, toggle: 0, skip: 0)
+    /// Controls that came while a lost device was being reopened, applied once it is back.
+    private var deferred: [ControlCommand] = []
     private var lastBack = -100.0
     private var lastDelay = 0
-    /// The check-in questions of the timeline, the next one to come, and the frame by which
-    /// the one asked must be answered.
-    private lazy var checkIns: [TimelineEvent] = timeline.events.filter { $0.key == TimelineCompiler.checkInKey }
-    private var nextCheckIn = 0
-    private var answerBy: Int?
-    private var unanswered = false
+    private var tone: KeepAliveTone
+    private lazy var checkIns = CheckInWatchdog(timeline: timeline, answerSeconds: checkInAnswerSeconds)
 
     public init(
         timeline: Timeline, clips: any ClipProviding, sink: any AudioSink, gain: Float = 1, blockFrames: Int = 1024,
         status: StatusLine? = nil, controls: ControlQueue? = nil, cues: Cues = Cues(), music: MusicBed? = nil,
-        stepCount: Int? = nil, signals: @escaping () -> (stop: Int, toggle: Int, skip: Int) = { Signals.counts }
+        stepCount: Int? = nil
     ) {
         self.timeline = timeline
         self.clips = clips
@@ -142,17 +103,19 @@ public final class Player {
         self.cues = cues
         self.music = music
         self.stepCount = stepCount ?? max(0, timeline.steps.count - 2)
-        self.signalCounts = signals
+        tone = KeepAliveTone(rate: timeline.rate)
     }
 
-    /// A player whose only control is a count of stop requests (tests, render).
+    /// A player whose only control is a count of stop requests (tests).
     public convenience init(
         timeline: Timeline, clips: any ClipProviding, sink: any AudioSink, gain: Float = 1, blockFrames: Int = 1024,
         status: StatusLine? = nil, music: MusicBed? = nil, stopRequests: @escaping () -> Int
     ) {
+        // Read on the audio thread only, where the player runs.
+        nonisolated(unsafe) let requests = stopRequests
         self.init(
             timeline: timeline, clips: clips, sink: sink, gain: gain, blockFrames: blockFrames, status: status,
-            music: music, signals: { (stopRequests(), 0, 0) })
+            controls: ControlQueue(signals: { (requests(), 0, 0) }), music: music)
     }
 
     /// Plays to the end, or to a stop. The sink is finished (drained and closed) on every
@@ -161,7 +124,7 @@ public final class Player {
         do {
             let outcome = try run()
             status?.clear()
-            if outcome == .stopped { sink.drop() }
+            if outcome == .stopped || outcome == .interrupted { sink.drop() }
             try sink.finish()
             return outcome
         } catch {
@@ -181,10 +144,13 @@ public final class Player {
         pending = [Int16](repeating: 0, count: blockFrames)
         pendingCount = 0
         pendingOffset = 0
-        signalsSeen = signalCounts()
         var loops = 0
         let statusEvery = max(1, timeline.rate / 4 / blockFrames)
         while true {
+            if endsOnControl, controls?.hasPending == true {
+                cut()
+                return .interrupted
+            }
             if case .end(let outcome) = try handleControls() { return outcome }
             if pendingOffset >= pendingCount {
                 if let source = currentSource() {
@@ -193,7 +159,7 @@ public final class Player {
                         if let outcome = sourceEnded(source) { return outcome }
                         continue
                     }
-                    if keepAlive { addKeepAlive(count: n) }
+                    if keepAlive { tone.add(to: &pending, count: n) }
                     pendingCount = n
                 } else {
                     // Paused: nothing to write but the keep-alive tone; wait for a control.
@@ -203,24 +169,13 @@ public final class Player {
                         continue
                     }
                     pending.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-                    addKeepAlive(count: pending.count)
+                    tone.add(to: &pending, count: pending.count)
                     pendingCount = pending.count
                 }
                 pendingOffset = 0
             }
             do {
-                let written = try pending.withUnsafeBufferPointer { buffer throws(UpturnError) in
-                    try sink.write(UnsafeBufferPointer(rebasing: buffer[pendingOffset..<pendingCount]), wakeFD: controls?.wakeFD)
-                }
-                pendingOffset += written
-                if written > 0 && currentSource() === main {
-                    account(written)
-                    try checkInDue()
-                }
-                if written > 0, let first = onFirstWrite {
-                    onFirstWrite = nil
-                    first()
-                }
+                try writePending()
             } catch where error.deviceLost {
                 try recoverLostDevice(error)
                 continue
@@ -230,21 +185,20 @@ public final class Player {
         }
     }
 
-    private func addKeepAlive(count: Int) {
-        let period = timeline.rate / 20
-        for i in 0..<count {
-            let phase = Double(keepAlivePhase % period) / Double(period)
-            pending[i] = pending[i] &+ Int16((sin(2 * Double.pi * phase) * 10).rounded())
-            keepAlivePhase += 1
+    /// Writes what the sink takes of the pending block, and counts it.
+    private func writePending() throws(UpturnError) {
+        let written = try pending.withUnsafeBufferPointer { buffer throws(UpturnError) in
+            try sink.write(UnsafeBufferPointer(rebasing: buffer[pendingOffset..<pendingCount]), wakeFD: controls?.wakeFD)
         }
-    }
-
-    private func account(_ written: Int) {
-        let frame = mainWritten
-        furthestFrame = max(furthestFrame, frame)
-        if let span = timeline.step(at: max(0, frame - 1)) {
-            if span.inverted { invertedFrames += written }
-            highestAngle = max(highestAngle, span.angle)
+        pendingOffset += written
+        guard written > 0 else { return }
+        if currentSource() === main {
+            statistics.account(written, endingAt: mainWritten, in: timeline)
+            checkInDue()
+        }
+        if let first = onFirstWrite {
+            onFirstWrite = nil
+            first()
         }
     }
 
@@ -304,12 +258,8 @@ public final class Player {
     }
 
     private func handleControls() throws(UpturnError) -> ControlResult {
-        var commands = controls?.take() ?? []
-        let counts = signalCounts()
-        commands += Array(repeating: .toggle, count: max(0, counts.toggle - signalsSeen.toggle))
-        commands += Array(repeating: .skip, count: max(0, counts.skip - signalsSeen.skip))
-        commands += Array(repeating: .stop, count: max(0, counts.stop - signalsSeen.stop))
-        signalsSeen = counts
+        let commands = deferred + (controls?.take() ?? [])
+        deferred = []
         for command in commands {
             if case .end(let outcome) = try apply(command) { return .end(outcome) }
         }
@@ -322,9 +272,9 @@ public final class Player {
             if command == .stop { return .end(closingOutcome) }
             return .continuePlaying
         }
-        if answerBy != nil && command != .stop {
+        if checkIns.isWaiting && command != .stop {
             // Any press answers a check-in; it does not pause or skip as well.
-            answerBy = nil
+            checkIns.answer()
             log("check-in answered")
             interject(cues.answered, gain: 0.6)
             updateStatus(force: true)
@@ -383,40 +333,34 @@ public final class Player {
     }
 
     /// How a session that reached its closing ended.
-    private var closingOutcome: Outcome { unanswered ? .noAnswer : .stoppedWithClosing }
+    private var closingOutcome: Outcome { checkIns.missed ? .noAnswer : .stoppedWithClosing }
 
     private func jump(to frame: Int) throws(UpturnError) {
         cut()
         unpause()
         try main.seek(to: frame)
-        answerBy = nil
-        nextCheckIn = checkIns.firstIndex { $0.end > frame } ?? checkIns.count
+        checkIns.jumped(to: frame)
         updateStatus(force: true)
     }
 
-    /// Asks, and waits for the answer to, the safety check-ins: once a question has been
-    /// written out, a press must come within `checkInAnswerSeconds` of session time, or the
-    /// session goes to its closing ("Slowly return upright").
-    private func checkInDue() throws(UpturnError) {
-        let written = mainWritten
-        if let deadline = answerBy {
-            guard written >= deadline else { return }
-            answerBy = nil
-            unanswered = true
+    /// Asks, and waits for the answer to, the safety check-ins.
+    private func checkInDue() {
+        switch checkIns.written(upTo: mainWritten) {
+        case .nothing:
+            break
+        case .asked:
+            log("check-in: waiting \(Int(checkInAnswerSeconds)) s for a press")
+            updateStatus(force: true)
+        case .unanswered:
             log("no answer to the check-in in \(Int(checkInAnswerSeconds)) s: going to the closing")
             goToClosing()
-            return
         }
-        guard nextCheckIn < checkIns.count, written >= checkIns[nextCheckIn].end else { return }
-        answerBy = checkIns[nextCheckIn].end + Int(checkInAnswerSeconds * Double(timeline.rate))
-        nextCheckIn += 1
-        log("check-in: waiting \(Int(checkInAnswerSeconds)) s for a press")
-        updateStatus(force: true)
     }
 
     /// A lost device: rewind to the cue that was cut, try to reopen it (every 250 ms for the
     /// first five seconds, then every second) for as long as the session would have lasted,
-    /// then say "Audio is back" and go on.
+    /// then say "Audio is back" and go on. A stop while it is gone ends the session (69);
+    /// other controls wait until it is back.
     private func recoverLostDevice(_ error: UpturnError) throws(UpturnError) {
         let resumeAt = cutCueStart(max(0, mainWritten - lastDelay))
         pendingCount = 0
@@ -431,7 +375,9 @@ public final class Player {
             // Quick retries at first (a sound server restarting is back in a moment), then every second.
             let interval: Int32 = MonotonicClock.now - lostAt < 5 ? 250 : 1000
             if let controls { controls.wait(milliseconds: interval) } else { usleep(UInt32(interval) * 1000) }
-            if signalCounts().stop > signalsSeen.stop { break }
+            let commands = controls?.take() ?? []
+            if commands.contains(.stop) { break }
+            deferred += commands
             do {
                 try sink.reopen()
                 log("audio is back")
@@ -453,7 +399,7 @@ public final class Player {
         let span = timeline.step(at: frame)
         let rate = Double(timeline.rate)
         let isPaused = self.isPaused
-        let checkIn = answerBy != nil
+        let checkIn = checkIns.isWaiting
         snapshot.withLock { s in
             s.checkIn = checkIn
             s.step = span?.index ?? 0

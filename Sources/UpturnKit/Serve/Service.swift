@@ -1,0 +1,285 @@
+import Foundation
+import Synchronization
+
+/// `upturn serve`: waits beside the table for a press, says today's session, and plays it.
+/// It carries out what `ServeMachine` decides: announcements and sessions both play through
+/// `PlaybackSession`, on the same player as `upturn play`. It starts before the sound card
+/// is ready and waits for it, never exits on a lost device, and logs one line per event.
+public final class Service {
+    public struct Options {
+        public var device = "default"
+        public var pack: String?
+        public var rate = Session.defaultRate
+        public var volume = 100
+        public var keepAlive = false
+        /// `--alone`, besides the `alone` setting.
+        public var alone = false
+        public var controls: [ControlSpec] = [.socket]
+        public var keyMap: [Int: ControlCommand] = EvdevControl.defaultKeyMap
+        public var socketPath = ControlSocket.defaultPath
+        public init() {}
+    }
+
+    private let options: Options
+    private let queue = ControlQueue()
+    private let board = StatusBoard(idle: "{\"state\": \"starting\"}")
+    private let journal = Journal()
+    private let requests = StartRequests()
+    private var machine = ServeMachine()
+    private var deviceReady = false
+    /// One line per event, on stderr (the journal, under systemd).
+    private let log: @Sendable (String) -> Void
+
+    public init(_ options: Options, log: @escaping @Sendable (String) -> Void = { StandardError.write("upturn serve: " + $0) }) {
+        self.options = options
+        self.log = log
+    }
+
+    /// Runs until SIGINT or SIGTERM (after "Slowly return upright" when a session is inverted).
+    /// Throws only when the control socket cannot be had: it is how `ctl` reaches the service.
+    public func run() throws(UpturnError) {
+        Signals.install(wake: queue)
+        var sources: [any ControlSource] = []
+        defer { sources.forEach { $0.stop() } }
+        for spec in options.controls {
+            do throws(UpturnError) {
+                sources.append(try start(spec))
+            } catch {
+                if spec == .socket { throw error }
+                log("controls: \(error.problems.first ?? ""); going on without it")
+            }
+        }
+        let names = options.controls.map { $0.label(socketPath: options.socketPath) }
+        log("started (device \(options.device); controls: \(names.joined(separator: ", ")))")
+        probeDevice(quiet: false)
+        refreshIdle()
+        log("waiting for a press")
+        while !queue.terminationRequested {
+            var timeout: Int32 = deviceReady ? -1 : 1000
+            if let deadline = machine.deadline {
+                let left = Int32(max(0, (deadline - MonotonicClock.now) * 1000))
+                timeout = timeout < 0 ? left : min(timeout, left)
+            }
+            queue.wait(milliseconds: timeout)
+            if !deviceReady { probeDevice(quiet: true) }
+            let commands = queue.take()
+            if queue.terminationRequested { break }
+            let started = requests.plans.withLock { list in
+                defer { list.removeAll() }
+                return list
+            }
+            var events = started.prefix(1).map { ServeMachine.Event.start(plan: $0) }
+            if events.isEmpty { events = commands.map { .control($0) } + [.tick] }
+            for event in events {
+                for action in machine.handle(event, at: MonotonicClock.now) { perform(action) }
+                if queue.terminationRequested { break }
+            }
+        }
+        log("stopping (signal)")
+    }
+
+    /// Makes and starts one control source; the socket also takes `start [PLAN]`.
+    private func start(_ spec: ControlSpec) throws(UpturnError) -> any ControlSource {
+        let board = self.board, requests = self.requests, queue = self.queue, log = self.log
+        let source = try spec.source(
+            keyMap: options.keyMap, socketPath: options.socketPath, status: { board.json },
+            report: { log("controls: " + $0) }, waitForDevices: true)
+        if let socket = source as? ControlSocket {
+            socket.onStart = { plan in requests.request(plan, wake: queue) }
+        }
+        try source.start(queue)
+        return source
+    }
+
+    private func perform(_ action: ServeMachine.Action) {
+        switch action {
+        case .log(let line): log(line)
+        case .showStatus: refreshIdle()
+        case .announce(let choice, let listing): announce(choice, listing: listing)
+        case .sayWaiting: sayWaiting()
+        case .start(let plan): runSession(plan)
+        }
+    }
+
+    /// The session behind a choice: `firstEverPreamble` for one to play (the first of a new
+    /// history opens with the safety preamble), not for one to announce.
+    private func prepare(_ name: String, firstEverPreamble: Bool) throws(UpturnError) -> Session {
+        let log = self.log
+        let alone = options.alone || Settings.aloneSetting(log: { log($0) })
+        return try Session.prepare(
+            plan: name, pack: options.pack, rate: options.rate, firstEverPreamble: firstEverPreamble, alone: alone, journal: journal)
+    }
+
+    /// Says a choice (and, first, the list of the others) and waits for the second press.
+    private func announce(_ name: String, listing: [String]?) {
+        do throws(UpturnError) {
+            let session = try prepare(name, firstEverPreamble: false)
+            let compiler = TimelineCompiler(plan: session.plan, pack: session.pack, rate: options.rate, measure: session.library)
+            var cues: [Interjection] = []
+            if let listing {
+                let others = listing.map { BuiltinPrograms.title($0) ?? $0 }
+                cues.append(try compiler.interjection(.serveChoices, values: ["list": others.joined(separator: ", ")]))
+            }
+            let minutes = "\(session.timeline.spokenMinutes)"
+            if let today = session.today, today.fallback == nil {
+                let program = BuiltinPrograms.title(today.program) ?? today.program
+                cues.append(
+                    try compiler.interjection(
+                        .serveToday, values: ["program": program, "level": "\(today.level)", "angle": "\(today.angle)", "minutes": minutes]))
+                log("today: \(today.program), level \(today.level), \(today.angle)°, \(minutes) min")
+            } else {
+                let program = session.today == nil ? (BuiltinPrograms.title(name) ?? name) : (BuiltinPrograms.title("first-time") ?? "First time")
+                cues.append(try compiler.interjection(.serveChoice, values: ["program": program, "minutes": minutes]))
+                log("choice: \(name), \(minutes) min")
+            }
+            speak(cues, clips: session.library)
+        } catch {
+            log("cannot announce \(name): \(error.problems.first ?? "")")
+        }
+    }
+
+    /// "Waiting. Press when you want to start.": the announcement was not taken up.
+    private func sayWaiting() {
+        do throws(UpturnError) {
+            // One cue: the pack is enough; no session to lay out.
+            let library = ClipLibrary(rate: options.rate, cache: PromptCache())
+            let compiler = TimelineCompiler(
+                plan: Plan(title: "", steps: []), pack: try PackLocator.load(options.pack), rate: options.rate, measure: library)
+            speak([try compiler.interjection(.serveWaiting)], clips: library)
+        } catch {
+            log("cannot say so: \(error.problems.first ?? "")")
+        }
+    }
+
+    /// Plays short spoken cues on the device, opened for them and closed after. They give
+    /// way to any control, which the main loop then handles.
+    private func speak(_ cues: [Interjection], clips: any ClipProviding) {
+        let sink: any AudioSink
+        do throws(UpturnError) {
+            sink = try AudioOutput.open(.device(options.device), rate: options.rate)
+            deviceReady = true
+        } catch {
+            deviceReady = false
+            log("audio device not ready: \(error.problems.first ?? ""); the announcement is lost")
+            return
+        }
+        do throws(UpturnError) {
+            _ = try playback(board: nil).play(Interjection.timeline(cues, rate: options.rate), clips: clips, sink: sink, givesWay: true)
+        } catch {
+            log("audio: \(error.problems.first ?? "")")
+        }
+    }
+
+    private func playback(board: StatusBoard?) -> PlaybackSession {
+        var playback = PlaybackSession()
+        playback.volume = options.volume
+        playback.keepAlive = options.keepAlive
+        playback.controls = queue
+        playback.board = board
+        let log = self.log
+        playback.log = { log($0) }
+        return playback
+    }
+
+    /// Plays one session and keeps it in the history.
+    private func runSession(_ name: String) {
+        let session: Session
+        do throws(UpturnError) {
+            session = try prepare(name, firstEverPreamble: true)
+        } catch {
+            log("cannot start \(name): \(error.problems.first ?? "")")
+            refreshIdle()
+            return
+        }
+        if let why = session.today?.fallback { log("today: \(why); playing first-time") }
+        guard let sink = waitForDevice(name) else { return }
+        _ = queue.take()
+        log("session started: \(name) (\(session.plan.title))")
+        requests.playing.store(true, ordering: .relaxed)
+        var playback = playback(board: board)
+        playback.journal = journal
+        let (outcome, record) = playback.run(session, plan: name, sink: sink)
+        requests.playing.store(false, ordering: .relaxed)
+        let inverted = DurationText.short(milliseconds: Int(record.invertedSeconds.rounded()) * 1000)
+        log("session ended: \(record.ending.rawValue), \(record.stepsDone)/\(record.steps) steps, \(inverted) inverted")
+        if case .failure(let error) = outcome {
+            log(error.problems.first ?? "")
+            if error.code == .unavailable { deviceReady = false }
+        }
+        guard !queue.terminationRequested else { return }
+        refreshIdle()
+        log("waiting for a press")
+    }
+
+    /// The sound card may still be coming up: waits for it, up to half a minute (or a signal).
+    private func waitForDevice(_ name: String) -> (any AudioSink)? {
+        let deadline = MonotonicClock.now + 30
+        while true {
+            do throws(UpturnError) {
+                let sink = try AudioOutput.open(.device(options.device), rate: options.rate)
+                deviceReady = true
+                return sink
+            } catch {
+                if MonotonicClock.now >= deadline || queue.terminationRequested {
+                    log("cannot start \(name): \(error.problems.first ?? "")")
+                    deviceReady = false
+                    refreshIdle()
+                    return nil
+                }
+                if deviceReady { log("audio device not ready: \(error.problems.first ?? ""); waiting for it") }
+                deviceReady = false
+                queue.wait(milliseconds: 1000)
+                _ = queue.take()  // a press now is not for a session that has not begun; a signal ends the wait
+            }
+        }
+    }
+
+    /// Tries the device without playing; logs when it is missing or comes back.
+    private func probeDevice(quiet: Bool) {
+        let was = deviceReady
+        do throws(UpturnError) {
+            let sink = try AudioOutput.open(.device(options.device), rate: options.rate)
+            sink.abort()
+            if !deviceReady && quiet { log("audio device \(options.device) is ready") }
+            deviceReady = true
+        } catch {
+            if deviceReady || !quiet { log("audio device not ready: \(error.problems.first ?? ""); waiting for it") }
+            deviceReady = false
+        }
+        // The status reads the history: only when something changed.
+        if deviceReady != was || !quiet { refreshIdle() }
+    }
+
+    /// What `ctl status` says between sessions.
+    private func refreshIdle() {
+        var fields = ["\"state\": \"waiting\"", "\"audio_ready\": \(deviceReady)"]
+        if let announced = machine.announced { fields.append("\"announced\": \(TimelineJSON.string(announced))") }
+        if let today = try? Session.todayPlan(journal: journal, settings: { () throws(UpturnError) in try Settings.read() }).1 {
+            fields.append(
+                "\"today\": {\"program\": \(TimelineJSON.string(today.program)), \"level\": \(today.level), \"angle\": \(today.angle)}")
+        }
+        board.setIdle("{" + fields.joined(separator: ", ") + "}")
+    }
+}
+
+/// Start requests from the socket's thread, and whether a session is playing.
+private final class StartRequests: Sendable {
+    let plans = Mutex<[String]>([])
+    let playing = Atomic<Bool>(false)
+
+    /// `start [PLAN]` from the socket: the reply line.
+    func request(_ plan: String?, wake queue: ControlQueue) -> String {
+        guard !playing.load(ordering: .relaxed) else {
+            return "error: a session is playing; `upturn ctl stop` ends it"
+        }
+        let name = plan ?? Session.todayProgram
+        if name != Session.todayProgram {
+            do throws(UpturnError) { _ = try Session.loadPlan(name) } catch {
+                return "error: " + (error.problems.first ?? "cannot load \(name)")
+            }
+        }
+        plans.withLock { $0.append(name) }
+        queue.wake()
+        return "ok"
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Synchronization
+
+/// Plays on a sink through one `Player` on an audio thread of its own: a prepared session
+/// (kept in the history, shown on the status board and the terminal's status line), or a
+/// few spoken cues (`say`, `pack audition`, serve's announcements). `play`, `serve`, `say`
+/// and `pack audition` all go through it, so they write the same frames the same way.
+public struct PlaybackSession {
+    public var volume = 100
+    /// The inaudible 20 Hz tone for outputs that sleep on silence.
+    public var keepAlive = false
+    /// A one-line status on stderr (a terminal only).
+    public var statusLine = false
+    /// Where the controls arrive; nil plays to the end.
+    public var controls: ControlQueue?
+    /// What `ctl status` shows while a session plays.
+    public var board: StatusBoard?
+    /// The history; nil keeps nothing.
+    public var journal: Journal?
+    /// One line per thing a user should know about (a lost device, a check-in).
+    public var log: (String) -> Void = { _ in }
+    /// Called once, after the first frames reach the sink (the benchmark's start figure).
+    public var onFirstWrite: (() -> Void)?
+
+    public init() {}
+
+    private var gain: Float { Float(volume) / 100 }
+
+    /// Plays a prepared session to its end or a stop, and keeps it in the history: a start
+    /// line now, an end line after (a kill in between reads as "killed"). The sink is
+    /// finished or aborted on every path. The outcome, and the record written (the history
+    /// failing to write is reported and never stops a session).
+    public func run(_ session: Session, plan planName: String, sink: any AudioSink) -> (Result<Player.Outcome, UpturnError>, SessionRecord) {
+        var status: StatusLine?
+        if statusLine {
+            status = StatusLine(timeline: session.timeline, stepCount: session.plan.steps.count) { StandardError.writeRaw($0) }
+        }
+        let player = Player(
+            timeline: session.timeline, clips: session.library, sink: sink, gain: gain,
+            blockFrames: sink.blockFrames, status: status, controls: controls,
+            cues: session.cues, music: session.music, stepCount: session.plan.steps.count)
+        let clearLine = status == nil ? "" : "\r\u{1B}[2K"
+        let log = self.log
+        player.log = { line in log(clearLine + line) }
+        let reader = SnapshotReader(player)
+        board?.show { reader.json }
+        defer { board?.showIdle() }
+
+        var record = SessionRecord(
+            id: UUID().uuidString, start: Date(), plan: planName, title: session.plan.title, steps: session.plan.steps.count)
+        if let today = session.today, today.fallback == nil {
+            record.level = today.level
+            record.program = today.program
+        }
+        var journal = self.journal
+        do throws(UpturnError) { try journal?.recordStart(record) } catch {
+            journal = nil
+            log(error.description + "; this session is not kept in the history")
+        }
+
+        let outcome = playOnAudioThread(player)
+        record.end = Date()
+        record.stepsDone = player.stepsDone
+        record.invertedSeconds = Double(player.invertedFrames) / Double(session.timeline.rate)
+        record.highestAngle = player.highestAngle
+        record.ending = SessionRecord.Ending(outcome)
+        do throws(UpturnError) { try journal?.recordEnd(record) } catch { log(error.description) }
+        return (outcome, record)
+    }
+
+    /// Plays a timeline that is kept nowhere: spoken cues (`say`, an audition, serve's
+    /// announcements) or a whole session written to a file (`render`). With `givesWay`, any
+    /// control ends it at once (`.interrupted`) and stays in the queue for the caller:
+    /// serve's announcements give way to the press that answers them.
+    public func play(
+        _ timeline: Timeline, clips: any ClipProviding, music: MusicBed? = nil, sink: any AudioSink, givesWay: Bool = false
+    ) throws(UpturnError) -> Player.Outcome {
+        let player = Player(
+            timeline: timeline, clips: clips, sink: sink, gain: gain, blockFrames: sink.blockFrames, controls: controls, music: music)
+        player.endsOnControl = givesWay
+        return try playOnAudioThread(player).get()
+    }
+
+    /// The audio loop runs on a thread of its own, so nothing else ever blocks it; this
+    /// thread waits for its end.
+    private func playOnAudioThread(_ player: Player) -> Result<Player.Outcome, UpturnError> {
+        player.keepAlive = keepAlive
+        player.onFirstWrite = onFirstWrite
+        let result = Mutex<Result<Player.Outcome, UpturnError>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let box = PlayerBox(player)
+        let thread = Thread(named: "upturn-audio") {
+            let outcome: Result<Player.Outcome, UpturnError>
+            do throws(UpturnError) { outcome = .success(try box.player.play()) } catch { outcome = .failure(error) }
+            result.withLock { $0 = outcome }
+            done.signal()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+        done.wait()
+        return result.withLock { $0 } ?? .failure(UpturnError.internalError("the audio thread gave no result"))
+    }
+}
+
+extension SessionRecord.Ending {
+    /// How a played session reads in the history.
+    init(_ outcome: Result<Player.Outcome, UpturnError>) {
+        switch outcome {
+        case .success(.finished): self = .finished
+        case .success(.noAnswer): self = .noAnswer
+        case .success: self = .stopped
+        case .failure(let error) where error.code == .unavailable: self = .audioLost
+        case .failure: self = .killed
+        }
+    }
+}
+
+/// The player handed to the audio thread; only that thread touches it after the start.
+private final class PlayerBox: @unchecked Sendable {
+    let player: Player
+    init(_ player: Player) { self.player = player }
+}
+
+/// Reads the player's status for the control socket's thread (the snapshot is a Mutex).
+private final class SnapshotReader: @unchecked Sendable {
+    private let player: Player
+    init(_ player: Player) { self.player = player }
+    var json: String { player.snapshot.withLock { $0.json } }
+}

@@ -1,0 +1,23 @@
+import Foundation
+
+/// What the player is doing, for `upturn ctl status`.
+public struct PlayerSnapshot: Sendable, Equatable {
+    public var step = 0
+    public var steps = 0
+    public var title = ""
+    public var seconds = 0.0
+    public var paused = false
+    public var inverted = false
+    public var stepLeft = 0.0
+    public var sessionLeft = 0.0
+    public var audioLost = false
+    /// A safety check-in is waiting for its press.
+    public var checkIn = false
+
+    public init() {}
+
+    public var json: String {
+        func n(_ x: Double) -> String { String(format: "%.1f", x) }
+        return "{\"state\": \"playing\", \"step\": \(step), \"steps\": \(steps), \"title\": \(TimelineJSON.string(title)), \"position\": \(n(seconds)), \"paused\": \(paused), \"inverted\": \(inverted), \"step_left\": \(n(stepLeft)), \"session_left\": \(n(sessionLeft)), \"audio_lost\": \(audioLost), \"check_in\": \(checkIn)}"
+    }
+}
