@@ -40,6 +40,14 @@ enum CommandLineTool {
         Run `upturn COMMAND --help` for a command's options.
         """
 
+    /// Every subcommand, by the word that names it.
+    static let commands: [(name: String, run: @Sendable ([String]) throws(UpturnError) -> ExitCode)] = [
+        ("play", PlayCommand.run), ("render", RenderCommand.run), ("show", ShowCommand.run), ("check", CheckCommand.run),
+        ("programs", ProgramsCommand.run), ("say", SayCommand.run), ("voices", VoicesCommand.run), ("devices", DevicesCommand.run),
+        ("ctl", CtlCommand.run), ("pack", PackCommand.run), ("packs", PacksCommand.run), ("schema", SchemaCommand.run),
+        ("history", HistoryCommand.run), ("serve", ServeCommand.run),
+    ]
+
     static func run(_ arguments: [String]) -> ExitCode {
         guard let command = arguments.first else {
             print(usage)
@@ -54,24 +62,13 @@ enum CommandLineTool {
             case "--version":
                 print("upturn \(version) (\(EspeakSynthesizer.version))")
                 return .ok
-            case "play": return try PlayCommand.run(rest)
-            case "render": return try RenderCommand.run(rest)
-            case "show": return try ShowCommand.run(rest)
-            case "check": return try CheckCommand.run(rest)
-            case "programs": return try ProgramsCommand.run(rest)
-            case "say": return try SayCommand.run(rest)
-            case "voices": return try VoicesCommand.run(rest)
-            case "devices": return try DevicesCommand.run(rest)
-            case "ctl": return try CtlCommand.run(rest)
-            case "pack": return try PackCommand.run(rest)
-            case "packs": return try PacksCommand.run(rest)
-            case "schema": return try SchemaCommand.run(rest)
-            case "history": return try HistoryCommand.run(rest)
-            case "serve": return try ServeCommand.run(rest)
             default:
-                let commands = ["play", "render", "show", "check", "programs", "say", "voices", "devices", "ctl", "pack", "packs", "schema", "history", "serve"]
-                throw UpturnError.usage(
-                    "upturn: unknown command '\(command.prefix(60))'\(Spelling.hint(for: command, in: commands)); see `upturn --help`")
+                guard let run = commands.first(where: { $0.name == command })?.run else {
+                    let names = commands.map(\.name)
+                    throw UpturnError.usage(
+                        "upturn: unknown command '\(command.prefix(60))'\(Spelling.hint(for: command, in: names)); see `upturn --help`")
+                }
+                return try run(rest)
             }
         } catch {
             report(error)

@@ -26,37 +26,22 @@ enum HistoryCommand {
         }
         let (all, warnings) = Journal().read()
         warnings.forEach { CommandLineTool.printError("upturn: warning: " + $0) }
-        let sessions = all.filter { since == nil || $0.start >= since! }
-        let weekAgo = Date().addingTimeInterval(-7 * 86_400)
-        let thisWeek = all.filter { $0.start >= weekAgo }.count
-        let inverted = sessions.reduce(0) { $0 + $1.invertedSeconds }
-        let steepest = sessions.map(\.highestAngle).max() ?? 0
-        let rules = (try? Settings.read().rules) ?? Progression.Rules()
-        let today = Progression(rules: rules).today(history: all)
-        let level = today.fallback == nil ? "\(today.level)" : "unknown"
+        let summary = HistorySummary(history: all, since: since, rules: (try? Settings.read().rules) ?? Progression.Rules())
         if arguments.flags.contains("--json") {
-            let items = sessions.map { s -> String in
-                var fields = [
-                    "\"start\": \"\(DateText.iso(s.start))\"", "\"plan\": \(TimelineJSON.string(s.plan))",
-                    "\"title\": \(TimelineJSON.string(s.title))", "\"steps_done\": \(s.stepsDone)", "\"steps\": \(s.steps)",
-                    "\"inverted_seconds\": \(s.invertedSeconds)", "\"highest_angle\": \(s.highestAngle)",
-                    "\"ended\": \(TimelineJSON.string(s.ending.rawValue))",
-                ]
-                if let end = s.end { fields.insert("\"end\": \"\(DateText.iso(end))\"", at: 1) }
-                return "{" + fields.joined(separator: ", ") + "}"
-            }
-            print("{\"sessions\": [" + items.joined(separator: ",\n  ") + "],\n \"summary\": {\"sessions\": \(sessions.count), \"this_week\": \(thisWeek), \"inverted_seconds\": \(inverted), \"highest_angle\": \(steepest), \"level\": \(today.fallback == nil ? "\(today.level)" : "null")}}")
+            print(summary.json)
             return .ok
         }
         var out = ""
-        for s in sessions {
+        for s in summary.sessions {
             let minutes = DurationText.short(milliseconds: Int(s.invertedSeconds.rounded()) * 1000)
             let plan = s.level.map { "\(s.plan) (\(s.program ?? "?") level \($0))" } ?? s.plan
             out += "\(DateText.local(s.start, time: true))  \(plan)  \(s.ending.rawValue), \(s.stepsDone)/\(s.steps) steps, \(minutes) inverted, up to \(s.highestAngle)°\n"
         }
         if !out.isEmpty { print(out, terminator: "") }
-        if sessions.isEmpty { print("no sessions yet") }
-        print("\(thisWeek) session\(thisWeek == 1 ? "" : "s") this week · \(DurationText.short(milliseconds: Int(inverted.rounded()) * 1000)) inverted in all · steepest \(steepest)° · level \(level)")
+        if summary.sessions.isEmpty { print("no sessions yet") }
+        let inverted = DurationText.short(milliseconds: Int(summary.invertedSeconds.rounded()) * 1000)
+        let week = "\(summary.thisWeek) session\(summary.thisWeek == 1 ? "" : "s") this week"
+        print("\(week) · \(inverted) inverted in all · steepest \(summary.steepest)° · level \(summary.level.map(String.init) ?? "unknown")")
         return .ok
     }
 }

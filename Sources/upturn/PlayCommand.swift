@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import UpturnKit
 
 enum PlayCommand {
@@ -44,16 +43,7 @@ enum PlayCommand {
         let rate = try CommandLineTool.rate(arguments, command: "play")
         let specs = try CommandLineTool.controlSpecs(arguments)
         let keyMap = ControlSpec.usesEvdev(specs) ? try ControlSpec.loadKeyMap() : EvdevControl.defaultKeyMap
-        var playback = PlaybackSession()
-        playback.volume = try arguments.integer("--volume", in: 0...100, command: "play") ?? 100
-        playback.keepAlive = arguments.flags.contains("--keep-alive")
-        playback.statusLine = isatty(STDERR_FILENO) == 1
-        playback.log = { CommandLineTool.printError("upturn: " + $0) }
-        if let stamp = ProcessInfo.processInfo.environment["UPTURN_FIRST_FRAME_FILE"] {
-            // For Scripts/bench: when the first frame was written, as wall-clock seconds.
-            playback.onFirstWrite = { try? String(Date().timeIntervalSince1970).write(toFile: stamp, atomically: false, encoding: .utf8) }
-        }
-
+        let volume = try arguments.integer("--volume", in: 0...100, command: "play") ?? 100
         let queue = ControlQueue()
         Signals.install(wake: queue)
         let journal = Journal()
@@ -70,20 +60,19 @@ enum PlayCommand {
         defer { sources.forEach { $0.stop() } }
         do throws(UpturnError) {
             for spec in specs {
-                let source = try spec.source(
-                    keyMap: keyMap, socketPath: arguments.options["--socket"] ?? ControlSocket.defaultPath,
-                    status: { board.json }, report: { CommandLineTool.printError("upturn: " + $0) })
-                try source.start(queue)
-                sources.append(source)
+                sources.append(
+                    try spec.start(
+                        queue, keyMap: keyMap, socketPath: arguments.options["--socket"] ?? ControlSocket.defaultPath,
+                        status: { board.json }, report: { CommandLineTool.printError("upturn: " + $0) }))
             }
         } catch {
             sink.abort()
             throw error
         }
 
-        playback.controls = queue
-        playback.board = board
-        playback.journal = journal
+        let playback = PlaybackSession(
+            volume: volume, keepAlive: arguments.flags.contains("--keep-alive"), statusLine: isatty(STDERR_FILENO) == 1,
+            controls: queue, board: board, journal: journal, log: { CommandLineTool.printError("upturn: " + $0) })
         let (outcome, _) = playback.run(session, plan: planName, sink: sink)
         sources.forEach { $0.stop() }
         sources = []

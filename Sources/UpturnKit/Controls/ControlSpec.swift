@@ -134,3 +134,15 @@ extension ControlSpec {
         }
     }
 }
+
+extension ControlSpec {
+    /// Makes the source (as `source(…)` does) and starts it on `queue`.
+    public func start(
+        _ queue: ControlQueue, keyMap: [Int: ControlCommand], socketPath: String, status: @escaping @Sendable () -> String,
+        report: (@Sendable (String) -> Void)? = nil, waitForDevices: Bool = false
+    ) throws(UpturnError) -> any ControlSource {
+        let made = try source(keyMap: keyMap, socketPath: socketPath, status: status, report: report, waitForDevices: waitForDevices)
+        try made.start(queue)
+        return made
+    }
+}

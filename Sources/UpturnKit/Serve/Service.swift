@@ -171,14 +171,8 @@ public final class Service {
     }
 
     private func playback(board: StatusBoard?) -> PlaybackSession {
-        var playback = PlaybackSession()
-        playback.volume = options.volume
-        playback.keepAlive = options.keepAlive
-        playback.controls = queue
-        playback.board = board
         let log = self.log
-        playback.log = { log($0) }
-        return playback
+        return PlaybackSession(volume: options.volume, keepAlive: options.keepAlive, controls: queue, board: board, log: { log($0) })
     }
 
     /// Plays one session and keeps it in the history.

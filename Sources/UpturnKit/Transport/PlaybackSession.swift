@@ -19,10 +19,28 @@ public struct PlaybackSession {
     public var journal: Journal?
     /// One line per thing a user should know about (a lost device, a check-in).
     public var log: (String) -> Void = { _ in }
-    /// Called once, after the first frames reach the sink (the benchmark's start figure).
-    public var onFirstWrite: (() -> Void)?
+    /// Called once, after the first frames reach the sink. By default, with
+    /// `UPTURN_FIRST_FRAME_FILE` set (Scripts/bench), it writes the wall-clock time there.
+    public var onFirstWrite: (() -> Void)? = PlaybackSession.firstFrameStamp
 
-    public init() {}
+    public init(
+        volume: Int = 100, keepAlive: Bool = false, statusLine: Bool = false, controls: ControlQueue? = nil, board: StatusBoard? = nil,
+        journal: Journal? = nil, log: @escaping (String) -> Void = { _ in }
+    ) {
+        self.volume = volume
+        self.keepAlive = keepAlive
+        self.statusLine = statusLine
+        self.controls = controls
+        self.board = board
+        self.journal = journal
+        self.log = log
+    }
+
+    /// For Scripts/bench: when the first frame was written, as wall-clock seconds.
+    private static var firstFrameStamp: (() -> Void)? {
+        guard let file = ProcessInfo.processInfo.environment["UPTURN_FIRST_FRAME_FILE"] else { return nil }
+        return { try? String(Date().timeIntervalSince1970).write(toFile: file, atomically: false, encoding: .utf8) }
+    }
 
     private var gain: Float { Float(volume) / 100 }
 
