@@ -46,77 +46,95 @@ enum FlatJSON {
         return out
     }
 
-    private static func parseFlat(_ b: UnsafeBufferPointer<UInt8>) -> Object? {
-        var i = 0
-        let n = b.count
-        func skipSpace() { while i < n && (b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0D) { i += 1 } }
-        func string() -> String? {
-            guard i < n, b[i] == 0x22 else { return nil }
-            i += 1
-            let start = i
-            var ascii = true
-            while i < n && b[i] != 0x22 {
-                if b[i] == 0x5C || b[i] < 0x20 { return nil }  // escapes and control characters: the slow path
-                if b[i] >= 0x80 { ascii = false }
-                i += 1
-            }
-            guard i < n else { return nil }
-            let bytes = UnsafeBufferPointer(rebasing: b[start..<i])
-            let text = ascii ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
-            i += 1
-            return text
-        }
-        skipSpace()
-        guard i < n, b[i] == 0x7B else { return nil }
+    private static func parseFlat(_ bytes: UnsafeBufferPointer<UInt8>) -> Object? {
+        var scanner = FlatScanner(bytes)
+        return scanner.object()
+    }
+}
+
+/// One pass over a flat JSON object's bytes; nil for anything it does not read (the slow
+/// path takes those).
+private struct FlatScanner {
+    private let b: UnsafeBufferPointer<UInt8>
+    private var i = 0
+    private var n: Int { b.count }
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { b = bytes }
+
+    private mutating func skipSpace() { while i < n && (b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0D) { i += 1 } }
+
+    /// True, past the byte, when it is next.
+    private mutating func take(_ byte: UInt8) -> Bool {
+        guard i < n, b[i] == byte else { return false }
         i += 1
-        var out = Object()
+        return true
+    }
+
+    /// `{"key": value, ...}` and nothing after it but spaces.
+    mutating func object() -> FlatJSON.Object? {
+        skipSpace()
+        guard take(0x7B) else { return nil }
+        var out = FlatJSON.Object()
         out.members.reserveCapacity(12)
         skipSpace()
-        if i < n && b[i] == 0x7D {
-            i += 1
-            skipSpace()
-            return i == n ? out : nil
-        }
-        while true {
-            skipSpace()
-            guard let key = string() else { return nil }
-            skipSpace()
-            guard i < n, b[i] == 0x3A else { return nil }
-            i += 1
-            skipSpace()
-            guard i < n else { return nil }
-            switch b[i] {
-            case 0x22:
-                guard let s = string() else { return nil }
-                out[key] = .string(s)
-            case 0x74, 0x66, 0x6E:
-                let words: [(String, Value)] = [("true", .bool(true)), ("false", .bool(false)), ("null", .null)]
-                guard let (word, value) = words.first(where: { w in
-                    let u = Array(w.0.utf8)
-                    return i + u.count <= n && Array(b[i..<(i + u.count)]) == u
-                }) else { return nil }
-                i += word.utf8.count
+        if !take(0x7D) {
+            while true {
+                skipSpace()
+                guard let key = string() else { return nil }
+                skipSpace()
+                guard take(0x3A) else { return nil }
+                skipSpace()
+                guard let value = value() else { return nil }
                 out[key] = value
-            default:
-                let start = i
-                while i < n, let c = Optional(b[i]), (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E || c == 0x65 || c == 0x45 {
-                    i += 1
-                }
-                guard i > start, let value = Double(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)),
-                    value.isFinite
-                else { return nil }
-                out[key] = .number(value)
+                skipSpace()
+                if take(0x2C) { continue }
+                guard take(0x7D) else { return nil }
+                break
             }
-            skipSpace()
-            guard i < n else { return nil }
-            if b[i] == 0x2C {
-                i += 1
-                continue
-            }
-            guard b[i] == 0x7D else { return nil }
+        }
+        skipSpace()
+        return i == n ? out : nil
+    }
+
+    /// A string without escapes or control characters.
+    private mutating func string() -> String? {
+        guard take(0x22) else { return nil }
+        let start = i
+        var ascii = true
+        while i < n && b[i] != 0x22 {
+            if b[i] == 0x5C || b[i] < 0x20 { return nil }  // escapes and control characters: the slow path
+            if b[i] >= 0x80 { ascii = false }
             i += 1
-            skipSpace()
-            return i == n ? out : nil
+        }
+        guard i < n else { return nil }
+        let bytes = UnsafeBufferPointer(rebasing: b[start..<i])
+        let text = ascii ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
+        i += 1
+        return text
+    }
+
+    private mutating func value() -> FlatJSON.Value? {
+        guard i < n else { return nil }
+        switch b[i] {
+        case 0x22:
+            return string().map { .string($0) }
+        case 0x74, 0x66, 0x6E:
+            let words: [(String, FlatJSON.Value)] = [("true", .bool(true)), ("false", .bool(false)), ("null", .null)]
+            guard let (word, value) = words.first(where: { w in
+                let u = Array(w.0.utf8)
+                return i + u.count <= n && Array(b[i..<(i + u.count)]) == u
+            }) else { return nil }
+            i += word.utf8.count
+            return value
+        default:
+            let start = i
+            while i < n, let c = Optional(b[i]), (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E || c == 0x65 || c == 0x45 {
+                i += 1
+            }
+            guard i > start, let value = Double(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)),
+                value.isFinite
+            else { return nil }
+            return .number(value)
         }
     }
 }

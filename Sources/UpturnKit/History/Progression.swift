@@ -66,95 +66,16 @@ public struct Progression: Sendable {
 
     /// Walks the history (oldest first) and says what today holds.
     public func today(history: [SessionRecord], now: Date = Date()) -> Today {
-        var level = 1
-        var completed = 0
-        var reasons: [String] = []
-        var lastDate: Date?
-        var lastProgram: String?
-        /// A long break since the last session lowers the level; the reason starts with `prefix`.
-        func lowerForBreak(until end: Date, prefix: String, since: String) {
-            guard let lastDate else { return }
-            let lowered = breakLowering(from: lastDate, to: end)
-            guard lowered > 0 && level > 1 else { return }
-            let was = level
-            level = max(1, level - lowered)
-            completed = 0
-            reasons.append("\(prefix)\(days(from: lastDate, to: end)) days since \(since): level \(was) → \(level)")
-        }
-        // A level no settings could make is not ours: fall back. One above today's top (the
-        // ceiling was lowered since) counts as the top.
-        var widest = Rules()
-        widest.ceiling = 90
-
+        var walk = HistoryWalk(rules: rules)
         for session in history {
-            guard let recorded = session.level else { continue }
-            let date = DateText.local(session.start)
-            guard (1...widest.maxLevel).contains(recorded) else {
-                let why = "the history has a session on \(date) at level \(recorded), which is not a level (1 to \(widest.maxLevel))"
-                return .fallback(why, reasons: reasons)
-            }
-            if recorded > rules.maxLevel {
-                reasons.append("\(date): level \(recorded) is above the top level \(rules.maxLevel) for a ceiling of \(rules.ceiling)°: counted as \(rules.maxLevel)")
-            }
-            let played = min(recorded, rules.maxLevel)
-            lowerForBreak(until: session.start, prefix: "\(date): ", since: "the session before")
-            // A session records the level it was played at; that is where the count goes on.
-            if played != level {
-                completed = 0
-                level = played
-            }
-            lastDate = session.start
-            // Programs take turns after a finished session; one stopped is offered again.
-            if session.ending == .finished, session.program.map(rules.programs.contains) == true { lastProgram = session.program }
-            let what = "\(date): \(session.program ?? "?") at level \(played)"
-            switch session.ending {
-            case .finished:
-                completed += 1
-                if completed >= rules.completedToAdvance && level < rules.maxLevel {
-                    level += 1
-                    completed = 0
-                    reasons.append("\(what) finished, \(rules.completedToAdvance) in a row at this level: up to level \(level)")
-                } else if completed >= rules.completedToAdvance {
-                    reasons.append("\(what) finished: already the top level")
-                } else {
-                    reasons.append("\(what) finished (\(completed) of \(rules.completedToAdvance) to move up)")
-                }
-            case .stopped, .noAnswer:
-                completed = 0
-                let early = session.ending == .noAnswer || session.stepsDone * 2 < session.steps
-                if early && level > 1 {
-                    level -= 1
-                    let why = session.ending == .noAnswer ? "no answer to a check-in" : "stopped early (\(session.stepsDone) of \(session.steps) steps)"
-                    reasons.append("\(what) \(why): down to level \(level)")
-                } else {
-                    reasons.append("\(what) \(session.ending == .noAnswer ? "no answer to a check-in" : "stopped after \(session.stepsDone) of \(session.steps) steps"): stays at level \(level)")
-                }
-            case .audioLost, .killed:
-                reasons.append("\(what) \(session.ending.rawValue): does not count")
-            }
+            if let why = walk.count(session) { return .fallback(why, reasons: walk.reasons) }
         }
-        if reasons.isEmpty { reasons.append("no sessions of today's plan yet: start gentle at level 1") }
-        lowerForBreak(until: now, prefix: "", since: "the last session")
-        let program: String
-        if let lastProgram, let i = rules.programs.firstIndex(of: lastProgram) {
-            program = rules.programs[(i + 1) % rules.programs.count]
-            if rules.programs.count > 1 { reasons.append("program: \(program), as the last one was \(lastProgram)") }
-        } else {
-            program = rules.programs[0]
-            reasons.append("program: \(program), the first in turn")
-        }
+        if walk.reasons.isEmpty { walk.reasons.append("no sessions of today's plan yet: start gentle at level 1") }
+        walk.lowerForBreak(until: now, prefix: "", since: "the last session")
+        let program = walk.nextProgram()
         return Today(
-            level: level, program: program, angle: rules.angle(level: level), extraHoldSeconds: rules.extraHoldSeconds(level: level),
-            reasons: reasons, fallback: nil)
-    }
-
-    /// Whole days between two dates.
-    private func days(from a: Date, to b: Date) -> Int {
-        max(0, Int(b.timeIntervalSince(a) / 86_400))
-    }
-
-    private func breakLowering(from a: Date, to b: Date) -> Int {
-        days(from: a, to: b) / rules.longBreakDays
+            level: walk.level, program: program, angle: rules.angle(level: walk.level),
+            extraHoldSeconds: rules.extraHoldSeconds(level: walk.level), reasons: walk.reasons, fallback: nil)
     }
 
     /// Today's plan, lengthened only as far as `fits` allows: a program with two holds in
@@ -197,5 +118,105 @@ public struct Progression: Sendable {
             }
         }
         return plan
+    }
+}
+
+/// The walk through the history that `Progression.today` makes: the level and the count
+/// of sessions finished at it, session by session, with a reason for every change.
+private struct HistoryWalk {
+    let rules: Progression.Rules
+    var level = 1
+    var completed = 0
+    var reasons: [String] = []
+    var lastDate: Date?
+    var lastProgram: String?
+    /// A level no settings could make is not ours: fall back. One above today's top (the
+    /// ceiling was lowered since) counts as the top.
+    let widest: Progression.Rules = {
+        var widest = Progression.Rules()
+        widest.ceiling = 90
+        return widest
+    }()
+
+    init(rules: Progression.Rules) { self.rules = rules }
+
+    /// Whole days between two dates.
+    func days(from a: Date, to b: Date) -> Int {
+        max(0, Int(b.timeIntervalSince(a) / 86_400))
+    }
+
+    /// A long break since the last session lowers the level; the reason starts with `prefix`.
+    mutating func lowerForBreak(until end: Date, prefix: String, since: String) {
+        guard let lastDate else { return }
+        let lowered = days(from: lastDate, to: end) / rules.longBreakDays
+        guard lowered > 0 && level > 1 else { return }
+        let was = level
+        level = max(1, level - lowered)
+        completed = 0
+        reasons.append("\(prefix)\(days(from: lastDate, to: end)) days since \(since): level \(was) → \(level)")
+    }
+
+    /// Counts one session; the reason to fall back when its level cannot be ours.
+    mutating func count(_ session: SessionRecord) -> String? {
+        guard let recorded = session.level else { return nil }
+        let date = DateText.local(session.start)
+        guard (1...widest.maxLevel).contains(recorded) else {
+            return "the history has a session on \(date) at level \(recorded), which is not a level (1 to \(widest.maxLevel))"
+        }
+        if recorded > rules.maxLevel {
+            reasons.append("\(date): level \(recorded) is above the top level \(rules.maxLevel) for a ceiling of \(rules.ceiling)°: counted as \(rules.maxLevel)")
+        }
+        let played = min(recorded, rules.maxLevel)
+        lowerForBreak(until: session.start, prefix: "\(date): ", since: "the session before")
+        // A session records the level it was played at; that is where the count goes on.
+        if played != level {
+            completed = 0
+            level = played
+        }
+        lastDate = session.start
+        // Programs take turns after a finished session; one stopped is offered again.
+        if session.ending == .finished, session.program.map(rules.programs.contains) == true { lastProgram = session.program }
+        countEnding(of: session, what: "\(date): \(session.program ?? "?") at level \(played)")
+        return nil
+    }
+
+    /// Finished sessions move the level up; one stopped early or unanswered moves it down.
+    private mutating func countEnding(of session: SessionRecord, what: String) {
+        switch session.ending {
+        case .finished:
+            completed += 1
+            if completed >= rules.completedToAdvance && level < rules.maxLevel {
+                level += 1
+                completed = 0
+                reasons.append("\(what) finished, \(rules.completedToAdvance) in a row at this level: up to level \(level)")
+            } else if completed >= rules.completedToAdvance {
+                reasons.append("\(what) finished: already the top level")
+            } else {
+                reasons.append("\(what) finished (\(completed) of \(rules.completedToAdvance) to move up)")
+            }
+        case .stopped, .noAnswer:
+            completed = 0
+            let early = session.ending == .noAnswer || session.stepsDone * 2 < session.steps
+            if early && level > 1 {
+                level -= 1
+                let why = session.ending == .noAnswer ? "no answer to a check-in" : "stopped early (\(session.stepsDone) of \(session.steps) steps)"
+                reasons.append("\(what) \(why): down to level \(level)")
+            } else {
+                reasons.append("\(what) \(session.ending == .noAnswer ? "no answer to a check-in" : "stopped after \(session.stepsDone) of \(session.steps) steps"): stays at level \(level)")
+            }
+        case .audioLost, .killed:
+            reasons.append("\(what) \(session.ending.rawValue): does not count")
+        }
+    }
+
+    /// Programs take turns: the one after the last finished, else the first.
+    mutating func nextProgram() -> String {
+        if let lastProgram, let i = rules.programs.firstIndex(of: lastProgram) {
+            let program = rules.programs[(i + 1) % rules.programs.count]
+            if rules.programs.count > 1 { reasons.append("program: \(program), as the last one was \(lastProgram)") }
+            return program
+        }
+        reasons.append("program: \(rules.programs[0]), the first in turn")
+        return rules.programs[0]
     }
 }

@@ -45,17 +45,7 @@ public enum PackReader {
         let name = top.string("name", problems: &problems, maxLength: 100) ?? folder.map { ($0 as NSString).lastPathComponent } ?? "pack"
         let language = top.string("language", problems: &problems, maxLength: 40) ?? "en"
         _ = top.string("description", problems: &problems, maxLength: 2000)
-
-        var voice = VoiceSettings(name: language)
-        var voiceLocation: SourceLocation?
-        if let node = top["voice"], let object = ObjectReader(node, path: "voice", problems: &problems) {
-            voiceLocation = object["name"]?.location
-            object.rejectUnknownKeys(voiceKeys, problems: &problems, what: "a voice")
-            if let v = object.string("name", problems: &problems, maxLength: 100) { voice.name = v }
-            if let v = object.integer("rate", in: 80...450, problems: &problems, unit: "words per minute") { voice.rate = v }
-            if let v = object.integer("pitch", in: 0...100, problems: &problems) { voice.pitch = v }
-            if let v = object.integer("volume", in: 0...200, problems: &problems) { voice.volume = v }
-        }
+        let (voice, voiceLocation) = readVoice(top, language: language, problems: &problems)
 
         var units: [String: String] = [:]
         if let node = top["units"], let object = ObjectReader(node, path: "units", problems: &problems) {
@@ -64,59 +54,81 @@ public enum PackReader {
                 if let v = object.string(key, problems: &problems, maxLength: 40) { units[key] = v }
             }
         }
-
-        var cues: [String: CueSource] = [:]
-        if let node = top["cues"], let object = ObjectReader(node, path: "cues", problems: &problems) {
-            for member in object.members {
-                let path = "cues.\(member.key.prefix(60))"
-                guard CueKey.names.contains(member.key) else {
-                    problems.add(
-                        "unknown cue key '\(member.key.prefix(60))'\(Spelling.hint(for: member.key, in: CueKey.names))",
-                        at: member.keyLocation, path: "cues")
-                    continue
-                }
-                switch member.value.value {
-                case .string(let template):
-                    if checkTemplate(template, key: member.key, at: member.value.location, path: path, problems: &problems) {
-                        cues[member.key] = .text(template)
-                    }
-                case .object:
-                    guard let entry = ObjectReader(member.value, path: path, problems: &problems) else { continue }
-                    entry.rejectUnknownKeys(["file", "text"], problems: &problems, what: "a recorded cue")
-                    let text = entry.string("text", problems: &problems)
-                    guard let fileNode = entry["file"] else {
-                        problems.add("a recorded cue needs \"file\"", at: member.value.location, path: path)
-                        continue
-                    }
-                    if let ref = audioFile(fileNode, folder: folder, path: path + ".file", problems: &problems) {
-                        cues[member.key] = .recording(ref, text: text)
-                    }
-                default:
-                    problems.add(
-                        "expected a text or {file: \"...\"}, found \(member.value.typeName)", at: member.value.location,
-                        path: path)
-                }
-            }
-        }
-
-        var sounds: [String: AudioFileRef] = [:]
-        if let node = top["sounds"], let object = ObjectReader(node, path: "sounds", problems: &problems) {
-            for member in object.members {
-                guard CueKey.soundNames.contains(member.key) else {
-                    problems.add(
-                        "unknown sound '\(member.key.prefix(60))'\(Spelling.hint(for: member.key, in: CueKey.soundNames))",
-                        at: member.keyLocation, path: "sounds")
-                    continue
-                }
-                if let ref = audioFile(member.value, folder: folder, path: "sounds.\(member.key)", problems: &problems) {
-                    sounds[member.key] = ref
-                }
-            }
-        }
+        let cues = readCues(top, folder: folder, problems: &problems)
+        let sounds = readSounds(top, folder: folder, problems: &problems)
         var pack = CuePack(
             name: name, language: language, voice: voice, units: units, cues: cues, sounds: sounds, origin: file)
         pack.voiceLocation = voiceLocation ?? top["language"]?.location
         return pack
+    }
+
+    /// `voice: {name, rate, pitch, volume}`; the voice named after the language when absent.
+    private static func readVoice(
+        _ top: ObjectReader, language: String, problems: inout Problems
+    ) -> (VoiceSettings, SourceLocation?) {
+        var voice = VoiceSettings(name: language)
+        guard let node = top["voice"], let object = ObjectReader(node, path: "voice", problems: &problems) else { return (voice, nil) }
+        object.rejectUnknownKeys(voiceKeys, problems: &problems, what: "a voice")
+        if let v = object.string("name", problems: &problems, maxLength: 100) { voice.name = v }
+        if let v = object.integer("rate", in: 80...450, problems: &problems, unit: "words per minute") { voice.rate = v }
+        if let v = object.integer("pitch", in: 0...100, problems: &problems) { voice.pitch = v }
+        if let v = object.integer("volume", in: 0...200, problems: &problems) { voice.volume = v }
+        return (voice, object["name"]?.location)
+    }
+
+    /// `cues: {KEY: "template" | {file, text}}`, every key one of `CueKey.all`.
+    private static func readCues(_ top: ObjectReader, folder: String?, problems: inout Problems) -> [String: CueSource] {
+        var cues: [String: CueSource] = [:]
+        guard let node = top["cues"], let object = ObjectReader(node, path: "cues", problems: &problems) else { return cues }
+        for member in object.members {
+            let path = "cues.\(member.key.prefix(60))"
+            guard CueKey.names.contains(member.key) else {
+                problems.add(
+                    "unknown cue key '\(member.key.prefix(60))'\(Spelling.hint(for: member.key, in: CueKey.names))",
+                    at: member.keyLocation, path: "cues")
+                continue
+            }
+            switch member.value.value {
+            case .string(let template):
+                if checkTemplate(template, key: member.key, at: member.value.location, path: path, problems: &problems) {
+                    cues[member.key] = .text(template)
+                }
+            case .object:
+                guard let entry = ObjectReader(member.value, path: path, problems: &problems) else { continue }
+                entry.rejectUnknownKeys(["file", "text"], problems: &problems, what: "a recorded cue")
+                let text = entry.string("text", problems: &problems)
+                guard let fileNode = entry["file"] else {
+                    problems.add("a recorded cue needs \"file\"", at: member.value.location, path: path)
+                    continue
+                }
+                if let ref = audioFile(fileNode, folder: folder, path: path + ".file", problems: &problems) {
+                    cues[member.key] = .recording(ref, text: text)
+                }
+            default:
+                problems.add(
+                    "expected a text or {file: \"...\"}, found \(member.value.typeName)", at: member.value.location,
+                    path: path)
+            }
+        }
+        return cues
+    }
+
+    /// `sounds: {bell, tick, beep}`: files inside the pack's folder.
+    private static func readSounds(_ top: ObjectReader, folder: String?, problems: inout Problems) -> [String: AudioFileRef] {
+        var sounds: [String: AudioFileRef] = [:]
+        guard let node = top["sounds"], let object = ObjectReader(node, path: "sounds", problems: &problems) else { return sounds }
+        for member in object.members {
+            guard CueKey.soundNames.contains(member.key) else {
+                problems.add(
+                    "unknown sound '\(member.key.prefix(60))'\(Spelling.hint(for: member.key, in: CueKey.soundNames))",
+                    at: member.keyLocation, path: "sounds")
+                continue
+            }
+            if let ref = audioFile(member.value, folder: folder, path: "sounds.\(member.key)", problems: &problems) {
+                sounds[member.key] = ref
+            }
+        }
+        return sounds
     }
 
     private static func checkTemplate(

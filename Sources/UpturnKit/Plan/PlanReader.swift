@@ -142,20 +142,9 @@ public enum PlanReader {
         case .say:
             if let text = object.string("say", problems: &problems) { action = .say(text: text) }
         case .cue:
-            if let name = object.string("cue", problems: &problems, maxLength: 100) {
-                if let key = CueKey(named: name) {
-                    action = .cue(key)
-                } else {
-                    problems.add(
-                        "unknown cue key '\(name)'\(Spelling.hint(for: name, in: CueKey.names))", at: object["cue"]?.location,
-                        path: object.child("cue"))
-                }
-            }
+            action = readCue(object, problems: &problems)
         case .tilt:
-            let angle = object.integer("tilt", in: 0...maxAngle, problems: &problems, unit: "degrees")
-            let defaultSettle = angle == 0 ? defaultUprightSettleMilliseconds : defaultTiltSettleMilliseconds
-            let settle = object.duration("settle", in: 0...maxSettleMilliseconds, problems: &problems) ?? defaultSettle
-            if let angle { action = .tilt(angle: angle, settleMilliseconds: settle) }
+            action = readTilt(object, problems: &problems)
         case .hold:
             action = readHold(object, problems: &problems)
         case .reps:
@@ -165,25 +154,49 @@ public enum PlanReader {
                 action = .rest(milliseconds: ms)
             }
         case .wait:
-            var reminder: String?
-            if let value = object["wait"] {
-                switch value.value {
-                case .bool(true): reminder = nil
-                case .string: reminder = object.string("wait", problems: &problems)
-                default:
-                    problems.add(
-                        "expected the reminder to speak, or true, found \(value.typeName)", at: value.location,
-                        path: object.child("wait"))
-                }
-            }
-            let timeout =
-                object.duration("timeout", in: 1000...maxWaitMilliseconds, problems: &problems) ?? defaultWaitMilliseconds
-            action = .wait(reminder: reminder, timeoutMilliseconds: timeout)
+            action = readWait(object, problems: &problems)
         case .welcome, .finish:
             break
         }
         guard problems.lines.count == before, let action else { return nil }
         return Step(action, title: title)
+    }
+
+    /// `{cue: "hold.halfway"}`: one of the pack's cue keys.
+    private static func readCue(_ object: ObjectReader, problems: inout Problems) -> Step.Action? {
+        guard let name = object.string("cue", problems: &problems, maxLength: 100) else { return nil }
+        guard let key = CueKey(named: name) else {
+            problems.add(
+                "unknown cue key '\(name)'\(Spelling.hint(for: name, in: CueKey.names))", at: object["cue"]?.location,
+                path: object.child("cue"))
+            return nil
+        }
+        return .cue(key)
+    }
+
+    /// `{tilt: 30, settle: "8s"}`; going upright settles longer by default.
+    private static func readTilt(_ object: ObjectReader, problems: inout Problems) -> Step.Action? {
+        let angle = object.integer("tilt", in: 0...maxAngle, problems: &problems, unit: "degrees")
+        let defaultSettle = angle == 0 ? defaultUprightSettleMilliseconds : defaultTiltSettleMilliseconds
+        let settle = object.duration("settle", in: 0...maxSettleMilliseconds, problems: &problems) ?? defaultSettle
+        return angle.map { .tilt(angle: $0, settleMilliseconds: settle) }
+    }
+
+    /// `{wait: "Press to go on.", timeout: "30s"}`, or `{wait: true}` for the pack's reminder.
+    private static func readWait(_ object: ObjectReader, problems: inout Problems) -> Step.Action? {
+        var reminder: String?
+        if let value = object["wait"] {
+            switch value.value {
+            case .bool(true): reminder = nil
+            case .string: reminder = object.string("wait", problems: &problems)
+            default:
+                problems.add(
+                    "expected the reminder to speak, or true, found \(value.typeName)", at: value.location,
+                    path: object.child("wait"))
+            }
+        }
+        let timeout = object.duration("timeout", in: 1000...maxWaitMilliseconds, problems: &problems) ?? defaultWaitMilliseconds
+        return .wait(reminder: reminder, timeoutMilliseconds: timeout)
     }
 
     private static func readHold(_ object: ObjectReader, problems: inout Problems) -> Step.Action? {

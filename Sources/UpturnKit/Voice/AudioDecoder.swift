@@ -56,11 +56,25 @@ public enum AudioDecoder {
         guard info.frames <= Int64(limit) else {
             throw UpturnError.data("\(name): longer than \(maxSeconds / 60) minutes; a cue should be short")
         }
+        var mono = readMono(file, channels: channels, claimed: Int(info.frames), limit: limit)
+        if sf_error(file) != 0 && mono.isEmpty {
+            throw UpturnError.data("\(name): cannot decode the audio (\(String(cString: sf_strerror(file))))")
+        }
+        guard !mono.isEmpty else { throw UpturnError.data("\(name): the audio file is truncated; no sound could be read") }
+        // Corrupt files can decode to NaN or wild values; keep every sample a number in range.
+        for i in mono.indices where !(mono[i].isFinite) { mono[i] = 0 }
+        return DecodedAudio(samples: mono, rate: rate)
+    }
+}
+
+extension AudioDecoder {
+    /// Every frame of an open file, downmixed, up to a little past `limit`.
+    fileprivate static func readMono(_ file: OpaquePointer, channels: Int, claimed: Int, limit: Int) -> [Float] {
         var mono = [Float]()
         // The header's length is a claim, not a fact: a corrupt file may promise far more.
-        mono.reserveCapacity(min(Int(info.frames), 1 << 20))
+        mono.reserveCapacity(min(claimed, 1 << 20))
         var block = [Float](repeating: 0, count: 4096 * channels)
-        while true {
+        while mono.count <= limit {
             let got = block.withUnsafeMutableBufferPointer { sf_readf_float(file, $0.baseAddress, 4096) }
             if got <= 0 { break }
             let n = Int(got)
@@ -74,15 +88,8 @@ public enum AudioDecoder {
                     mono.append(sum * scale)
                 }
             }
-            if mono.count > limit { break }
         }
-        if sf_error(file) != 0 && mono.isEmpty {
-            throw UpturnError.data("\(name): cannot decode the audio (\(String(cString: sf_strerror(file))))")
-        }
-        guard !mono.isEmpty else { throw UpturnError.data("\(name): the audio file is truncated; no sound could be read") }
-        // Corrupt files can decode to NaN or wild values; keep every sample a number in range.
-        for i in mono.indices where !(mono[i].isFinite) { mono[i] = 0 }
-        return DecodedAudio(samples: mono, rate: rate)
+        return mono
     }
 }
 
