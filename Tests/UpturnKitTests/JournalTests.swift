@@ -47,4 +47,46 @@ final class JournalTests: XCTestCase {
         try journal.recordStart(SessionRecord(id: "next", start: Date(), plan: "core", title: "Core", steps: 14))
         XCTAssertEqual(journal.read().sessions.map(\.id), ["killed", "n", "next"])
     }
+
+    /// A session killed mid-way (kill -9, a power cut) still shows what it had done: its
+    /// progress lines, written as it played.
+    func testProgressLinesKeepWhatAKilledSessionDid() throws {
+        let journal = Journal(path: temporaryFolder() + "/history.jsonl")
+        var record = SessionRecord(id: "p", start: Date(), plan: "core", title: "Core", steps: 4)
+        try journal.recordStart(record)
+        record.stepsDone = 1
+        record.invertedSeconds = 8
+        record.highestAngle = 30
+        try journal.recordProgress(record)
+        record.stepsDone = 2
+        record.invertedSeconds = 28.04
+        try journal.recordProgress(record)
+        let (sessions, warnings) = journal.read()
+        XCTAssertEqual(warnings, [])
+        XCTAssertEqual(sessions.count, 1)
+        XCTAssertEqual(sessions[0].ending, .killed)
+        XCTAssertEqual(sessions[0].stepsDone, 2)
+        XCTAssertEqual(sessions[0].invertedSeconds, 28)
+        XCTAssertEqual(sessions[0].highestAngle, 30)
+    }
+
+    /// Numbers out of range in a hand-edited or damaged line skip that line, with a warning;
+    /// they never reach arithmetic that would trap.
+    func testNumbersOutOfRangeSkipTheLine() throws {
+        let path = temporaryFolder() + "/history.jsonl"
+        let start = "{\"v\": 1, \"event\": \"start\", \"id\": \"ID\", \"start\": \"2026-01-01T07:00:00Z\", \"plan\": \"core\", \"steps\": 4}\n"
+        var text = ""
+        let ends = ["\"inverted_seconds\": 1e16", "\"inverted_seconds\": 1e300", "\"inverted_seconds\": -1e19", "\"steps_done\": 1e300", "\"highest_angle\": -5", "\"steps_done\": \"x\""]
+        for (i, field) in ends.enumerated() {
+            text += start.replacingOccurrences(of: "ID", with: "s\(i)")
+            text += "{\"v\": 1, \"event\": \"end\", \"id\": \"s\(i)\", \"ended\": \"finished\", \(field)}\n"
+        }
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        let (sessions, warnings) = Journal(path: path).read()
+        XCTAssertEqual(sessions.count, ends.count)
+        XCTAssertTrue(sessions.allSatisfy { $0.ending == .killed && $0.invertedSeconds == 0 }, "every bad end line was skipped")
+        XCTAssertEqual(warnings, ["\(path): skipped \(ends.count) lines that could not be read"])
+        let summary = HistorySummary(history: sessions, since: nil, rules: Progression.Rules())
+        XCTAssertEqual(summary.invertedSeconds, 0)
+    }
 }

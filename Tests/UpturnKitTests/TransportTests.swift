@@ -119,6 +119,73 @@ final class TransportTests: XCTestCase {
         XCTAssertEqual(sink.samples.count, timeline.frames - (next.start - skipAt))
     }
 
+    /// Four skips 0.3 s apart during an inverted hold: "Slowly return upright" is still said
+    /// whole, the skips after it go on from its end, and the skipped steps are not done.
+    func testRapidSkipsDuringAnInvertedHoldNeverCutTheUprightCue() throws {
+        let timeline = try compile(plan, clips: clips)
+        let hold = span(timeline, "hold")
+        let upright = try XCTUnwrap(timeline.events.first { $0.key == CueKey.tiltUpright.key })
+        let returning = try XCTUnwrap(timeline.step(at: upright.frame))
+        XCTAssertEqual(returning.kind, .tilt)
+        XCTAssertGreaterThan(upright.length, 14_400, "the cue is longer than the time between two skips")
+        let first = hold.start + 48_000
+        let queue = ControlQueue(signals: { (0, 0, 0) })
+        let sink = ScriptedSink(queue: queue, script: (0..<4).map { (first + $0 * 14_400, ControlCommand.skip) })
+        let player = Player(timeline: timeline, clips: clips, sink: sink, blockFrames: 480, controls: queue, cues: cues)
+        XCTAssertEqual(try player.play(), .finished)
+        let main = renderMain(timeline)
+        let heardAt = first + (upright.frame - returning.start)
+        XCTAssertEqual(
+            Array(sink.samples[heardAt..<(heardAt + upright.length)]), Array(main[upright.frame..<upright.end]),
+            "the upright cue was said whole")
+        XCTAssertEqual(player.stepsDone, 2, "only the steps played through are done: the say and the tilt")
+        XCTAssertLessThan(sink.samples.count, timeline.frames / 2, "the held skips went on after the cue")
+    }
+
+    /// Stopping while the table comes back to 0 (after "Slowly return upright", while the
+    /// person settles) still goes to the closing: they are not upright yet.
+    func testStopWhileReturningUprightGoesToTheClosing() throws {
+        let timeline = try compile(plan, clips: clips)
+        let upright = try XCTUnwrap(timeline.events.first { $0.key == CueKey.tiltUpright.key })
+        let queue = ControlQueue(signals: { (0, 0, 0) })
+        let sink = ScriptedSink(queue: queue, script: [(upright.end + 48_000, .stop)])
+        XCTAssertEqual(try play(timeline, sink, queue: queue), .stoppedWithClosing)
+    }
+
+    /// Presses of `back` keep someone inverted past the cap: the player goes to the closing,
+    /// and the time tilted counts as lived, not as the plan says.
+    func testTheInvertedCapHoldsAgainstRepeatedBacks() throws {
+        let timeline = try compile(plan, clips: clips)
+        let hold = span(timeline, "hold")
+        let queue = ControlQueue(signals: { (0, 0, 0) })
+        let sink = ScriptedSink(queue: queue, script: (1...12).map { (hold.start + $0 * 480_000, ControlCommand.back) })
+        let player = Player(timeline: timeline, clips: clips, sink: sink, blockFrames: 480, controls: queue, cues: cues)
+        player.maxInvertedSeconds = 60
+        XCTAssertEqual(try player.play(), .stoppedWithClosing)
+        XCTAssertGreaterThan(player.invertedSeconds, 60)
+        XCTAssertLessThan(player.invertedSeconds, 62, "the closing came as the cap ran out")
+        let closing = timeline.closing.first { $0.key == CueKey.sessionUpright.key }!
+        XCTAssertTrue(sink.samples.suffix(timeline.closingFrames).contains(clips.value(of: closing.clip!)), "the closing was said")
+    }
+
+    /// A pause while inverted does not stop the clock: the cap runs out on the wall clock.
+    func testAPauseWhileInvertedRunsOutTheCap() throws {
+        let timeline = try compile(plan, clips: clips)
+        let hold = span(timeline, "hold")
+        let tilt = try XCTUnwrap(timeline.steps.first { $0.kind == .tilt && $0.inverted })
+        let pauseAt = hold.start + 1000
+        let queue = ControlQueue(signals: { (0, 0, 0) })
+        let sink = ScriptedSink(queue: queue, script: [(pauseAt, .pause)])
+        let player = Player(timeline: timeline, clips: clips, sink: sink, blockFrames: 480, controls: queue, cues: cues)
+        player.maxInvertedSeconds = Double(pauseAt - tilt.start) / 48_000 + 0.5
+        // Without a cap the pause would last for good: a resume after it, so the test ends.
+        DispatchQueue.global().asyncAfter(deadline: .now() + player.maxInvertedSeconds! + 3) { queue.post(.resume) }
+        let started = MonotonicClock.now
+        XCTAssertEqual(try player.play(), .stoppedWithClosing)
+        XCTAssertLessThan(MonotonicClock.now - started, player.maxInvertedSeconds! + 2, "the closing came soon after the cap")
+        XCTAssertGreaterThan(player.invertedSeconds, player.maxInvertedSeconds!)
+    }
+
     func renderMain(_ timeline: Timeline) -> [Int16] {
         let sink = MemorySink(rate: 48_000)
         _ = try! Player(timeline: timeline, clips: clips, sink: sink, stopRequests: { 0 }).play()

@@ -99,6 +99,40 @@ final class HistoryTests: XCTestCase {
         return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     }
 
+    /// A closed stderr (a pipe whose reader left, as when an SSH session drops) never kills
+    /// a session: its log lines are lost, the session plays to its end.
+    func testABrokenStderrDoesNotKillTheSession() throws {
+        let out = Upturn.file("broken-stderr.wav")
+        let data = Upturn.file("data-\(UUID().uuidString.prefix(6))")
+        // --alone logs a line at each check-in; stdout and stderr go to a pipe closed at once.
+        let script = "set -o pipefail; \"$0\" play stretch --alone --controls none --device file:FILE=\(out),FORMAT=wav 2>&1 | true"
+        var environment = Upturn.baseEnvironment
+        environment["XDG_DATA_HOME"] = data
+        let status = try Child.run("/bin/bash", ["-c", script, Upturn.binary], environment: environment, timeout: 60)
+        XCTAssertEqual(status, 0, "killed by SIGPIPE (141) or a trap (132) before")
+        let history = try historyJSON(data)
+        let sessions = try XCTUnwrap(history["sessions"] as? [[String: Any]])
+        XCTAssertEqual(sessions.first?["ended"] as? String, "no answer to a check-in")
+    }
+
+    /// `history` over a journal with numbers out of range: each bad line is skipped with a
+    /// warning, never fatal (it trapped in `Int(Double)` before).
+    func testHistorySkipsNumbersOutOfRange() throws {
+        let data = Upturn.file("data-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(atPath: data + "/upturn", withIntermediateDirectories: true)
+        var text = ""
+        for (i, field) in ["\"inverted_seconds\": 1e16", "\"inverted_seconds\": 1e300", "\"inverted_seconds\": -1e19"].enumerated() {
+            text += "{\"v\": 1, \"event\": \"start\", \"id\": \"s\(i)\", \"start\": \"2026-01-01T07:00:00Z\", \"plan\": \"core\", \"steps\": 4}\n"
+            text += "{\"v\": 1, \"event\": \"end\", \"id\": \"s\(i)\", \"ended\": \"finished\", \(field)}\n"
+        }
+        FileManager.default.createFile(atPath: data + "/upturn/history.jsonl", contents: Data(text.utf8))
+        for arguments in [["history"], ["history", "--json"]] {
+            let result = try Upturn.run(arguments, environment: ["XDG_DATA_HOME": data])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertTrue(result.stderr.contains("skipped 3 lines that could not be read"), result.stderr)
+        }
+    }
+
     func testPlayWritesAFinishedSession() throws {
         let data = Upturn.file("data-\(UUID().uuidString.prefix(6))")
         let out = Upturn.file("hist.wav")

@@ -73,6 +73,15 @@ class PulseBedTestCase: XCTestCase {
 
 final class PulseAudioTests: PulseBedTestCase {
     func testSIGTERMDuringAHoldPlaysTheClosingCue() throws {
+        try signalDuringAHoldPlaysTheClosingCue(SIGTERM)
+    }
+
+    /// The terminal or SSH session going away (SIGHUP) while inverted is a stop too.
+    func testSIGHUPDuringAHoldPlaysTheClosingCue() throws {
+        try signalDuringAHoldPlaysTheClosingCue(SIGHUP)
+    }
+
+    func signalDuringAHoldPlaysTheClosingCue(_ signal: Int32) throws {
         // A hold with no cues inside: anything heard during it is the closing segment.
         let plan = Upturn.write(
             "sigterm.json5",
@@ -85,11 +94,11 @@ final class PulseAudioTests: PulseBedTestCase {
         XCTAssertEqual(try Upturn.run(["say", "Slowly return upright. Take your time.", "--output", closing]).status, 0)
         let closingLength = try readWAV(closing).samples.filter { abs(Int($0)) >= 64 }.count
 
-        let recording = try startRecording("sigterm.raw")
+        let recording = try startRecording("signal-\(signal).raw")
         let started = try Upturn.start(["play", plan, "--device", "pulse"], environment: environment)
         let signalAt = Double(holdStart) / 48_000 + 3
         usleep(useconds_t(signalAt * 1_000_000))
-        kill(started.0.processIdentifier, SIGTERM)
+        kill(started.0.processIdentifier, signal)
         let result = Upturn.finish(started, timeout: 20)
         usleep(300_000)
         let samples = try stopRecording(recording)
@@ -104,7 +113,7 @@ final class PulseAudioTests: PulseBedTestCase {
         let holdInRecording = offset + holdStart
         let after = samples[min(samples.count, holdInRecording + 48_000)...]
         let heard = after.filter { abs(Int($0)) >= 64 }.count
-        XCTAssertGreaterThan(heard, closingLength / 2, "no closing cue after SIGTERM")
+        XCTAssertGreaterThan(heard, closingLength / 2, "no closing cue after signal \(signal)")
         // The session did not play on: the recording ends long before the hold would.
         XCTAssertLessThan(samples.count - offset, holdStart + 40 * 48_000)
     }

@@ -73,18 +73,18 @@ final class ServeTests: PulseBedTestCase {
         let sessions = try history()
         XCTAssertEqual(sessions.count, 2)
         XCTAssertEqual(sessions[1]["plan"] as? String, "today")
-        XCTAssertEqual(sessions[1]["ended"] as? String, "finished", result.stderr)
+        // Skipped through to its end: stopped, not finished, so it does not move the level up.
+        XCTAssertEqual(sessions[1]["ended"] as? String, "stopped by the user", result.stderr)
         XCTAssertEqual(sessions[1]["title"] as? String, "Core, level 1")
-        // Two finished sessions at level 1: today has moved on to level 2, stretch's turn.
         let next = try XCTUnwrap(after["today"] as? [String: Any])
-        XCTAssertEqual(next["level"] as? Int, 2)
-        XCTAssertEqual(next["program"] as? String, "stretch")
-        XCTAssertEqual(next["angle"] as? Int, 25)
+        XCTAssertEqual(next["level"] as? Int, 1)
+        XCTAssertEqual(next["program"] as? String, "core", "a stopped session is offered again")
+        XCTAssertEqual(next["angle"] as? Int, 20)
         let explain = try Upturn.run(["show", "today", "--explain"], environment: ["XDG_DATA_HOME": data, "XDG_CONFIG_HOME": config])
-        XCTAssertTrue(explain.stdout.hasPrefix("Today: stretch, level 2: 25°"), explain.stdout)
-        XCTAssertTrue(explain.stdout.contains("up to level 2"), explain.stdout)
+        XCTAssertTrue(explain.stdout.hasPrefix("Today: core, level 1: 20°"), explain.stdout)
+        XCTAssertTrue(explain.stdout.contains("core at level 1 stopped after"), explain.stdout)
         // One log line per event.
-        for line in ["started (device pulse", "waiting for a press", "start requested: today", "session started: today (Core, level 1)", "session ended: finished", "stopping (signal)"] {
+        for line in ["started (device pulse", "waiting for a press", "start requested: today", "session started: today (Core, level 1)", "session ended: stopped by the user", "stopping (signal)"] {
             XCTAssertTrue(result.stderr.contains("upturn serve: " + line), "\(line) in \(result.stderr)")
         }
     }

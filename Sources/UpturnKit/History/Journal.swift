@@ -42,7 +42,9 @@ public struct SessionRecord: Equatable, Sendable {
 /// or garbled line is skipped and reported, never fatal.
 public final class Journal {
     public let path: String
-    public static let version = 1
+    /// The newest line this version writes: 2 for progress lines (an older Upturn reads
+    /// them as "from a newer Upturn"); start and end lines are still version 1.
+    public static let version = 2
 
     /// `$XDG_DATA_HOME/upturn/history.jsonl`, or `~/.local/share/upturn/history.jsonl`.
     public static var defaultPath: String { XDGFolders.dataHome + "/upturn/history.jsonl" }
@@ -86,7 +88,7 @@ public final class Journal {
 
     public func recordStart(_ record: SessionRecord) throws(UpturnError) {
         var line: [String: Any] = [
-            "v": Self.version, "event": "start", "id": record.id, "start": DateText.iso(record.start),
+            "v": 1, "event": "start", "id": record.id, "start": DateText.iso(record.start),
             "plan": record.plan, "title": record.title, "steps": record.steps,
         ]
         if let level = record.level { line["level"] = level }
@@ -94,12 +96,28 @@ public final class Journal {
         try append(line)
     }
 
+    /// How far a session has come, while it plays: a kill or a power cut then still leaves
+    /// the steps done and the time inverted so far.
+    public func recordProgress(_ record: SessionRecord) throws(UpturnError) {
+        try append([
+            "v": 2, "event": "progress", "id": record.id, "steps_done": record.stepsDone,
+            "inverted_seconds": (record.invertedSeconds * 10).rounded() / 10, "highest_angle": record.highestAngle,
+        ])
+    }
+
     public func recordEnd(_ record: SessionRecord) throws(UpturnError) {
         try append([
-            "v": Self.version, "event": "end", "id": record.id, "end": DateText.iso(record.end ?? Date()),
+            "v": 1, "event": "end", "id": record.id, "end": DateText.iso(record.end ?? Date()),
             "steps_done": record.stepsDone, "inverted_seconds": (record.invertedSeconds * 10).rounded() / 10,
             "highest_angle": record.highestAngle, "ended": record.ending.rawValue,
         ])
+    }
+
+    /// A whole number in `range`; 0 when absent; nil when present and not such a number.
+    private static func field(_ object: FlatJSON.Object, _ key: String, in range: ClosedRange<Int>) -> Int? {
+        guard let value = object[key] else { return 0 }
+        guard let n = value.int, range.contains(n) else { return nil }
+        return n
     }
 
     /// Every session, oldest first, and one warning per kind of line that could not be read.
@@ -141,16 +159,22 @@ public final class Journal {
                     record.program = object["program"]?.string
                     index[id] = sessions.count
                     sessions.append(record)
-                case "end":
-                    guard let i = index[id] else {
+                case "end", "progress":
+                    // A number out of range (a hand-edited or damaged line) skips the line.
+                    guard let i = index[id], let done = Self.field(object, "steps_done", in: 0...100_000),
+                        let angle = Self.field(object, "highest_angle", in: 0...90),
+                        let inverted = object["inverted_seconds"].map({ $0.double }) ?? 0, (0.0...1e7).contains(inverted)
+                    else {
                         garbled += 1
                         continue
                     }
-                    sessions[i].end = object["end"]?.string.flatMap(DateText.parse)
-                    sessions[i].stepsDone = object["steps_done"]?.int ?? 0
-                    sessions[i].invertedSeconds = object["inverted_seconds"]?.double ?? 0
-                    sessions[i].highestAngle = object["highest_angle"]?.int ?? 0
-                    sessions[i].ending = SessionRecord.Ending(rawValue: object["ended"]?.string ?? "") ?? .killed
+                    sessions[i].stepsDone = done
+                    sessions[i].invertedSeconds = inverted
+                    sessions[i].highestAngle = angle
+                    if event == "end" {
+                        sessions[i].end = object["end"]?.string.flatMap(DateText.parse)
+                        sessions[i].ending = SessionRecord.Ending(rawValue: object["ended"]?.string ?? "") ?? .killed
+                    }
                 default:
                     if version <= Self.version { garbled += 1 }
                 }

@@ -95,6 +95,23 @@ public struct Timeline: Equatable, Sendable {
         return found
     }
 
+    /// True while the person is still tilted at `frame`: in an inverted step, or in the step
+    /// that brings the table back to 0 after one (its "Slowly return upright" and settling
+    /// time, counted in full as the inverted-time cap counts it), or in the finish of a plan
+    /// that ended tilted.
+    public func isTilted(at frame: Int) -> Bool {
+        guard let span = step(at: frame) else { return false }
+        if span.inverted { return true }
+        guard span.kind == .tilt || span.kind == .finish, let i = steps.firstIndex(of: span), i > 0 else { return false }
+        return steps[i - 1].inverted
+    }
+
+    /// The cues that bring the person back upright ("Slowly return upright"): a skip never
+    /// cuts one, nor jumps past one from a tilted step.
+    public var uprightCues: [TimelineEvent] {
+        events.filter { $0.kind == .speech && ($0.key == CueKey.tiltUpright.key || $0.key == CueKey.sessionUpright.key) }
+    }
+
     /// The audible events (speech and sound) of a list.
     public var cues: [TimelineEvent] { events.filter { $0.kind != .step } }
 

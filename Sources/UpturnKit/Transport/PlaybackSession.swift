@@ -44,6 +44,10 @@ public struct PlaybackSession {
 
     private var gain: Float { Float(volume) / 100 }
 
+    /// Added to a plan's cap at run time: the device's buffer and a slow start must not turn
+    /// a plan that fits into one that is cut.
+    public static let invertedCapGraceSeconds = 10.0
+
     /// Plays a prepared session to its end or a stop, and keeps it in the history: a start
     /// line now, an end line after (a kill in between reads as "killed"). The sink is
     /// finished or aborted on every path. The outcome, and the record written (the history
@@ -57,6 +61,9 @@ public struct PlaybackSession {
             timeline: session.timeline, clips: session.library, sink: sink, gain: gain,
             blockFrames: sink.blockFrames, status: status, controls: controls,
             cues: session.cues, music: session.music, stepCount: session.plan.steps.count)
+        // The plan's cap on continuous inverted time, held at run time too, with a little
+        // room for the device's latency: a plan that fits as written never meets it.
+        player.maxInvertedSeconds = Double(session.plan.maxInvertedMilliseconds) / 1000 + Self.invertedCapGraceSeconds
         let clearLine = status == nil ? "" : "\r\u{1B}[2K"
         let log = self.log
         player.log = { line in log(clearLine + line) }
@@ -76,12 +83,21 @@ public struct PlaybackSession {
             log(error.description + "; this session is not kept in the history")
         }
 
-        let outcome = playOnAudioThread(player)
+        let outcome = playOnAudioThread(player) {
+            // As it plays, a progress line per step (and every half minute while inverted
+            // time grows): a session killed mid-way still shows what was done.
+            let now = player.progress.withLock { $0 }
+            guard now.stepsDone != record.stepsDone || now.invertedSeconds >= record.invertedSeconds + 30 else { return }
+            record.stepsDone = now.stepsDone
+            record.invertedSeconds = now.invertedSeconds
+            record.highestAngle = now.highestAngle
+            try? journal?.recordProgress(record)
+        }
         record.end = Date()
         record.stepsDone = player.stepsDone
-        record.invertedSeconds = Double(player.invertedFrames) / Double(session.timeline.rate)
+        record.invertedSeconds = player.invertedSeconds
         record.highestAngle = player.highestAngle
-        record.ending = SessionRecord.Ending(outcome)
+        record.ending = SessionRecord.Ending(outcome, allStepsDone: record.stepsDone >= record.steps)
         do throws(UpturnError) { try journal?.recordEnd(record) } catch { log(error.description) }
         return (outcome, record)
     }
@@ -96,12 +112,13 @@ public struct PlaybackSession {
         let player = Player(
             timeline: timeline, clips: clips, sink: sink, gain: gain, blockFrames: sink.blockFrames, controls: controls, music: music)
         player.endsOnControl = givesWay
-        return try playOnAudioThread(player).get()
+        return try playOnAudioThread(player, meanwhile: nil).get()
     }
 
-    /// The audio loop runs on a thread of its own, so nothing else ever blocks it; this
-    /// thread waits for its end.
-    private func playOnAudioThread(_ player: Player) -> Result<Player.Outcome, UpturnError> {
+    /// The audio loop runs on a thread of its own, so nothing else ever blocks it (the
+    /// history's disk writes least of all); this thread waits for its end, calling
+    /// `meanwhile` once a second.
+    private func playOnAudioThread(_ player: Player, meanwhile: (() -> Void)?) -> Result<Player.Outcome, UpturnError> {
         player.keepAlive = keepAlive
         player.onFirstWrite = onFirstWrite
         let result = Mutex<Result<Player.Outcome, UpturnError>?>(nil)
@@ -115,16 +132,21 @@ public struct PlaybackSession {
         }
         thread.stackSize = 1 << 20
         thread.start()
-        done.wait()
+        if let meanwhile {
+            while done.wait(timeout: .now() + 1) == .timedOut { meanwhile() }
+        } else {
+            done.wait()
+        }
         return result.withLock { $0 } ?? .failure(UpturnError.internalError("the audio thread gave no result"))
     }
 }
 
 extension SessionRecord.Ending {
-    /// How a played session reads in the history.
-    init(_ outcome: Result<Player.Outcome, UpturnError>) {
+    /// How a played session reads in the history: one that reached its end by skipping
+    /// steps was stopped, not finished, so it does not move the level up.
+    init(_ outcome: Result<Player.Outcome, UpturnError>, allStepsDone: Bool) {
         switch outcome {
-        case .success(.finished): self = .finished
+        case .success(.finished): self = allStepsDone ? .finished : .stopped
         case .success(.noAnswer): self = .noAnswer
         case .success: self = .stopped
         case .failure(let error) where error.code == .unavailable: self = .audioLost

@@ -62,11 +62,20 @@ public final class Player {
     /// How long a safety check-in waits for a press, counted in session frames after the
     /// question has been said.
     public var checkInAnswerSeconds = 20.0
+    /// The longest the person may stay tilted without coming upright, as lived (pauses and
+    /// presses of `back` count): past it, the player goes to the closing. Nil: no limit
+    /// (cues that are not a session).
+    public var maxInvertedSeconds: Double?
     public let snapshot = Mutex(PlayerSnapshot())
+    /// How far the session has come, updated as it plays (for progress lines in the history).
+    public let progress = Mutex(SessionProgress())
 
     /// For the history: what was played, counted from the frames written.
     public private(set) var statistics = SessionStatistics()
     public var invertedFrames: Int { statistics.invertedFrames }
+    /// Seconds spent tilted, as lived: the wall clock or the session's frames, whichever is
+    /// longer, pauses included.
+    public private(set) var invertedSeconds = 0.0
     public var highestAngle: Int { statistics.highestAngle }
     /// The plan's steps that were played to their end.
     public var stepsDone: Int { statistics.stepsDone(in: timeline, stepCount: stepCount) }
@@ -83,10 +92,16 @@ public final class Player {
     private var pendingOffset = 0
     /// Controls that came while a lost device was being reopened, applied once it is back.
     private var deferred: [ControlCommand] = []
+    /// Skips and backs that came while "Slowly return upright" was being said: applied when
+    /// the main timeline has been heard up to `heldUntil`, so the cue is never cut.
+    private var held: [ControlCommand] = []
+    private var heldUntil = 0
+    private lazy var uprightCues = timeline.uprightCues
     private var lastBack = -100.0
     private var lastDelay = 0
     private var tone: KeepAliveTone
     private lazy var checkIns = CheckInWatchdog(timeline: timeline, answerSeconds: checkInAnswerSeconds)
+    private lazy var invertedTimer = InvertedTimer(capSeconds: maxInvertedSeconds ?? .infinity, rate: timeline.rate)
 
     public init(
         timeline: Timeline, clips: any ClipProviding, sink: any AudioSink, gain: Float = 1, blockFrames: Int = 1024,
@@ -121,6 +136,7 @@ public final class Player {
     /// Plays to the end, or to a stop. The sink is finished (drained and closed) on every
     /// path, errors included, so a WAV header or device is never left half-written.
     public func play() throws(UpturnError) -> Outcome {
+        defer { invertedSeconds = invertedTimer.totalSeconds(at: MonotonicClock.now) }
         do {
             let outcome = try run()
             status?.clear()
@@ -152,6 +168,7 @@ public final class Player {
                 return .interrupted
             }
             if case .end(let outcome) = try handleControls() { return outcome }
+            checkInvertedCap()
             if pendingOffset >= pendingCount {
                 if let source = currentSource() {
                     let n = try pending.withUnsafeMutableBufferPointer { out throws(UpturnError) in try source.render(into: out) }
@@ -193,7 +210,9 @@ public final class Player {
         pendingOffset += written
         guard written > 0 else { return }
         if currentSource() === main {
-            statistics.account(written, endingAt: mainWritten, in: timeline)
+            let end = mainWritten
+            invertedTimer.wrote(written, tilted: timeline.isTilted(at: max(0, end - 1)), at: MonotonicClock.now)
+            statistics.account(written, endingAt: end, in: timeline)
             checkInDue()
         }
         if let first = onFirstWrite {
@@ -258,8 +277,12 @@ public final class Player {
     }
 
     private func handleControls() throws(UpturnError) -> ControlResult {
-        let commands = deferred + (controls?.take() ?? [])
+        var commands = deferred + (controls?.take() ?? [])
         deferred = []
+        if !held.isEmpty && closing == nil && currentSource() === main && heard >= heldUntil {
+            commands = held + commands
+            held = []
+        }
         for command in commands {
             if case .end(let outcome) = try apply(command) { return .end(outcome) }
         }
@@ -301,10 +324,16 @@ public final class Player {
             interject(cues.resuming)
         case .skip:
             let at = heard
-            let next = timeline.steps.first { $0.start > at }?.start ?? timeline.frames
+            if holdDuringUprightCue(command, at: at) { break }
+            var next = timeline.steps.first { $0.start > at }?.start ?? timeline.frames
+            // From a tilted step, never past the cue that brings the person upright.
+            if timeline.isTilted(at: at), let upright = uprightCues.first(where: { $0.end > at }), next > upright.frame {
+                next = upright.frame
+            }
             try jump(to: next)
         case .back:
             let at = heard
+            if holdDuringUprightCue(command, at: at) { break }
             let now = MonotonicClock.now
             guard let step = timeline.step(at: at), let index = timeline.steps.firstIndex(of: step) else { break }
             var target = step.start
@@ -314,7 +343,7 @@ public final class Player {
             lastBack = now
             try jump(to: target)
         case .stop:
-            guard timeline.step(at: heard)?.inverted ?? false else {
+            guard timeline.isTilted(at: heard) else {
                 cut()
                 return .end(.stopped)
             }
@@ -324,6 +353,21 @@ public final class Player {
     }
 
     private var isPaused: Bool { paused || pauseAfterInterjection }
+
+    /// True when "Slowly return upright" is being said at `at`: the command waits for its end.
+    private func holdDuringUprightCue(_ command: ControlCommand, at: Int) -> Bool {
+        guard let cue = uprightCues.first(where: { $0.frame <= at && at < $0.end }) else { return false }
+        if isPaused {
+            // Paused in the middle of it: the press goes on, and the cue is said whole first.
+            cut()
+            unpause()
+            interject(cues.resuming)
+        }
+        held.append(command)
+        heldUntil = cue.end
+        log("\(command.rawValue): after \"\(cue.text ?? cue.key)\"")
+        return true
+    }
 
     /// Cuts what plays and goes to the closing "Slowly return upright" segment.
     private func goToClosing() {
@@ -341,6 +385,17 @@ public final class Player {
         try main.seek(to: frame)
         checkIns.jumped(to: frame)
         updateStatus(force: true)
+    }
+
+    /// Past the cap on continuous time tilted (a long pause, many presses of `back`), the
+    /// session goes to "Slowly return upright" whatever else is happening.
+    private func checkInvertedCap() {
+        let now = MonotonicClock.now
+        guard closing == nil, invertedTimer.isOver(at: now) else { return }
+        let lived = DurationText.short(milliseconds: Int(invertedTimer.stretch(at: now) * 1000))
+        let cap = DurationText.short(milliseconds: Int(invertedTimer.capSeconds * 1000))
+        log("tilted for \(lived) without coming upright, over the cap of \(cap): going to the closing")
+        goToClosing()
     }
 
     /// Asks, and waits for the answer to, the safety check-ins.
@@ -412,5 +467,8 @@ public final class Player {
             s.sessionLeft = Double(timeline.frames - frame) / rate
         }
         status?.update(frame: frame, paused: isPaused)
+        let now = SessionProgress(
+            stepsDone: stepsDone, invertedSeconds: invertedTimer.totalSeconds(at: MonotonicClock.now), highestAngle: highestAngle)
+        progress.withLock { $0 = now }
     }
 }

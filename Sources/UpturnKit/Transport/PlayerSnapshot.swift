@@ -1,5 +1,17 @@
 import Foundation
 
+/// How far a session has come, for the history while it plays: read from another thread.
+public struct SessionProgress: Sendable, Equatable {
+    public var stepsDone = 0
+    public var invertedSeconds = 0.0
+    public var highestAngle = 0
+    public init(stepsDone: Int = 0, invertedSeconds: Double = 0, highestAngle: Int = 0) {
+        self.stepsDone = stepsDone
+        self.invertedSeconds = invertedSeconds
+        self.highestAngle = highestAngle
+    }
+}
+
 /// What the player is doing, for `upturn ctl status`.
 public struct PlayerSnapshot: Sendable, Equatable {
     public var step = 0

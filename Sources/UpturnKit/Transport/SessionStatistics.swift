@@ -1,24 +1,35 @@
 /// What a session did, for the history: frames played while inverted, the steepest angle
-/// reached, and how far into the timeline it got. Counted from frames written to the sink,
-/// so skipped and rewound parts count as they were lived.
+/// reached, and which steps were played through. Counted from frames written to the sink,
+/// so skipped and replayed parts count as they were lived: a skipped step is not done.
 public struct SessionStatistics: Sendable, Equatable {
     public private(set) var invertedFrames = 0
     public private(set) var highestAngle = 0
-    public private(set) var furthestFrame = 0
+    /// For each step (by index), how far from its start it has been played without a gap.
+    private var coveredTo: [Int: Int] = [:]
+    private var furthest = 0
 
     public init() {}
 
-    /// `written` frames of the main timeline reached the sink, ending at `frame`.
+    /// Frames `frame - written ..< frame` of the main timeline reached the sink.
     mutating func account(_ written: Int, endingAt frame: Int, in timeline: Timeline) {
-        furthestFrame = max(furthestFrame, frame)
-        if let span = timeline.step(at: max(0, frame - 1)) {
-            if span.inverted { invertedFrames += written }
+        let range = (frame - written)..<frame
+        furthest = max(furthest, frame)
+        for span in timeline.steps where span.start < range.upperBound && range.lowerBound < span.end {
+            let low = max(span.start, range.lowerBound), high = min(span.end, range.upperBound)
+            let covered = coveredTo[span.index] ?? span.start
+            if low <= covered { coveredTo[span.index] = max(covered, high) }
+            if span.inverted { invertedFrames += high - low }
             highestAngle = max(highestAngle, span.angle)
         }
     }
 
-    /// The plan's steps (1...stepCount) played to their end.
+    /// The plan's steps (1...stepCount) played through: every frame of them written, with
+    /// no gap (a back replays; a skip leaves frames out).
     func stepsDone(in timeline: Timeline, stepCount: Int) -> Int {
-        timeline.steps.filter { $0.index >= 1 && $0.index <= stepCount && $0.end <= furthestFrame }.count
+        timeline.steps.filter { span in
+            guard span.index >= 1 && span.index <= stepCount else { return false }
+            if span.end == span.start { return furthest >= span.end }
+            return (coveredTo[span.index] ?? span.start) >= span.end
+        }.count
     }
 }

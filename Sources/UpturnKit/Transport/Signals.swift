@@ -3,7 +3,9 @@ import Synchronization
 
 /// Signals as controls. A handler may only touch atomics and write(2), so each signal bumps
 /// a counter and writes a byte to the control queue's pipe; the player reads the counters.
-///   SIGINT, SIGTERM: stop (a second one during the closing ends at once)
+///   SIGINT, SIGTERM, SIGHUP: stop (a second one during the closing ends at once); SIGHUP
+///   is the terminal or SSH session gone, and someone may still be inverted
+///   SIGPIPE: ignored, so a closed stdout or stderr never ends a session
 ///   SIGUSR1: toggle pause · SIGUSR2: skip
 public enum Signals {
     static let stops = Atomic<Int>(0)
@@ -18,6 +20,7 @@ public enum Signals {
         let table: [(Int32, @convention(c) (Int32) -> Void)] = [
             (SIGINT, { _ in Signals.bump(Signals.stops) }),
             (SIGTERM, { _ in Signals.bump(Signals.stops) }),
+            (SIGHUP, { _ in Signals.bump(Signals.stops) }),
             (SIGUSR1, { _ in Signals.bump(Signals.toggles) }),
             (SIGUSR2, { _ in Signals.bump(Signals.skips) }),
         ]
@@ -28,6 +31,7 @@ public enum Signals {
             action.sa_flags = 0
             sigaction(signal, &action, nil)
         }
+        signal(SIGPIPE, SIG_IGN)
     }
 
     private static func bump(_ counter: borrowing Atomic<Int>) {
