@@ -369,4 +369,92 @@ final class GPIOOnPulseTests: XCTestCase {
 final class UncheckedBox<T>: @unchecked Sendable {
     var value: T
     init(_ value: T) { self.value = value }
+
+    /// The socket's default folder is this user's alone: made with mode 0700, and one that
+    /// another user made first (or that others may enter) is refused, never trusted.
+    func testTheSocketsFolderIsRefusedWhenOthersCanReachIt() throws {
+        let base = temporaryFolder()
+        let fresh = base + "/fresh"
+        try SocketFolder.prepare(fresh, isDefault: true)
+        XCTAssertEqual(try SystemCall.fileStatus(fresh).st_mode & 0o777, 0o700)
+        let open = base + "/open"
+        mkdir(open, 0o777)
+        chmod(open, 0o777)
+        XCTAssertThrowsError(try SocketFolder.prepare(open, isDefault: true)) { error in
+            XCTAssertEqual((error as! UpturnError).code, .unavailable)
+            XCTAssertTrue("\(error)".contains("others may use it (mode 777)"), "\(error)")
+        }
+        let theirs = base + "/theirs"
+        mkdir(theirs, 0o700)
+        chown(theirs, 65534, 65534)
+        XCTAssertThrowsError(try SocketFolder.prepare(theirs, isDefault: true)) { error in
+            XCTAssertTrue("\(error)".contains("belongs to user 65534"), "\(error)")
+        }
+        let link = base + "/link"
+        symlink(fresh, link)
+        XCTAssertThrowsError(try SocketFolder.prepare(link, isDefault: true)) { error in
+            XCTAssertTrue("\(error)".contains("not a folder"), "\(error)")
+        }
+        // A folder named with --socket: others may not write in it, unless it is sticky (/tmp).
+        XCTAssertThrowsError(try SocketFolder.prepare(open, isDefault: false))
+        chmod(open, 0o1777)
+        XCTAssertNoThrow(try SocketFolder.prepare(open, isDefault: false))
+    }
+
+    func testAnEmptySocketPathIsRefused() throws {
+        XCTAssertThrowsError(try ControlSocket(path: "", status: { "" }).start(ControlQueue())) { error in
+            XCTAssertEqual((error as! UpturnError).code, .usage)
+        }
+        XCTAssertThrowsError(try ControlSocket.send("stop", to: "")) { error in
+            XCTAssertEqual((error as! UpturnError).code, .usage)
+        }
+    }
+
+    /// A link at the socket's path (dangling, or to a file) is replaced without being
+    /// followed; a file that is not a socket is not ours to remove.
+    func testALinkAtTheSocketsPathIsReplacedAndAFileIsLeftAlone() throws {
+        let folder = temporaryFolder()
+        let path = folder + "/control.sock"
+        symlink(folder + "/nowhere", path)
+        let socket = ControlSocket(path: path, status: { "{}" })
+        try socket.start(ControlQueue())
+        XCTAssertEqual(try SystemCall.linkStatus(path).st_mode & S_IFMT, S_IFSOCK)
+        XCTAssertEqual(try ControlSocket.send("status", to: path), "{}")
+        socket.stop()
+        let kept = folder + "/notes.txt"
+        FileManager.default.createFile(atPath: kept, contents: Data("mine".utf8))
+        symlink(kept, path)
+        let again = ControlSocket(path: path, status: { "{}" })
+        try again.start(ControlQueue())
+        again.stop()
+        XCTAssertEqual(try String(contentsOfFile: kept, encoding: .utf8), "mine", "the link's target was not touched")
+        FileManager.default.createFile(atPath: path, contents: Data("a file".utf8))
+        XCTAssertThrowsError(try ControlSocket(path: path, status: { "" }).start(ControlQueue())) { error in
+            XCTAssertTrue("\(error)".contains("is not a socket"), "\(error)")
+        }
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "a file")
+    }
+
+    /// Clients that never read, dribble a byte at a time or just sit there do not hold up a
+    /// `stop`: every client is served side by side, with a deadline.
+    func testSlowClientsDoNotHoldUpAStop() throws {
+        let path = temporaryFolder() + "/control.sock"
+        let queue = ControlQueue(signals: { (0, 0, 0) })
+        let socket = ControlSocket(path: path, status: { String(repeating: "x", count: 200) })
+        try socket.start(queue)
+        defer { socket.stop() }
+        var idle: [Int32] = []
+        for _ in 0..<20 { idle.append(try XCTUnwrap(try ControlSocket.connect(path))) }
+        // One that asks for the status again and again and never reads the answers.
+        let greedy = try XCTUnwrap(try ControlSocket.connect(path))
+        for _ in 0..<2000 { _ = try? SystemCall.sendNow(greedy, Array("status\n".utf8)) }
+        // One that sends half a line and nothing more.
+        let dribbler = try XCTUnwrap(try ControlSocket.connect(path))
+        _ = try? SystemCall.sendNow(dribbler, Array("pau".utf8))
+        defer { (idle + [greedy, dribbler]).forEach { SystemCall.close($0) } }
+        let started = MonotonicClock.now
+        XCTAssertEqual(try ControlSocket.send("stop", to: path), "ok")
+        XCTAssertLessThan(MonotonicClock.now - started, 1.0, "it took 30 s before")
+        XCTAssertEqual(queue.take(), [.stop])
+    }
 }

@@ -157,31 +157,56 @@ enum SystemCall {
         try retrying { Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
     }
 
-    static func connect(_ fd: Int32, _ address: sockaddr_un) throws(Errno) {
+    /// `length`: of the address's used part (an abstract name's bytes count, a NUL too).
+    static func connect(_ fd: Int32, _ address: sockaddr_un, length: socklen_t) throws(Errno) {
         var address = address
         _ = try retrying {
-            withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
+            withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) } }
         }
     }
 
     /// Binds and listens.
-    static func listen(_ fd: Int32, _ address: sockaddr_un, backlog: Int32) throws(Errno) {
+    static func listen(_ fd: Int32, _ address: sockaddr_un, length: socklen_t, backlog: Int32) throws(Errno) {
         var address = address
         _ = try retrying {
-            withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
+            withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, length) } }
         }
         _ = try retrying { Glibc.listen(fd, backlog) }
     }
 
-    /// A new connection, close-on-exec.
+    /// A new connection, close-on-exec and non-blocking.
     static func accept(_ fd: Int32) throws(Errno) -> Int32 {
         let client = try retrying { Glibc.accept(fd, nil, nil) }
         _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
         return client
+    }
+
+    /// The user running the process at the other end of a Unix socket. The C call is
+    /// `getsockopt(SO_PEERCRED)`; `struct ucred` is {pid, uid, gid}.
+    static func peerUser(_ fd: Int32) throws(Errno) -> uid_t {
+        var credentials: (pid: Int32, uid: UInt32, gid: UInt32) = (0, 0, 0)
+        var length = socklen_t(MemoryLayout.size(ofValue: credentials))
+        _ = try retrying { getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) }
+        return credentials.uid
+    }
+
+    /// Sends what the socket takes now, without waiting (a client that does not read gets
+    /// EAGAIN, not a stuck server) and without SIGPIPE.
+    static func sendNow(_ fd: Int32, _ bytes: [UInt8]) throws(Errno) -> Int {
+        try retrying { bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) } }
+    }
+
+    /// The corresponding C function is `lstat`: a symbolic link is itself, not followed.
+    static func linkStatus(_ path: String) throws(Errno) -> stat {
+        var info = stat()
+        _ = try retrying { lstat(path, &info) }
+        return info
+    }
+
+    /// The corresponding C function is `unlink`.
+    static func unlink(_ path: String) throws(Errno) {
+        _ = try retrying { Glibc.unlink(path) }
     }
 
     /// The corresponding C function is `stat`: follows a symbolic link.
