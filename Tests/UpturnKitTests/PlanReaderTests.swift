@@ -131,4 +131,39 @@ final class PlanReaderTests: XCTestCase {
         XCTAssertNil(PlanReader.parseTempo("2-1"))
         XCTAssertNil(PlanReader.parseTempo("2-1-99"))
     }
+
+    /// Huge numbers in durations are out of range with their place, never an `Int` that traps
+    /// (they killed check, show, render, play and serve with SIGILL).
+    func testHugeDurationsAreOutOfRangeNotACrash() {
+        let cases = [
+            "{title: 'x', steps: [{hold: \"1e300\"}]}",
+            "{title: 'x', steps: [{hold: 1e300}]}",
+            "{title: 'x', maxInverted: \"1e17\", steps: [{rest: 5}]}",
+            "{title: 'x', steps: [{wait: true, timeout: \"1e20\"}]}",
+            "{title: 'x', steps: [{hold: 60, cues: [{at: \"1e300\", say: 'hi'}]}]}",
+            "{title: 'x', steps: [{rest: \"99999999999h\"}]}",
+            "{title: 'x', steps: [{tilt: 20, settle: 1e308}]}",
+        ]
+        for text in cases {
+            let found = problems(text)
+            XCTAssertEqual(found.count, 1, "\(text): \(found)")
+            XCTAssertTrue(found.first?.contains("must be from") == true, "\(text): \(found)")
+            XCTAssertTrue(found.first?.hasPrefix("bad.json5:1:") == true, "\(text): \(found)")
+        }
+        XCTAssertNil(DurationText.milliseconds("1e300"))
+        XCTAssertEqual(DurationText.exactMilliseconds("1e300"), 1e303)
+    }
+
+    /// A plan may not last longer than twelve hours: refused with its length.
+    func testASessionLongerThanTwelveHoursIsRefused() throws {
+        let rests = Array(repeating: "{rest: '30m'}", count: 25).joined(separator: ", ")
+        XCTAssertThrowsError(try compile("{title: 'Long', steps: [\(rests)]}")) { error in
+            let error = error as! UpturnError
+            XCTAssertEqual(error.code, .dataError)
+            XCTAssertTrue(error.description.contains("would last 12h3"), error.description)
+            XCTAssertTrue(error.description.contains("longer than 12h"), error.description)
+        }
+        let fits = Array(repeating: "{rest: '30m'}", count: 23).joined(separator: ", ")
+        XCTAssertNoThrow(try compile("{title: 'Long', steps: [\(fits)]}"))
+    }
 }

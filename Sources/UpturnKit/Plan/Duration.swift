@@ -4,9 +4,16 @@ import Foundation
 /// Returns milliseconds, or nil when the text is not a duration.
 public enum DurationText {
     public static func milliseconds(_ text: String) -> Int? {
+        guard let ms = exactMilliseconds(text), ms < 1e12 else { return nil }
+        return Int(ms.rounded())
+    }
+
+    /// The duration in milliseconds, of any size ("1e300" too): for range checks that must
+    /// never convert an out-of-range number to `Int` (that traps).
+    public static func exactMilliseconds(_ text: String) -> Double? {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard !t.isEmpty, t.count <= 32 else { return nil }
-        if let seconds = Double(t), seconds.isFinite { return seconds >= 0 ? Int((seconds * 1000).rounded()) : nil }
+        if let seconds = Double(t), seconds.isFinite { return seconds >= 0 ? seconds * 1000 : nil }
         var total = 0.0
         var number = ""
         var rest = Substring(t)
@@ -34,8 +41,7 @@ public enum DurationText {
             lastUnitRank = rank
             total += value * scale
         }
-        guard total < 1e12 else { return nil }
-        return Int(total.rounded())
+        return total.isFinite ? total : nil
     }
 
     /// "2m", "1m30s", "45s", "1.5s": the short form, for people.

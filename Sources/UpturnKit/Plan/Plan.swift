@@ -39,6 +39,8 @@ public struct Plan: Equatable, Sendable {
 
     /// Five minutes: the cap on continuous inverted time unless a plan says otherwise.
     public static let defaultMaxInvertedMilliseconds = 5 * 60_000
+    /// Twelve hours: no session may last longer.
+    public static let maxSessionMilliseconds = 12 * 3_600_000
     /// Fifteen minutes: no plan may raise its cap above this.
     public static let hardMaxInvertedMilliseconds = 15 * 60_000
 }

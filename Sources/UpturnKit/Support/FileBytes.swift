@@ -15,24 +15,37 @@ public enum FileBytes {
         do throws(Errno) { try SystemCall.mkdir(path, mode: mode) } catch where error == .fileExists {}
     }
 
-    public static func read(_ path: String, limit: Int, what: String) throws(UpturnError) -> [UInt8] {
-        let info: stat
-        do throws(Errno) { info = try SystemCall.fileStatus(path) } catch {
+    /// Opens a regular file for reading (links followed). A FIFO, a device or a socket is
+    /// refused before anything waits on it: opening is non-blocking, and the kind is checked
+    /// on the descriptor opened, so it cannot change in between. The error says why.
+    public static func openRegularFile(_ path: String, what: String) throws(UpturnError) -> (fd: Int32, size: Int) {
+        let fd: Int32
+        do throws(Errno) { fd = try SystemCall.open(path, O_RDONLY | O_NONBLOCK) } catch {
             throw UpturnError.system(.noInput, "\(path): cannot read \(what)", error)
         }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            throw UpturnError.noInput("\(path): cannot read \(what): it is a folder")
+        let info: stat
+        do throws(Errno) { info = try SystemCall.fileStatus(fd) } catch {
+            SystemCall.close(fd)
+            throw UpturnError.system(.noInput, "\(path): cannot read \(what)", error)
         }
-        if Int(info.st_size) > limit {
+        let kind = info.st_mode & S_IFMT
+        guard kind == S_IFREG else {
+            SystemCall.close(fd)
+            let name = kind == S_IFDIR ? "a folder" : kind == S_IFIFO ? "a FIFO" : kind == S_IFSOCK ? "a socket" : "a device"
+            throw UpturnError.noInput("\(path): cannot read \(what): it is \(name), not a file")
+        }
+        SystemCall.setBlocking(fd)
+        return (fd, Int(info.st_size))
+    }
+
+    public static func read(_ path: String, limit: Int, what: String) throws(UpturnError) -> [UInt8] {
+        let (fd, size) = try openRegularFile(path, what: what)
+        defer { SystemCall.close(fd) }
+        if size > limit {
             throw UpturnError.data("\(path): \(what) is larger than \(limit / 1024 / 1024) MB")
         }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
-        let fd: Int32
-        do throws(Errno) { fd = try SystemCall.open(path, O_RDONLY) } catch {
-            throw UpturnError.system(.noInput, "\(path): cannot read \(what)", error)
-        }
-        defer { SystemCall.close(fd) }
         while true {
             let n: Int
             do throws(Errno) { n = try SystemCall.read(fd, into: &chunk) } catch {

@@ -116,10 +116,10 @@ struct ObjectReader {
     }
 
     static func duration(_ value: JSONNode, in range: ClosedRange<Int>, path: String, problems: inout Problems) -> Int? {
-        let ms: Int?
+        let ms: Double?
         switch value.value {
-        case .number(let d): ms = d.isFinite && d >= 0 && d < 1e9 ? Int((d * 1000).rounded()) : nil
-        case .string(let s): ms = DurationText.milliseconds(s)
+        case .number(let d): ms = d.isFinite && d >= 0 ? d * 1000 : nil
+        case .string(let s): ms = DurationText.exactMilliseconds(s)
         default:
             problems.add(
                 "expected a duration such as 90, \"90s\", \"2m\" or \"1m30s\", found \(value.typeName)",
@@ -130,12 +130,13 @@ struct ObjectReader {
             problems.add("not a duration; write it as 90, \"90s\", \"2m\" or \"1m30s\"", at: value.location, path: path)
             return nil
         }
-        guard range.contains(ms) else {
+        // Compared as a Double: "1e300" is out of range, never an Int that traps.
+        guard ms.isFinite, ms.rounded() >= Double(range.lowerBound), ms.rounded() <= Double(range.upperBound) else {
             problems.add(
                 "must be from \(DurationText.short(milliseconds: range.lowerBound)) to \(DurationText.short(milliseconds: range.upperBound))",
                 at: value.location, path: path)
             return nil
         }
-        return ms
+        return Int(ms.rounded())
     }
 }

@@ -26,6 +26,11 @@ enum SystemCall {
         _ = Glibc.close(fd)
     }
 
+    /// Clears O_NONBLOCK: reads wait again.
+    static func setBlocking(_ fd: Int32) {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+    }
+
     /// Closes, and says whether the data was written (an NFS or quota error shows here).
     static func closeReporting(_ fd: Int32) throws(Errno) {
         if Glibc.close(fd) != 0 { throw Errno.current }

@@ -50,6 +50,11 @@ public struct TimelineCompiler {
         var layout = Layout(compiler: self)
         try layout.run(minutes: minutes)
         let timeline = try layout.timeline()
+        guard timeline.frames <= frames(milliseconds: Plan.maxSessionMilliseconds) else {
+            let hours = DurationText.short(milliseconds: timeline.frames / rate * 1000)
+            throw UpturnError.data(
+                "\(file): the session would last \(hours), longer than \(DurationText.short(milliseconds: Plan.maxSessionMilliseconds)); make it shorter")
+        }
         try checkInvertedCap(timeline, file: file)
         return timeline
     }

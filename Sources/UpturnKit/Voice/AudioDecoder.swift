@@ -136,10 +136,12 @@ final class AudioFileStream {
     private var interleaved: [Float] = []
 
     init(path: String, what: String) throws(UpturnError) {
+        // A FIFO or a device (/dev/urandom) is refused before libsndfile waits on it or reads
+        // it for good; libsndfile reads the descriptor checked.
+        let (fd, _) = try FileBytes.openRegularFile(path, what: what)
         var info = SF_INFO()
-        guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
+        guard let handle = sf_open_fd(fd, Int32(SFM_READ), &info, 1) else {
             let reason = String(cString: sf_strerror(nil))
-            if !FileManager.default.fileExists(atPath: path) { throw UpturnError.noInput("\(path): cannot read \(what): no such file") }
             throw UpturnError.data("\(path): not a readable audio file (\(reason))")
         }
         guard info.channels >= 1 && info.channels <= 64, info.samplerate >= 4000 && info.samplerate <= 768_000, info.frames > 0 else {

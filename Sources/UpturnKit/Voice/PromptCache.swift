@@ -39,7 +39,7 @@ public final class PromptCache: @unchecked Sendable {
 
     /// The clip's length in frames, reading only the file's header.
     public func length(for key: String) -> Int? {
-        guard let fd = try? SystemCall.open(path(for: key), O_RDONLY) else { return nil }
+        guard let fd = try? FileBytes.openRegularFile(path(for: key), what: "a clip").fd else { return nil }
         defer { SystemCall.close(fd) }
         let keyBytes = Array(key.utf8)
         var header = [UInt8](repeating: 0, count: Self.magic.count + 8 + keyBytes.count)
@@ -58,7 +58,7 @@ public final class PromptCache: @unchecked Sendable {
     /// The clip's samples, or nil when it is not cached (or the file is damaged).
     /// Reads straight into the sample array: no second copy of a long clip in memory.
     public func samples(for key: String) -> [Int16]? {
-        guard let fd = try? SystemCall.open(path(for: key), O_RDONLY) else { return nil }
+        guard let fd = try? FileBytes.openRegularFile(path(for: key), what: "a clip").fd else { return nil }
         defer { SystemCall.close(fd) }
         let keyBytes = Array(key.utf8)
         let headerSize = Self.magic.count + 8 + keyBytes.count
