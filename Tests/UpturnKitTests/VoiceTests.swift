@@ -78,6 +78,48 @@ final class VoiceTests: XCTestCase {
         XCTAssertNil(PromptCache(folder: "/proc/no-such/upturn"))
     }
 
+    /// One flipped bit anywhere in a cached clip: a miss (made again), never noise, and never
+    /// a length that turns a ten-second session into six hours.
+    func testAFlippedBitInACachedClipIsAMiss() throws {
+        let folder = temporaryFolder()
+        let cache = try XCTUnwrap(PromptCache(folder: folder))
+        let samples = (0..<1000).map { Int16($0 * 7 % 3000) }
+        cache.store(samples, for: "flip")
+        let path = cache.path(for: "flip")
+        let clean = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        func flipped(_ byte: Int, _ bit: Int) throws {
+            var bytes = clean
+            bytes[byte] ^= UInt8(1 << bit)
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+        }
+        // In a sample: the checksum finds it, and the damaged file is removed.
+        try flipped(clean.count - 100, 3)
+        XCTAssertEqual(cache.length(for: "flip"), 1000, "the header is still whole")
+        XCTAssertNil(cache.samples(for: "flip"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+        // In the length: it no longer matches the file's size.
+        let lengthAt = clean.count - 2000 - 8 - 4
+        for bit in [0, 4, 9, 20, 30] {
+            try flipped(lengthAt + bit / 8, bit % 8)
+            XCTAssertNil(cache.length(for: "flip"), "bit \(bit)")
+            XCTAssertNil(cache.samples(for: "flip"), "bit \(bit)")
+        }
+        try Data(clean).write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(cache.samples(for: "flip"), samples)
+        // A library measuring a damaged clip makes it again, at its true length.
+        let library = ClipLibrary(rate: 48_000, cache: cache)
+        let clip = ClipSource.speech(text: "Halfway.", voice: VoiceSettings())
+        let length = try library.frames(of: clip)
+        let stored = cache.path(for: library.cacheKey(clip))
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: stored)))
+        bytes[bytes.count - 10] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: stored))
+        let again = ClipLibrary(rate: 48_000, cache: cache)
+        XCTAssertEqual(try again.frames(of: clip), length)
+        XCTAssertEqual(try again.samples(of: clip).count, length)
+        XCTAssertEqual(again.made, 1, "the damaged clip was made again")
+    }
+
     func testASecondRunSynthesizesNothing() throws {
         let folder = temporaryFolder()
         let plan = try XCTUnwrap(try BuiltinPrograms.plan("core"))

@@ -35,7 +35,7 @@ public final class ClipLibrary: ClipMeasuring {
     public func frames(of source: ClipSource) throws(UpturnError) -> Int {
         if let known = lengths[source] { return known }
         let key = cacheKey(source)
-        if let cache, let length = cache.length(for: key) {
+        if let cache, let length = cache.length(for: key), length <= plausibleFrames(source) {
             lengths[source] = length
             return length
         }
@@ -64,6 +64,15 @@ public final class ClipLibrary: ClipMeasuring {
         cache?.store(samples, for: key)
         keepResident(source, samples)
         return samples
+    }
+
+    /// The longest a clip of this source could be: a cached length past it is damage.
+    func plausibleFrames(_ source: ClipSource) -> Int {
+        switch source {
+        // Half a second a byte of text is slower than espeak-ng's slowest rate.
+        case .speech(let text, _): return (text.utf8.count + 20) * rate / 2
+        case .audio, .recording: return AudioDecoder.maxSeconds * rate
+        }
     }
 
     private func keepResident(_ source: ClipSource, _ samples: [Int16]) {

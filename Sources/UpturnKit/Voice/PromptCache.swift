@@ -8,7 +8,7 @@ import Synchronization
 /// Files are written to a temporary name and renamed, so readers never see half a file.
 public final class PromptCache: @unchecked Sendable {
     public let folder: String
-    private static let magic: [UInt8] = Array("UPTURN-CLIP-1\n".utf8)
+    private static let magic: [UInt8] = Array("UPTURN-CLIP-2\n".utf8)
 
     /// `$XDG_CACHE_HOME/upturn`, or `~/.cache/upturn`.
     public static var defaultFolder: String {
@@ -37,41 +37,69 @@ public final class PromptCache: @unchecked Sendable {
 
     func path(for key: String) -> String { folder + "/" + StableHash.hex(of: key) + ".clip" }
 
+    /// The header of a clip file: magic, key length, key, frame count, and a checksum of the
+    /// sample bytes (FNV-1a), so a damaged file is a miss, never noise or a six-hour clip.
+    private struct Header {
+        var frames: Int
+        var checksum: UInt64
+        static func size(key: [UInt8]) -> Int { PromptCache.magic.count + 4 + key.count + 4 + 8 }
+    }
+
+    /// Opens the clip file and reads its header; nil when it is missing, for another key, or
+    /// its size does not match the frames it claims (a flipped bit in the length).
+    private func open(_ key: String) -> (fd: Int32, header: Header)? {
+        guard let (fd, size) = try? FileBytes.openRegularFile(path(for: key), what: "a clip") else { return nil }
+        let keyBytes = Array(key.utf8)
+        var bytes = [UInt8](repeating: 0, count: Header.size(key: keyBytes))
+        let m = Self.magic.count
+        guard Self.readFully(fd, &bytes), Array(bytes[0..<m]) == Self.magic, Self.readUInt32(bytes, at: m) == keyBytes.count,
+            Array(bytes[(m + 4)..<(m + 4 + keyBytes.count)]) == keyBytes
+        else {
+            SystemCall.close(fd)
+            return nil
+        }
+        let frames = Int(Self.readUInt32(bytes, at: m + 4 + keyBytes.count))
+        var checksum: UInt64 = 0
+        for i in 0..<8 { checksum |= UInt64(bytes[m + 8 + keyBytes.count + i]) << (8 * i) }
+        guard size == bytes.count + frames * 2 else {
+            SystemCall.close(fd)
+            return nil
+        }
+        return (fd, Header(frames: frames, checksum: checksum))
+    }
+
     /// The clip's length in frames, reading only the file's header.
     public func length(for key: String) -> Int? {
-        guard let fd = try? FileBytes.openRegularFile(path(for: key), what: "a clip").fd else { return nil }
-        defer { SystemCall.close(fd) }
-        let keyBytes = Array(key.utf8)
-        var header = [UInt8](repeating: 0, count: Self.magic.count + 8 + keyBytes.count)
-        guard Self.readFully(fd, &header) else { return nil }
-        return parseHeader(header, key: keyBytes)
+        guard let (fd, header) = open(key) else { return nil }
+        SystemCall.close(fd)
+        return header.frames
     }
 
-    private func parseHeader(_ bytes: [UInt8], key: [UInt8]) -> Int? {
-        let m = Self.magic.count
-        guard bytes.count >= m + 8 + key.count, Array(bytes[0..<m]) == Self.magic else { return nil }
-        let keyLength = Self.readUInt32(bytes, at: m)
-        guard keyLength == key.count, Array(bytes[(m + 4)..<(m + 4 + key.count)]) == key else { return nil }
-        return Int(Self.readUInt32(bytes, at: m + 4 + key.count))
-    }
-
-    /// The clip's samples, or nil when it is not cached (or the file is damaged).
-    /// Reads straight into the sample array: no second copy of a long clip in memory.
+    /// The clip's samples, or nil when it is not cached or the file is damaged (then it is
+    /// removed, and made again). Reads straight into the sample array: no second copy.
     public func samples(for key: String) -> [Int16]? {
-        guard let fd = try? FileBytes.openRegularFile(path(for: key), what: "a clip").fd else { return nil }
+        guard let (fd, header) = open(key) else { return nil }
         defer { SystemCall.close(fd) }
-        let keyBytes = Array(key.utf8)
-        let headerSize = Self.magic.count + 8 + keyBytes.count
-        var header = [UInt8](repeating: 0, count: headerSize)
-        guard Self.readFully(fd, &header), let frames = parseHeader(header, key: keyBytes) else { return nil }
-        guard let info = try? SystemCall.fileStatus(fd), Int(info.st_size) == headerSize + frames * 2 else { return nil }
-        var samples = [Int16](repeating: 0, count: frames)
-        let ok = samples.withUnsafeMutableBytes { raw in SystemCall.readFully(fd, into: raw) }
-        guard ok else { return nil }
+        var samples = [Int16](repeating: 0, count: header.frames)
+        let checksum = samples.withUnsafeMutableBytes { raw -> UInt64? in
+            guard SystemCall.readFully(fd, into: raw) else { return nil }
+            return Self.checksum(UnsafeRawBufferPointer(raw))
+        }
+        guard checksum == header.checksum else {
+            unlink(path(for: key))
+            return nil
+        }
         if UInt16(littleEndian: 1) != 1 {
             for i in samples.indices { samples[i] = Int16(littleEndian: samples[i]) }
         }
         return samples
+    }
+
+    /// FNV-1a over the sample bytes as stored (little-endian).
+    private static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash = StableHash()
+        hash.combine(bytes)
+        return hash.value
     }
 
     private static func readFully(_ fd: Int32, _ bytes: inout [UInt8]) -> Bool {
@@ -85,12 +113,16 @@ public final class PromptCache: @unchecked Sendable {
         Self.appendUInt32(UInt32(keyBytes.count), to: &bytes)
         bytes += keyBytes
         Self.appendUInt32(UInt32(samples.count), to: &bytes)
-        bytes.reserveCapacity(bytes.count + samples.count * 2)
+        var body: [UInt8] = []
+        body.reserveCapacity(samples.count * 2)
         for sample in samples {
             let v = UInt16(bitPattern: sample)
-            bytes.append(UInt8(v & 0xFF))
-            bytes.append(UInt8(v >> 8))
+            body.append(UInt8(v & 0xFF))
+            body.append(UInt8(v >> 8))
         }
+        let checksum = body.withUnsafeBytes { Self.checksum($0) }
+        for i in 0..<8 { bytes.append(UInt8((checksum >> (8 * UInt64(i))) & 0xFF)) }
+        bytes += body
         let final = path(for: key)
         let temporary = final + ".\(getpid()).tmp"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else { return }
