@@ -1,6 +1,9 @@
 import Foundation
 
-/// `upturn check`: plans and packs checked without playing or synthesizing anything.
+/// `upturn check`: plans and packs checked without playing them. Whatever `play` would
+/// refuse, `check` reports, with the file named: a plan is laid out with the clips' true
+/// lengths (from the prompt cache, made when missing) so the inverted-time cap is judged as
+/// `play` judges it; a pack's recordings and sounds are decoded (never synthesized).
 public enum Checker {
     /// Checks one file; returns a note for the "ok" line.
     public static func check(_ file: String) throws(UpturnError) -> String {
@@ -13,22 +16,38 @@ public enum Checker {
             return try checkPack(folder: (file as NSString).deletingLastPathComponent)
         }
         let plan = try PlanReader.read(file: file)
-        // The inverted-time cap needs a timeline; guess clip lengths rather than synthesize.
         let pack = try PackLocator.load(plan.pack)
         let rate = Session.defaultRate
-        _ = try TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: EstimatedClipLengths(rate: rate)).compile(file: file)
+        if let music = plan.music {
+            _ = try MusicBed(path: music.path, rate: rate, levelDB: music.levelDB, duckDB: music.duckDB, loop: music.loop)
+        }
+        let library = ClipLibrary(rate: rate, cache: PromptCache())
+        _ = try TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: library).compile(file: file)
         return ""
     }
 
-    /// A pack: its file, its voice (espeak-ng must have it), and the keys it leaves to the default.
+    /// A pack: its file, its voice (espeak-ng must have it), every recording and sound in it
+    /// (each must decode to sound), and the keys it leaves to the default.
     public static func checkPack(folder: String) throws(UpturnError) -> String {
         let pack = try PackReader.read(folder: folder)
+        var problems: [String] = []
         let voices = EspeakSynthesizer.installedVoices()
         if !EspeakSynthesizer.knows(pack.voice.name, installed: voices) {
-            var problems = Problems(file: pack.origin)
-            problems.add(EspeakSynthesizer.unknownVoiceMessage(pack.voice.name, installed: voices), at: pack.voiceLocation, path: "voice.name")
-            try problems.throwIfAny()
+            var found = Problems(file: pack.origin)
+            found.add(EspeakSynthesizer.unknownVoiceMessage(pack.voice.name, installed: voices), at: pack.voiceLocation, path: "voice.name")
+            problems += found.lines
         }
+        var files: [String] = []
+        for key in CueKey.names {
+            if case .recording(.file(let path), _)? = pack.cues[key] { files.append(path) }
+        }
+        for name in CueKey.soundNames {
+            if case .file(let path)? = pack.sounds[name] { files.append(path) }
+        }
+        for path in Set(files).sorted() {
+            do throws(UpturnError) { try ClipLibrary.checkAudio(file: path) } catch { problems += error.problems }
+        }
+        if !problems.isEmpty { throw UpturnError(.dataError, problems: problems) }
         let missing = CueKey.names.filter { pack.cues[$0] == nil } + CueKey.soundNames.filter { pack.sounds[$0] == nil }
         guard !missing.isEmpty else { return "" }
         return " (\(missing.count) from the default pack: \(missing.joined(separator: ", ")))"

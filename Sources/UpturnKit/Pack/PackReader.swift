@@ -138,6 +138,10 @@ public enum PackReader {
             problems.add("text longer than 1000 characters", at: location, path: path)
             return false
         }
+        guard template.contains(where: { $0.isLetter || $0.isNumber || $0 == "{" }) else {
+            problems.add("no words to say; write them, or delete the key to use the default pack's", at: location, path: path)
+            return false
+        }
         let (names, error) = Template.variables(in: template)
         if let error {
             problems.add("\(error) in \"\(template.prefix(60))\"", at: location, path: path)

@@ -140,7 +140,7 @@ public enum PlanReader {
         var action: Step.Action?
         switch kind {
         case .say:
-            if let text = object.string("say", problems: &problems) { action = .say(text: text) }
+            if let text = spoken(object, "say", problems: &problems) { action = .say(text: text) }
         case .cue:
             action = readCue(object, problems: &problems)
         case .tilt:
@@ -160,6 +160,17 @@ public enum PlanReader {
         }
         guard problems.lines.count == before, let action else { return nil }
         return Step(action, title: title)
+    }
+
+    /// Words to speak: a string with something in it to say (an empty or blank one would be
+    /// silence, which `play` refuses).
+    private static func spoken(_ object: ObjectReader, _ key: String, problems: inout Problems) -> String? {
+        guard let text = object.string(key, problems: &problems) else { return nil }
+        guard text.contains(where: { $0.isLetter || $0.isNumber }) else {
+            problems.add("no words to say", at: object[key]?.location, path: object.child(key))
+            return nil
+        }
+        return text
     }
 
     /// `{cue: "hold.halfway"}`: one of the pack's cue keys.
@@ -188,7 +199,7 @@ public enum PlanReader {
         if let value = object["wait"] {
             switch value.value {
             case .bool(true): reminder = nil
-            case .string: reminder = object.string("wait", problems: &problems)
+            case .string: reminder = spoken(object, "wait", problems: &problems)
             default:
                 problems.add(
                     "expected the reminder to speak, or true, found \(value.typeName)", at: value.location,
@@ -227,7 +238,7 @@ public enum PlanReader {
                     guard let cue = ObjectReader(item, path: path, problems: &problems) else { continue }
                     cue.rejectUnknownKeys(["at", "say"], problems: &problems, what: "a timed cue")
                     let at = cue.duration("at", in: 0...maxHoldMilliseconds, problems: &problems)
-                    let text = cue.string("say", problems: &problems)
+                    let text = spoken(cue, "say", problems: &problems)
                     if !cue.has("at") || !cue.has("say") {
                         problems.add("a timed cue needs \"at\" and \"say\"", at: item.location, path: path)
                     }

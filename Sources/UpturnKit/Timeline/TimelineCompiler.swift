@@ -115,9 +115,31 @@ public struct TimelineCompiler {
         guard length > cap else { return [] }
         let seconds = Int((Double(length) / Double(rate)).rounded())
         let lastIndex = min(last.index, plan.steps.count)
+        let stretch = first.start..<end
         return [
             "\(file): steps[\(first.index - 1)]...steps[\(lastIndex - 1)]: inverted for \(DurationText.short(milliseconds: seconds * 1000)) without returning upright, over the cap of \(DurationText.short(milliseconds: plan.maxInvertedMilliseconds)); add {tilt: 0} and a rest, or raise maxInverted (at most \(DurationText.short(milliseconds: Plan.hardMaxInvertedMilliseconds)))"
+                + longRecording(in: stretch, of: timeline)
         ]
+    }
+
+    /// When a long recording makes a stretch too long, the message names it: the file is
+    /// what to change, not the plan.
+    private func longRecording(in stretch: Range<Int>, of timeline: Timeline) -> String {
+        let long = timeline.events.filter { event in
+            guard stretch.contains(event.frame), event.length > rate * 60 else { return false }
+            switch event.clip {
+            case .recording(.file, _)?, .audio(.file)?: return true
+            default: return false
+            }
+        }.max { $0.length < $1.length }
+        let name: String
+        switch long?.clip {
+        case .recording(let file, _)?: name = file.description
+        case .audio(let file)?: name = file.description
+        default: return ""
+        }
+        guard let long else { return "" }
+        return "; the recording \(name) alone lasts \(DurationText.short(milliseconds: long.length / rate * 1000))"
     }
 }
 

@@ -66,6 +66,15 @@ public final class ClipLibrary: ClipMeasuring {
         return samples
     }
 
+    /// Decodes an audio file as a session would, and says why it cannot be a cue or a sound
+    /// (not audio, truncated, too long, silent), naming it. Nothing is resampled or kept.
+    public static func checkAudio(file path: String) throws(UpturnError) {
+        let decoded = try AudioDecoder.decode(file: path)
+        guard !ClipShaping.shape(decoded.samples, rate: decoded.rate).isEmpty else {
+            throw UpturnError.data("\(path): the audio is silent")
+        }
+    }
+
     /// The longest a clip of this source could be: a cached length past it is damage.
     func plausibleFrames(_ source: ClipSource) -> Int {
         switch source {
