@@ -17,6 +17,7 @@ enum RenderCommand {
         }
         let rate = try CommandLineTool.rate(arguments, command: "render")
         let session = try Session.prepare(plan: arguments.positionals.first, pack: arguments.options["--pack"], rate: rate)
+        try WAVFileSink.checkFits(frames: session.timeline.frames, rate: rate)
         let sink = try AudioOutput.open(.file(output), rate: rate)
         _ = try PlaybackSession().play(session.timeline, clips: session.library, music: session.music, sink: sink)
         return .ok

@@ -26,6 +26,19 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(programs.stdout.split(separator: "\n").map { String($0.split(separator: " ")[0]) }, ["first-time", "stretch", "core", "full", "today"])
     }
 
+    /// A render longer than a WAV file holds (3.5 hours at 192 kHz is 4.8 GB) is refused
+    /// before anything is written: its sizes wrapped before, and the header lied.
+    func testARenderOverFourGiBIsRefused() throws {
+        let rests = Array(repeating: "{rest: '30m'}", count: 7).joined(separator: ", ")
+        let plan = Upturn.write("long.json5", "{title: 'Long', steps: [\(rests)]}")
+        let out = Upturn.file("long.wav")
+        let result = try Upturn.run(["render", plan, "--rate", "192000", "--output", out])
+        assertNoCrash(result)
+        XCTAssertEqual(result.status, 64, result.stderr)
+        XCTAssertTrue(result.stderr.contains("more than a WAV file holds (4 GiB); use a lower --rate"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
     func testProgramsPrintIsATemplateThatChecks() throws {
         let printed = try Upturn.run(["programs", "--print", "core"])
         XCTAssertEqual(printed.status, 0)

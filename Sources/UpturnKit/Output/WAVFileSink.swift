@@ -5,10 +5,19 @@ public final class WAVFileSink: AudioSink {
     public let rate: Int
     public let path: String
     public let blockFrames = 8192
+    /// A WAV file's sizes are 32-bit: its sound ends a little before 4 GiB.
+    public static let maxDataBytes = Int(UInt32.max) - 36
     private var fd: Int32
     private var buffer: [UInt8] = []
     private var dataBytes = 0
     private static let bufferLimit = 1 << 18
+
+    /// Refuses, before anything is written, a session longer than a WAV file holds (64).
+    public static func checkFits(frames: Int, rate: Int) throws(UpturnError) {
+        guard frames * 2 > maxDataBytes else { return }
+        throw UpturnError.usage(
+            "upturn render: \(DurationText.short(milliseconds: frames / rate * 1000)) at \(rate) Hz is more than a WAV file holds (4 GiB); use a lower --rate")
+    }
 
     public init(path: String, rate: Int) throws(UpturnError) {
         self.path = path
@@ -35,6 +44,10 @@ public final class WAVFileSink: AudioSink {
     public func write(_ samples: UnsafeBufferPointer<Int16>, wakeFD: Int32?) throws(UpturnError) -> Int {
         guard fd >= 0 else { throw UpturnError.cantCreate("\(path): already closed") }
         let raw = UnsafeRawBufferPointer(samples)
+        guard dataBytes + raw.count <= Self.maxDataBytes else {
+            abort()
+            throw UpturnError.cantCreate("\(path): a WAV file holds at most 4 GiB of sound; use a lower --rate")
+        }
         if UInt16(littleEndian: 1) == 1 {
             buffer.append(contentsOf: raw)
         } else {
