@@ -37,7 +37,7 @@ enum HistoryCommand {
             let plan = s.level.map { "\(s.plan) (\(s.program ?? "?") level \($0))" } ?? s.plan
             out += "\(DateText.local(s.start, time: true))  \(plan)  \(s.ending.rawValue), \(s.stepsDone)/\(s.steps) steps, \(minutes) inverted, up to \(s.highestAngle)°\n"
         }
-        if !out.isEmpty { print(out, terminator: "") }
+        if !out.isEmpty { print(TerminalText.safe(out, keepNewlines: true), terminator: "") }
         if summary.sessions.isEmpty { print("no sessions yet") }
         let inverted = DurationText.short(milliseconds: Int(summary.invertedSeconds.rounded()) * 1000)
         let week = "\(summary.thisWeek) session\(summary.thisWeek == 1 ? "" : "s") this week"

@@ -26,7 +26,7 @@ enum ShowCommand {
             if let why = today.fallback {
                 print("Today: first-time, because \(why).")
             } else {
-                print("Today: \(today.program), level \(today.level): \(today.angle)°, holds \(today.extraHoldSeconds > 0 ? "\(today.extraHoldSeconds) s longer" : "as written"), about \(session.timeline.spokenMinutes) minutes.")
+                print("Today: \(today.program), level \(today.level): \(today.angle)°, holds \(today.extraHoldSeconds > 0 ? "\(today.extraHoldSeconds) s longer" : "as written"), about \(session.timeline.spokenMinutes) minute\(session.timeline.spokenMinutes == 1 ? "" : "s").")
             }
             print("Why:")
             for reason in today.reasons.suffix(12) { print("  - " + reason) }

@@ -138,4 +138,21 @@ final class TimelineTests: XCTestCase {
         XCTAssertEqual(TimelineJSON.seconds(264_600, rate: 48_000), "5.513")
         XCTAssertEqual(TimelineJSON.seconds(0, rate: 48_000), "0.0")
     }
+
+    /// "takes about 1 minutes": the welcome says the duration in the pack's words.
+    func testAOneMinuteSessionSaysOneMinute() throws {
+        let timeline = try compile("{title: 'Short', steps: [{rest: 30}]}")
+        let welcome = try XCTUnwrap(timeline.events.first { $0.key == CueKey.sessionWelcome.key }?.text)
+        XCTAssertTrue(welcome.hasSuffix("takes about 1 minute."), welcome)
+        let longer = try compile("{title: 'Longer', steps: [{rest: '3m'}]}")
+        XCTAssertTrue(try XCTUnwrap(longer.events.first { $0.key == CueKey.sessionWelcome.key }?.text).hasSuffix("about 3 minutes."))
+    }
+
+    func testControlCharactersAreShownEscaped() {
+        XCTAssertEqual(TerminalText.safe("Hold\u{1B}[2J\u{7}"), "Hold\\x1B[2J\\x07")
+        XCTAssertEqual(TerminalText.safe("a\nb"), "a\\x0Ab")
+        XCTAssertEqual(TerminalText.safe("a\nb", keepNewlines: true), "a\nb")
+        XCTAssertEqual(TerminalText.safe("\u{9B}31m"), "\\x9B31m")
+        XCTAssertEqual(TerminalText.safe("Grüße, 30°"), "Grüße, 30°")
+    }
 }

@@ -12,6 +12,17 @@ final class VoiceTests: XCTestCase {
         XCTAssertTrue(engine.engineVersion.hasPrefix("espeak-ng"))
     }
 
+    /// espeak-ng takes a C string: a NUL inside a text ended it there ("a\u{0}b" said "a").
+    func testANulInsideATextIsNotTheEndOfIt() throws {
+        let synthesizer = try EspeakSynthesizer()
+        let voice = VoiceSettings()
+        let cut = try synthesizer.synthesize("Slowly\u{0} return upright.", voice: voice).count
+        let whole = try synthesizer.synthesize("Slowly return upright.", voice: voice).count
+        let first = try synthesizer.synthesize("Slowly", voice: voice).count
+        XCTAssertGreaterThan(cut, first * 2, "the words after the NUL were said")
+        XCTAssertEqual(Double(cut), Double(whole), accuracy: Double(whole) * 0.2)
+    }
+
     func testAMissingVoiceNamesCloseMatches() throws {
         let engine = try EspeakSynthesizer()
         XCTAssertThrowsError(try engine.synthesize("Hello", voice: VoiceSettings(name: "en-uss"))) { error in

@@ -39,6 +39,23 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
 
+    /// Escape codes in a plan's title or a file's name are printed escaped, never sent raw
+    /// to the terminal (`\e[2J` cleared the screen); a file name that is not UTF-8 is refused.
+    func testControlCharactersNeverReachTheTerminalRaw() throws {
+        let plan = Upturn.write("escape.json5", "{title: 'Clear\\u001b[2J', steps: [{say: 'Hi\\u0007 there', title: 'Bell\\u001b]0;x\\u0007'}]}")
+        let show = try Upturn.run(["show", plan])
+        XCTAssertEqual(show.status, 0, show.stderr)
+        XCTAssertFalse(show.stdout.contains("\u{1B}") || show.stdout.contains("\u{7}"), show.stdout)
+        XCTAssertTrue(show.stdout.contains("Clear\\x1B[2J"), show.stdout)
+        let named = Upturn.write("bad\u{1B}[2Jname.json5", "{title: 'x'")
+        let check = try Upturn.run(["check", named])
+        XCTAssertEqual(check.status, 65)
+        XCTAssertFalse(check.stderr.contains("\u{1B}"), check.stderr)
+        XCTAssertTrue(check.stderr.contains("bad\\x1B[2Jname.json5:"), check.stderr)
+        let notUTF8 = try Child.run("/bin/bash", ["-c", "\"$0\" show $'\\xff\\xfe.json5' 2>/dev/null", Upturn.binary], environment: Upturn.baseEnvironment)
+        XCTAssertEqual(notUTF8, 64)
+    }
+
     func testProgramsPrintIsATemplateThatChecks() throws {
         let printed = try Upturn.run(["programs", "--print", "core"])
         XCTAssertEqual(printed.status, 0)

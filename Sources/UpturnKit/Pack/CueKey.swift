@@ -25,7 +25,7 @@ public struct CueKey: Sendable, Hashable, CustomStringConvertible {
 
     private static let byName: [String: CueKey] = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
 
-    public static let sessionWelcome = CueKey("session.welcome", variables: ["title", "minutes", "steps"], about: "opens every session")
+    public static let sessionWelcome = CueKey("session.welcome", variables: ["title", "minutes", "duration", "steps"], about: "opens every session")
     public static let sessionSafety = CueKey("session.safety", variables: [], about: "the safety preamble of a first session")
     public static let sessionUpright = CueKey("session.upright", variables: [], about: "the closing cue on every way out of an inverted step")
     public static let sessionEnd = CueKey("session.end", variables: ["title"], about: "the last words of a session")
@@ -48,9 +48,9 @@ public struct CueKey: Sendable, Hashable, CustomStringConvertible {
     public static let safetyCheckIn = CueKey("safety.check-in", variables: [], about: "asked during long inverted holds with --alone; a press answers")
     public static let safetyAnswered = CueKey("safety.answered", variables: [], about: "said softly when a check-in is answered")
     public static let todayFallback = CueKey("today.fallback", variables: [], about: "opens the first-time session when the history cannot be used")
-    public static let serveToday = CueKey("serve.today", variables: ["program", "level", "angle", "minutes"], about: "upturn serve, after a press: what today holds")
+    public static let serveToday = CueKey("serve.today", variables: ["program", "level", "angle", "minutes", "duration"], about: "upturn serve, after a press: what today holds")
     public static let serveChoices = CueKey("serve.choices", variables: ["list"], about: "upturn serve, after a long press: the other sessions")
-    public static let serveChoice = CueKey("serve.choice", variables: ["program", "minutes"], about: "upturn serve: one of the other sessions")
+    public static let serveChoice = CueKey("serve.choice", variables: ["program", "minutes", "duration"], about: "upturn serve: one of the other sessions")
     public static let serveWaiting = CueKey("serve.waiting", variables: [], about: "upturn serve: no second press came; back to waiting")
 
     /// Every key, in the order `upturn pack keys` lists them.

@@ -121,15 +121,17 @@ public final class Service {
                 cues.append(try compiler.interjection(.serveChoices, values: ["list": others.joined(separator: ", ")]))
             }
             let minutes = "\(session.timeline.spokenMinutes)"
+            let duration = session.pack.spokenDuration(milliseconds: session.timeline.spokenMinutes * 60_000)
             if let today = session.today, today.fallback == nil {
                 let program = BuiltinPrograms.title(today.program) ?? today.program
                 cues.append(
                     try compiler.interjection(
-                        .serveToday, values: ["program": program, "level": "\(today.level)", "angle": "\(today.angle)", "minutes": minutes]))
+                        .serveToday,
+                        values: ["program": program, "level": "\(today.level)", "angle": "\(today.angle)", "minutes": minutes, "duration": duration]))
                 log("today: \(today.program), level \(today.level), \(today.angle)°, \(minutes) min")
             } else {
                 let program = session.today == nil ? (BuiltinPrograms.title(name) ?? name) : (BuiltinPrograms.title("first-time") ?? "First time")
-                cues.append(try compiler.interjection(.serveChoice, values: ["program": program, "minutes": minutes]))
+                cues.append(try compiler.interjection(.serveChoice, values: ["program": program, "minutes": minutes, "duration": duration]))
                 log("choice: \(name), \(minutes) min")
             }
             speak(cues, clips: session.library)

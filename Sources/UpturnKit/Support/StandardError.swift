@@ -2,9 +2,10 @@
 /// terminal or SSH session gone, a pipe whose reader left) never stops a session: the
 /// error is ignored, where Foundation's `FileHandle.write` would trap.
 public enum StandardError {
-    /// Writes `text` and a newline.
+    /// Writes `text` and a newline; control characters in it (from a plan's title or a file
+    /// name) are shown escaped, never obeyed by the terminal.
     public static func write(_ text: String) {
-        writeRaw(text + "\n")
+        writeRaw(TerminalText.safe(text, keepNewlines: true) + "\n")
     }
 
     /// Writes `text` as it is (a status line redrawn in place).

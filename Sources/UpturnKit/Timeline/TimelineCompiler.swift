@@ -238,7 +238,9 @@ private struct Layout {
         t += ms(compiler.timing.leadInMilliseconds)
         speechFree = t
         if let minutes {
-            try speak(.sessionWelcome, ["minutes": "\(minutes)"], at: t)
+            // {duration}: "1 minute", "12 minutes", in the pack's words ({minutes} is the number).
+            let duration = compiler.pack.spokenDuration(milliseconds: minutes * 60_000)
+            try speak(.sessionWelcome, ["minutes": "\(minutes)", "duration": duration], at: t)
         } else {
             // The draft pass: the welcome's length is not known yet; leave it out.
             cursor = t

@@ -77,7 +77,8 @@ public enum TimelineText {
             }
         }
         lines.append("\(clock(timeline.frames, rate: timeline.rate))  end")
-        return lines.joined(separator: "\n")
+        // Titles and texts come from plan files: a terminal shows them, never obeys them.
+        return lines.map { TerminalText.safe($0) }.joined(separator: "\n")
     }
 
     /// "12:05.3"

@@ -64,9 +64,12 @@ public struct PlaybackSession {
         // The plan's cap on continuous inverted time, held at run time too, with a little
         // room for the device's latency: a plan that fits as written never meets it.
         player.maxInvertedSeconds = Double(session.plan.maxInvertedMilliseconds) / 1000 + Self.invertedCapGraceSeconds
-        let clearLine = status == nil ? "" : "\r\u{1B}[2K"
         let log = self.log
-        player.log = { line in log(clearLine + line) }
+        player.log = { [status] line in
+            // A log line takes the status line's place; the status line comes back after it.
+            if status != nil { StandardError.writeRaw("\r\u{1B}[2K") }
+            log(line)
+        }
         let reader = SnapshotReader(player)
         board?.show { reader.json }
         defer { board?.showIdle() }

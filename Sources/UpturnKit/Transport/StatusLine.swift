@@ -23,7 +23,7 @@ public final class StatusLine {
         let position: String
         if span.index == 0 { position = "Start" } else if span.index > stepCount { position = "Finish" } else { position = "\(span.index)/\(stepCount)" }
         let angle = span.angle > 0 ? " \(span.angle)°" : ""
-        return "\(position) \(span.title.prefix(40))\(angle) · \(DurationText.clock(seconds: stepLeft)) left in step · \(DurationText.clock(seconds: sessionLeft)) left"
+        return "\(position) \(TerminalText.safe(String(span.title.prefix(40))))\(angle) · \(DurationText.clock(seconds: stepLeft)) left in step · \(DurationText.clock(seconds: sessionLeft)) left"
     }
 
     public func update(frame: Int, paused: Bool = false) {

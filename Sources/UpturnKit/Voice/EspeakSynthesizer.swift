@@ -86,7 +86,10 @@ public final class EspeakSynthesizer: Synthesizer {
             let box = SampleBox()
             let unmanaged = Unmanaged.passRetained(box)
             defer { unmanaged.release() }
-            let status = text.withCString { cText in
+            // espeak-ng reads a C string: a NUL would end the text there ("a\u{0}b" said "a"),
+            // and other control characters are no words either.
+            let spoken = String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+            let status = spoken.withCString { cText in
                 espeak_ng_Synthesize(
                     cText, strlen(cText) + 1, 0, POS_CHARACTER, 0, UInt32(espeakCHARS_UTF8), nil,
                     unmanaged.toOpaque())
