@@ -93,4 +93,53 @@ final class JSON5ParserTests: XCTestCase {
             _ = try? JSON5Parser.parse(bytes)
         }
     }
+
+    // The failure classes json5-tests and JSONTestSuite found (JSON5ConformanceTests runs the
+    // suites themselves when their folders are named).
+
+    func testABareCREndsACommentALineContinuationAndALine() throws {
+        let root = try JSON5Parser.parse("{\r  // a comment ended by CR\r  a: 'one \\\rtwo',\r  b: 1}")
+        XCTAssertEqual(root["a"]?.value, .string("one two"))
+        XCTAssertEqual(root["b"]?.location, SourceLocation(line: 5, column: 6), "the continued string took a line too")
+        assertSyntaxError("{\ra: 1,\rb: ?}", line: 3, column: 4, contains: "unexpected '?'")
+        assertSyntaxError("{\r\na: 1,\r\nb: ?}", line: 3, column: 4, contains: "unexpected '?'")
+        assertSyntaxError("{a: 1,\u{2028}b: ?}", line: 2, column: 4, contains: "unexpected '?'")
+    }
+
+    func testLeadingZerosAndOctalEscapesAreRefused() {
+        for number in ["010", "-01", "080", "00", "+07"] {
+            XCTAssertThrowsError(try JSON5Parser.parse("[\(number)]"), number)
+        }
+        for number in ["0", "-0", "0.5", "0e3", "0x10", "10"] {
+            XCTAssertNoThrow(try JSON5Parser.parse("[\(number)]"), number)
+        }
+        assertSyntaxError(#"["\1"]"#, line: 1, column: 4, contains: "is not an escape JSON5 has")
+        assertSyntaxError(#"["\01"]"#, line: 1, column: 5, contains: "octal escape")
+        XCTAssertEqual(try JSON5Parser.parse(#"["\0"]"#), JSONNode(.array([JSONNode(.string("\u{0}"), at: SourceLocation(line: 1, column: 2))]), at: SourceLocation(line: 1, column: 1)))
+    }
+
+    func testNamesFollowES5() throws {
+        let root = try JSON5Parser.parse("{sig\\u03A3ma: 1, ümlåût: 2, $_a1: 3, \\u0061b: 4}")
+        XCTAssertEqual(root["sigΣma"]?.value, .number(1))
+        XCTAssertEqual(root["ümlåût"]?.value, .number(2))
+        XCTAssertEqual(root["ab"]?.value, .number(4))
+        // A no-break space after a name is white space, not part of it.
+        XCTAssertEqual(try JSON5Parser.parse("{a\u{A0}: 1}")["a"]?.value, .number(1))
+        assertSyntaxError("{a\u{2603}: 1}", line: 1, column: 3, contains: "expected ':'")
+        assertSyntaxError("{\\u0031a: 1}", line: 1, column: 8, contains: "not a letter or digit a name may hold")
+        let long = String(repeating: "k", count: 300)
+        XCTAssertEqual(try JSON5Parser.parse("{\(long): 1}")[long]?.value, .number(1), "a long name is read whole")
+    }
+
+    func testStringsHoldTabsAndSeparatorsAndSpacesAreUnicode() throws {
+        let root = try JSON5Parser.parse("{a: 'tab\there', b: 'sep\u{2028}arated', c: 'joined \\\u{2029}here'}")
+        XCTAssertEqual(root["a"]?.value, .string("tab\there"))
+        XCTAssertEqual(root["b"]?.value, .string("sep\u{2028}arated"))
+        XCTAssertEqual(root["c"]?.value, .string("joined here"))
+        for space in ["\u{A0}", "\u{2003}", "\u{3000}", "\u{FEFF}", "\u{2029}"] {
+            XCTAssertEqual(try JSON5Parser.parse("{\(space)a:\(space)1\(space)}")["a"]?.value, .number(1), space.debugDescription)
+        }
+        let tiny = "[-0." + String(repeating: "0", count: 120) + "1]"
+        XCTAssertNoThrow(try JSON5Parser.parse(tiny), "a long number within the limit")
+    }
 }

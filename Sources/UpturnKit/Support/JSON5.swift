@@ -145,7 +145,7 @@ public struct JSON5Parser {
                 throw JSON5SyntaxError(
                     location: SourceLocation(line: line, column: column), message: "invalid UTF-8 text")
             }
-            if b == 0x0A { line += 1; column = 1 } else { column += 1 }
+            if Self.endsLine(bytes, at: i) { line += 1; column = 1 } else if !(b == 0x0D && i + 1 < bytes.count && bytes[i + 1] == 0x0A) { column += 1 }
             i += length
         }
     }
@@ -158,15 +158,48 @@ public struct JSON5Parser {
         return "character"
     }
 
+    /// Moves past one byte, counting lines (LF, CR alone, CR LF once, U+2028, U+2029) and
+    /// columns (one per character, not per byte).
     private mutating func advance() {
         let b = bytes[index]
-        if b == 0x0A {
+        if Self.endsLine(bytes, at: index) {
             line += 1
             column = 1
-        } else if b & 0xC0 != 0x80 {
+        } else if b & 0xC0 != 0x80 && !(b == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A) {
+            // (A CR before its LF is no column; the LF ends the line.)
             column += 1
         }
         index += 1
+    }
+
+    /// True at the byte that ends a line: LF, a CR not followed by LF, or the last byte of
+    /// U+2028 or U+2029.
+    private static func endsLine(_ bytes: [UInt8], at i: Int) -> Bool {
+        switch bytes[i] {
+        case 0x0A: return true
+        case 0x0D: return !(i + 1 < bytes.count && bytes[i + 1] == 0x0A)
+        case 0xA8, 0xA9: return i >= 2 && bytes[i - 2] == 0xE2 && bytes[i - 1] == 0x80
+        default: return false
+        }
+    }
+
+    /// The Unicode scalar starting at `i` (UTF-8 was validated), and its length in bytes.
+    private static func scalar(_ bytes: [UInt8], at i: Int) -> (Unicode.Scalar, Int)? {
+        guard i < bytes.count else { return nil }
+        let b = bytes[i]
+        let length = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+        guard i + length <= bytes.count else { return nil }
+        var value = length == 1 ? UInt32(b) : UInt32(b) & (0xFF >> UInt32(length + 1))
+        for k in 1..<max(1, length) { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
+        return Unicode.Scalar(value).map { ($0, length) }
+    }
+
+    /// A line terminator at `i`: LF, CR, U+2028, U+2029; its length in bytes, else 0.
+    private static func lineTerminator(_ bytes: [UInt8], at i: Int) -> Int {
+        guard i < bytes.count else { return 0 }
+        if bytes[i] == 0x0A || bytes[i] == 0x0D { return 1 }
+        if bytes[i] == 0xE2, i + 2 < bytes.count, bytes[i + 1] == 0x80, bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9 { return 3 }
+        return 0
     }
 
     private mutating func skipTrivia() throws(JSON5SyntaxError) {
@@ -175,18 +208,19 @@ public struct JSON5Parser {
             switch b {
             case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C:
                 advance()
-            case 0xC2 where index + 1 < bytes.count && bytes[index + 1] == 0xA0:  // no-break space
-                advance(); advance()
-            case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80
-                && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):  // line/paragraph separator
-                advance(); advance(); advance()
-            case 0xEF where index + 2 < bytes.count && bytes[index + 1] == 0xBB && bytes[index + 2] == 0xBF:
-                advance(); advance(); advance()
+            case 0x80...:
+                // Any Unicode space separator (NBSP, U+2003, U+3000...), the line and paragraph
+                // separators, and a byte order mark are white space in JSON5.
+                guard let (scalar, length) = Self.scalar(bytes, at: index),
+                    scalar.properties.generalCategory == .spaceSeparator || scalar == "\u{2028}" || scalar == "\u{2029}"
+                        || scalar == "\u{FEFF}"
+                else { return }
+                for _ in 0..<length { advance() }
             case UInt8(ascii: "/"):
                 guard index + 1 < bytes.count else { throw fail("unexpected '/'") }
                 let start = here
                 if bytes[index + 1] == UInt8(ascii: "/") {
-                    while index < bytes.count && bytes[index] != 0x0A { advance() }
+                    while index < bytes.count && Self.lineTerminator(bytes, at: index) == 0 { advance() }
                 } else if bytes[index + 1] == UInt8(ascii: "*") {
                     advance(); advance()
                     var closed = false
@@ -221,7 +255,7 @@ public struct JSON5Parser {
         case UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "0")...UInt8(ascii: "9"):
             return JSONNode(.number(try parseNumber()), at: start)
         default:
-            let word = parseIdentifier()
+            let word = try parseIdentifier()
             switch word {
             case "true": return JSONNode(.bool(true), at: start)
             case "false": return JSONNode(.bool(false), at: start)
@@ -257,7 +291,7 @@ public struct JSON5Parser {
             if bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'") {
                 key = try parseString()
             } else {
-                key = parseIdentifier()
+                key = try parseIdentifier()
                 if key.isEmpty { throw fail("unexpected \(describeCurrent()); expected a key or }") }
             }
             if let first = seen[key] {
@@ -309,19 +343,45 @@ public struct JSON5Parser {
             UInt8(ascii: "_"), UInt8(ascii: "$"):
             return true
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return !first
-        case 0x80...: return true  // letters outside ASCII; UTF-8 was validated already
         default: return false
         }
     }
 
-    private mutating func parseIdentifier() -> String {
-        let start = index
-        while index < bytes.count, Self.isIdentifierByte(bytes[index], first: index == start),
-            index - start < 256
-        {
-            advance()
+    /// ES5's identifier characters: letters (and letter numbers) anywhere; digits, combining
+    /// marks, connector punctuation, ZWNJ and ZWJ after the first.
+    private static func isIdentifierScalar(_ scalar: Unicode.Scalar, first: Bool) -> Bool {
+        if scalar == "$" || scalar == "_" { return true }
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .letterNumber: return true
+        case .nonspacingMark, .spacingMark, .decimalNumber, .connectorPunctuation: return !first
+        default: return !first && (scalar == "\u{200C}" || scalar == "\u{200D}")
         }
-        return String(decoding: bytes[start..<index], as: UTF8.self)
+    }
+
+    /// An unquoted name (a key, or true/false/null/Infinity/NaN), with `\uXXXX` escapes as
+    /// ES5 allows them; empty when none starts here.
+    private mutating func parseIdentifier() throws(JSON5SyntaxError) -> String {
+        let start = here
+        var name = String.UnicodeScalarView()
+        while let (scalar, length) = Self.scalar(bytes, at: index) {
+            var next = scalar
+            if scalar == "\\" {
+                guard index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
+                    throw fail("a '\\' in a name must start a \\u escape")
+                }
+                advance(); advance()
+                guard let escaped = Unicode.Scalar(try parseHex(4)), Self.isIdentifierScalar(escaped, first: name.isEmpty) else {
+                    throw fail("the \\u escape is not a letter or digit a name may hold")
+                }
+                next = escaped
+            } else {
+                guard Self.isIdentifierScalar(scalar, first: name.isEmpty) else { break }
+                for _ in 0..<length { advance() }
+            }
+            name.append(next)
+            if name.count > Self.maxStringBytes { throw fail("a name longer than \(Self.maxStringBytes / 1024) KB", at: start) }
+        }
+        return String(name)
     }
 
     private mutating func parseHex(_ count: Int) throws(JSON5SyntaxError) -> UInt32 {
@@ -357,8 +417,8 @@ public struct JSON5Parser {
             }
             let b = bytes[index]
             if b == quote { advance(); break }
+            // JSON5 strings may hold any character (a tab, U+2028...) but a new line.
             if b == 0x0A || b == 0x0D { throw fail("string is never closed on its line", at: start) }
-            if b < 0x20 { throw fail("control character 0x\(String(b, radix: 16)) inside a string; write it as an escape") }
             if b != UInt8(ascii: "\\") {
                 out.append(b)
                 advance()
@@ -374,7 +434,14 @@ public struct JSON5Parser {
             case UInt8(ascii: "b"): out.append(0x08); advance()
             case UInt8(ascii: "f"): out.append(0x0C); advance()
             case UInt8(ascii: "v"): out.append(0x0B); advance()
-            case UInt8(ascii: "0"): out.append(0x00); advance()
+            case UInt8(ascii: "0"):
+                advance()
+                if index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+                    throw fail("\\0 followed by a digit is an octal escape, which JSON5 does not have")
+                }
+                out.append(0x00)
+            case UInt8(ascii: "1")...UInt8(ascii: "9"):
+                throw fail("\\\(Character(Unicode.Scalar(e))) is not an escape JSON5 has; write the character, or \\u00XX")
             case 0x0A: advance()  // line continuation
             case 0x0D:
                 advance()
@@ -398,6 +465,9 @@ public struct JSON5Parser {
                     throw fail("a lone UTF-16 surrogate in a \\u escape")
                 }
                 appendScalar(scalar, to: &out)
+            case 0xE2 where Self.lineTerminator(bytes, at: index) == 3:
+                // A line continuation before U+2028 or U+2029: neither stays in the string.
+                advance(); advance(); advance()
             default:
                 // Any other escaped character stands for itself (\" \' \\ \/ and the rest).
                 out.append(e)
@@ -430,10 +500,15 @@ public struct JSON5Parser {
             }
             return sign * Double(v)
         }
-        guard word.count <= 64, let v = Double(word), word.first != "+", word.first != "-",
+        guard word.count < 256, let v = Double(word), word.first != "+", word.first != "-",
             !word.contains(where: { $0.isLetter && $0 != "e" && $0 != "E" })
         else {
             throw fail("'\(word.prefix(40))' is not a number", at: start)
+        }
+        // 010 is octal in old JavaScript and not a JSON5 number: a zero before digits is refused.
+        let utf8 = Array(word.utf8)
+        if utf8.count > 1, utf8[0] == UInt8(ascii: "0"), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(utf8[1]) {
+            throw fail("'\(word.prefix(40))' has a leading zero; write \(v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : "it without it")", at: start)
         }
         return sign * v
     }
