@@ -1,10 +1,11 @@
 import Foundation
 import UpturnKit
 
-// Fuzzing the decoders of everything a user hands to Upturn: plans, cue packs, audio files.
+// Fuzzing the decoders of everything a user or a neighbour hands to Upturn: plans, cue packs,
+// audio files, the history's journal, and lines on the control socket.
 //
 // Built by Scripts/fuzz with `-sanitize=fuzzer -DFUZZING`, this is a libFuzzer target; the
-// target is chosen with UPTURN_FUZZ_TARGET=plan|pack|audio. Built normally, it replays
+// target is chosen with UPTURN_FUZZ_TARGET=plan|pack|audio|journal|socket. Built normally, it replays
 // files (a corpus, or crashes turned into regression inputs): `upturn-fuzz plan FILE...`.
 
 enum FuzzTargets {
@@ -17,6 +18,20 @@ enum FuzzTargets {
                 if let resampled = try? Resampler.resample(decoded.samples, from: decoded.rate, to: 48_000) {
                     _ = ClipShaping.shape(ClipShaping.levelMatched(resampled, rate: 48_000, target: 0.1), rate: 48_000)
                 }
+            }
+        case "journal":
+            // What `history` and today's plan do with a journal, numbers included.
+            let (sessions, _) = Journal.parse(bytes, path: "fuzz")
+            let summary = HistorySummary(history: sessions, since: nil, rules: Progression.Rules())
+            _ = summary.json
+            for session in summary.sessions {
+                _ = DurationText.short(milliseconds: Int(session.invertedSeconds.rounded()) * 1000)
+                _ = DateText.local(session.start, time: true)
+            }
+        case "socket":
+            var buffer = bytes
+            for request in ControlRequest.take(from: &buffer) {
+                if case .unknown(let line) = request { _ = TerminalText.safe(String(line.prefix(40))) }
             }
         default:
             if let plan = try? PlanReader.parse(bytes, file: "fuzz"), let pack = try? PackReader.builtinDefault() {
@@ -41,8 +56,8 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 struct Replay {
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        guard let target = arguments.first, ["plan", "pack", "audio"].contains(target) else {
-            FileHandle.standardError.write(Data("usage: upturn-fuzz plan|pack|audio FILE|DIR...\n".utf8))
+        guard let target = arguments.first, ["plan", "pack", "audio", "journal", "socket"].contains(target) else {
+            FileHandle.standardError.write(Data("usage: upturn-fuzz plan|pack|audio|journal|socket FILE|DIR...\n".utf8))
             exit(64)
         }
         var count = 0

@@ -134,7 +134,7 @@ final class FuzzCorpusTests: XCTestCase {
     func testTheCorpusReplays() throws {
         let replay = (Upturn.binary as NSString).deletingLastPathComponent + "/upturn-fuzz"
         let corpus = ShippedPacks.folder + "/../Tests/FuzzCorpus"
-        for target in ["plan", "pack", "audio"] {
+        for target in ["plan", "pack", "audio", "journal", "socket"] {
             let started = try Upturn.start([target, corpus + "/" + target], executable: replay)
             let result = Upturn.finish(started, timeout: 120)
             XCTAssertTrue(result.exited, result.stderr)

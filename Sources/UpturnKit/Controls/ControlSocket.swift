@@ -206,27 +206,26 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
         }
         guard n > 0 else { return false }
         client.buffer += chunk[0..<n]
-        while let newline = client.buffer.firstIndex(of: 0x0A) {
-            let line = String(decoding: client.buffer[..<newline], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            client.buffer.removeSubrange(...newline)
-            let reply = Array((answer(line, queue) + "\n").utf8)
+        for request in ControlRequest.take(from: &client.buffer) {
+            let reply = Array((answer(request, queue) + "\n").utf8)
             guard let sent = try? SystemCall.sendNow(client.fd, reply), sent == reply.count else { return false }
         }
         return client.buffer.count <= Self.maxLine
     }
 
-    private func answer(_ line: String, _ queue: ControlQueue) -> String {
-        if line == "status" { return status() }
-        if line == "start" || line.hasPrefix("start ") {
-            let plan = line.dropFirst(5).trimmingCharacters(in: .whitespaces)
+    private func answer(_ request: ControlRequest, _ queue: ControlQueue) -> String {
+        switch request {
+        case .status:
+            return status()
+        case .start(let plan):
             guard let onStart else { return "error: a session is already playing; `start` is for `upturn serve`" }
-            return onStart(plan.isEmpty ? nil : plan)
-        }
-        if let command = ControlCommand(rawValue: line) {
+            return onStart(plan)
+        case .command(let command):
             queue.post(command)
             return "ok"
+        case .unknown(let line):
+            return "error: unknown command '\(TerminalText.safe(String(line.prefix(40))))'; use pause, resume, toggle, skip, back, stop, status or start [PLAN]"
         }
-        return "error: unknown command '\(line.prefix(40))'; use pause, resume, toggle, skip, back, stop, status or start [PLAN]"
     }
 
     public func stop() {
@@ -261,6 +260,39 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
             throw UpturnError.system(.unavailable, "the player at \(path) did not take the command", failed)
         }
         return String(decoding: reply, as: UTF8.self).trimmingCharacters(in: .newlines)
+    }
+}
+
+/// One line a client sent on the control socket.
+public enum ControlRequest: Equatable, Sendable {
+    case command(ControlCommand)
+    case status
+    /// `start [PLAN]`, for `upturn serve`.
+    case start(String?)
+    case unknown(String)
+
+    public init(line: String) {
+        let line = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        if line == "status" {
+            self = .status
+        } else if line == "start" || line.hasPrefix("start ") {
+            let plan = line.dropFirst(5).trimmingCharacters(in: .whitespaces)
+            self = .start(plan.isEmpty ? nil : plan)
+        } else if let command = ControlCommand(rawValue: line) {
+            self = .command(command)
+        } else {
+            self = .unknown(line)
+        }
+    }
+
+    /// The whole lines in `buffer` (taken out of it), oldest first; a part line stays.
+    public static func take(from buffer: inout [UInt8]) -> [ControlRequest] {
+        var requests: [ControlRequest] = []
+        while let newline = buffer.firstIndex(of: 0x0A) {
+            requests.append(ControlRequest(line: String(decoding: buffer[..<newline], as: UTF8.self)))
+            buffer.removeSubrange(...newline)
+        }
+        return requests
     }
 }
 

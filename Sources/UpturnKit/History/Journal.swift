@@ -123,10 +123,14 @@ public final class Journal {
     /// Every session, oldest first, and one warning per kind of line that could not be read.
     public func read() -> (sessions: [SessionRecord], warnings: [String]) {
         guard let data = FileManager.default.contents(atPath: path) else { return ([], []) }
+        return Self.parse([UInt8](data), path: path)
+    }
+
+    /// The sessions in a journal's bytes; `path` only names it in the warnings.
+    public static func parse(_ bytes: [UInt8], path: String) -> (sessions: [SessionRecord], warnings: [String]) {
         var sessions: [SessionRecord] = []
         var index: [String: Int] = [:]
         var torn = 0, garbled = 0, newer = 0
-        let bytes = [UInt8](data)
         bytes.withUnsafeBufferPointer { all in
             var lineStart = 0
             while lineStart < all.count {
