@@ -14,6 +14,7 @@ let package = Package(
         .systemLibrary(name: "CEspeakNG", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CSampleRate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         // The shipped cue packs and chimes, embedded so the binary works from anywhere.
         .target(
             name: "UpturnSounds",
@@ -29,7 +30,7 @@ let package = Package(
         ),
         .target(
             name: "UpturnKit",
-            dependencies: ["CALSA", "CEspeakNG", "CSndFile", "CSampleRate", "UpturnSounds"],
+            dependencies: ["CALSA", "CEspeakNG", "CSndFile", "CSampleRate", "CSoxr", "UpturnSounds"],
             resources: [
                 .embedInCode("Programs/first-time.json5"),
                 .embedInCode("Programs/stretch.json5"),
