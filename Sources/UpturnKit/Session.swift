@@ -58,6 +58,18 @@ public struct Session {
             plan: plan, planFile: file, pack: pack, library: library, timeline: timeline, cues: cues, music: music, today: today)
     }
 
+    /// Reads the plan and its pack without making anything (no synthesis), so their problems
+    /// come before a device is opened; true when the plan has music.
+    public static func check(plan argument: String, pack packArgument: String?) throws(UpturnError) -> Bool {
+        guard argument != todayProgram else {
+            _ = try PackLocator.load(packArgument)
+            return false
+        }
+        let (plan, _) = try loadPlan(argument)
+        _ = try PackLocator.load(packArgument ?? plan.pack)
+        return plan.music != nil
+    }
+
     /// The plan computed from the history each day.
     public static let todayProgram = "today"
 

@@ -43,21 +43,26 @@ enum PlayCommand {
         let rate = try CommandLineTool.rate(arguments, command: "play")
         let specs = try CommandLineTool.controlSpecs(arguments)
         let keyMap = ControlSpec.usesEvdev(specs) ? try ControlSpec.loadKeyMap() : EvdevControl.defaultKeyMap
-        let volume = try arguments.integer("--volume", in: 0...100, command: "play") ?? 100
+        let board = StatusBoard()
         let queue = ControlQueue()
         Signals.install(wake: queue)
         let journal = Journal()
         let alone = arguments.flags.contains("--alone") || Settings.aloneSetting(log: { CommandLineTool.printError("upturn: " + $0) })
+        let playback = PlaybackSession(
+            volume: try arguments.integer("--volume", in: 0...100, command: "play") ?? 100, keepAlive: arguments.flags.contains("--keep-alive"),
+            statusLine: isatty(STDERR_FILENO) == 1, controls: queue, board: board, journal: journal, log: { CommandLineTool.printError("upturn: " + $0) })
         let planName = arguments.positionals.first ?? Session.defaultProgram
-        let session = try Session.prepare(
-            plan: planName, pack: arguments.options["--pack"], rate: rate, firstEverPreamble: true, alone: alone, journal: journal)
-        if let why = session.today?.fallback { CommandLineTool.printError("upturn: today: \(why); playing first-time") }
+        // Problems of the plan or pack come before the device; the session is made during the lead-in.
+        let music = try Session.check(plan: planName, pack: arguments.options["--pack"])
         let sink = try AudioOutput.open(.device(arguments.options["--device"] ?? "default"), rate: rate)
+        let (session, preroll) = try playback.prepare(on: sink, music: music) { () throws(UpturnError) in
+            try Session.prepare(plan: planName, pack: arguments.options["--pack"], rate: rate, firstEverPreamble: true, alone: alone, journal: journal)
+        }
+        if let why = session.today?.fallback { CommandLineTool.printError("upturn: today: \(why); playing first-time") }
 
         // Start the controls; any that cannot start ends here, before a sound is played.
-        let board = StatusBoard()
         var sources: [any ControlSource] = []
-        defer { sources.forEach { $0.stop() } }
+        defer { sources.forEach { $0.stop() } }  // before the caller prints an error: the terminal is restored
         do throws(UpturnError) {
             for spec in specs {
                 sources.append(
@@ -66,16 +71,11 @@ enum PlayCommand {
                         status: { board.json }, report: { CommandLineTool.printError("upturn: " + $0) }))
             }
         } catch {
+            preroll?.finish()
             sink.abort()
             throw error
         }
-
-        let playback = PlaybackSession(
-            volume: volume, keepAlive: arguments.flags.contains("--keep-alive"), statusLine: isatty(STDERR_FILENO) == 1,
-            controls: queue, board: board, journal: journal, log: { CommandLineTool.printError("upturn: " + $0) })
-        let (outcome, _) = playback.run(session, plan: planName, sink: sink)
-        sources.forEach { $0.stop() }
-        sources = []
+        let (outcome, _) = playback.run(session, plan: planName, sink: sink, after: preroll)
         if case .failure(let error) = outcome { throw error }
         return .ok
     }

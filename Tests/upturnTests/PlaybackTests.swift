@@ -44,6 +44,29 @@ final class PlaybackTests: XCTestCase {
         XCTAssertTrue(a.samples == b.samples, "the frames written to ALSA differ from the render")
     }
 
+    /// With an empty prompt cache the session is made while its lead-in plays: still the
+    /// same frames as a render, sample for sample (and with the keep-alive tone, too).
+    func testPlayWithAnEmptyCacheEqualsRender() throws {
+        for (name, extra) in [("plain", [String]()), ("alive", ["--keep-alive"])] {
+            let rendered = Upturn.file("cold-\(name)-render.wav"), played = Upturn.file("cold-\(name)-play.wav")
+            let renderCache = Upturn.file("cold-\(name)-cache-render-\(UUID().uuidString.prefix(6))")
+            let playCache = Upturn.file("cold-\(name)-cache-play-\(UUID().uuidString.prefix(6))")
+            let render = try Upturn.run(["render", "stretch", "--output", rendered], environment: ["XDG_CACHE_HOME": renderCache])
+            XCTAssertEqual(render.status, 0, render.stderr)
+            let play = try Upturn.run(
+                ["play", "stretch", "--controls", "none", "--device", "file:FILE=\(played),FORMAT=wav"] + extra,
+                environment: ["XDG_CACHE_HOME": playCache], timeout: 60)
+            XCTAssertEqual(play.status, 0, play.stderr)
+            var (a, b) = (try readWAV(rendered).samples, try readWAV(played).samples)
+            if name == "alive" {
+                // The tone is the only difference: take it out of the played frames.
+                a = a.indices.map { i in a[i] &+ Int16((sin(2 * Double.pi * Double(i % 2400) / 2400) * 10).rounded()) }
+            }
+            XCTAssertEqual(a.count, b.count, name)
+            XCTAssertTrue(a == b, "\(name): the frames played with a cold cache differ from the render")
+        }
+    }
+
     func testPlayVolumeScales() throws {
         let full = Upturn.file("v100.wav"), half = Upturn.file("v50.wav")
         let plan = Upturn.write("short.json5", "{title: 'Short', steps: [{say: 'Halfway there.'}]}")

@@ -179,22 +179,31 @@ public final class Service {
 
     /// Plays one session and keeps it in the history.
     private func runSession(_ name: String) {
-        let session: Session
+        let music: Bool
+        do throws(UpturnError) { music = try Session.check(plan: name, pack: options.pack) } catch {
+            log("cannot start \(name): \(error.problems.first ?? "")")
+            refreshIdle()
+            return
+        }
+        guard let sink = waitForDevice(name) else { return }
+        var playback = playback(board: board)
+        playback.journal = journal
+        // The session is made while its lead-in plays.
+        let session: Session, preroll: PlaybackSession.Preroll?
         do throws(UpturnError) {
-            session = try prepare(name, firstEverPreamble: true)
+            (session, preroll) = try playback.prepare(on: sink, music: music) { () throws(UpturnError) in
+                try prepare(name, firstEverPreamble: true)
+            }
         } catch {
             log("cannot start \(name): \(error.problems.first ?? "")")
             refreshIdle()
             return
         }
         if let why = session.today?.fallback { log("today: \(why); playing first-time") }
-        guard let sink = waitForDevice(name) else { return }
         _ = queue.take()
         log("session started: \(name) (\(session.plan.title))")
         requests.playing.store(true, ordering: .relaxed)
-        var playback = playback(board: board)
-        playback.journal = journal
-        let (outcome, record) = playback.run(session, plan: name, sink: sink)
+        let (outcome, record) = playback.run(session, plan: name, sink: sink, after: preroll)
         requests.playing.store(false, ordering: .relaxed)
         let inverted = DurationText.short(milliseconds: Int(record.invertedSeconds.rounded()) * 1000)
         log("session ended: \(record.ending.rawValue), \(record.stepsDone)/\(record.steps) steps, \(inverted) inverted")

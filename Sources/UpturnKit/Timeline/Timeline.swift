@@ -95,6 +95,11 @@ public struct Timeline: Equatable, Sendable {
         return found
     }
 
+    /// The frame of the first sound: everything before it is silence (the lead-in).
+    public var firstSoundFrame: Int {
+        events.first { $0.kind != .step }?.frame ?? frames
+    }
+
     /// True while the person is still tilted at `frame`: in an inverted step, or in the step
     /// that brings the table back to 0 after one (its "Slowly return upright" and settling
     /// time, counted in full as the inverted-time cap counts it), or in the finish of a plan

@@ -4,7 +4,8 @@
 /// overlaps speech: a cue that would start while another is speaking waits for it, plus a gap.
 public struct TimelineCompiler {
     public struct Timing: Sendable {
-        /// Silence before the first cue (a new stream's first milliseconds may be lost).
+        /// Silence before the first cue (a new stream's first milliseconds may be lost). A
+        /// player writes it while the session is still being made (`PlaybackSession.Preroll`).
         public var leadInMilliseconds = 300
         /// Silence between two spoken cues.
         public var gapMilliseconds = 350

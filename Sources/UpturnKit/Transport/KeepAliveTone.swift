@@ -7,7 +7,11 @@ struct KeepAliveTone {
     private let period: Int
     private var phase = 0
 
-    init(rate: Int) { period = max(1, rate / 20) }
+    /// `phase`: frames already played (a pre-roll's), so the tone goes on without a click.
+    init(rate: Int, phase: Int = 0) {
+        period = max(1, rate / 20)
+        self.phase = phase
+    }
 
     /// Adds the tone to the first `count` samples.
     mutating func add(to samples: inout [Int16], count: Int) {

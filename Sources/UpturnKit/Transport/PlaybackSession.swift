@@ -48,11 +48,73 @@ public struct PlaybackSession {
     /// a plan that fits into one that is cut.
     public static let invertedCapGraceSeconds = 10.0
 
+    /// The lead-in's silence, written to the sink on a thread of its own while the session is
+    /// made (its voice synthesized for the first time, say): the first word then comes when
+    /// the lead-in ends, however long the session and however cold the prompt cache. What
+    /// reaches the sink is the same as without it, frame for frame.
+    public final class Preroll: @unchecked Sendable {
+        /// The frames written: where the session goes on.
+        public let frames: Int
+        private let done = DispatchSemaphore(value: 0)
+        private var failure: UpturnError?
+
+        init(sink: any AudioSink, frames: Int, keepAlive: Bool) {
+            self.frames = frames
+            let box = SinkBox(sink)
+            let thread = Thread(named: "upturn-preroll") { [self] in
+                var samples = [Int16](repeating: 0, count: frames)
+                if keepAlive {
+                    var tone = KeepAliveTone(rate: box.sink.rate)
+                    tone.add(to: &samples, count: frames)
+                }
+                do throws(UpturnError) {
+                    try samples.withUnsafeBufferPointer { buffer throws(UpturnError) in try box.sink.write(buffer) }
+                } catch {
+                    failure = error
+                }
+                done.signal()
+            }
+            thread.start()
+        }
+
+        /// Waits until the silence has been taken by the sink; a device that failed meanwhile
+        /// is the session's first error (the player reopens a lost one).
+        @discardableResult
+        public func finish() -> UpturnError? {
+            done.wait()
+            return failure
+        }
+    }
+
+    /// Starts writing `Timing.leadInMilliseconds` of silence to `sink` now.
+    public func preroll(_ sink: any AudioSink) -> Preroll {
+        let frames = Int((Int64(TimelineCompiler.Timing().leadInMilliseconds) * Int64(sink.rate) + 500) / 1000)
+        return Preroll(sink: sink, frames: frames, keepAlive: keepAlive)
+    }
+
+    /// Makes the session while the lead-in's silence plays on `sink` (not when the plan has
+    /// music: it plays from the first frame). On failure the sink is closed and the error
+    /// thrown; on success, hand the pre-roll to `run(_:plan:sink:after:)`.
+    public func prepare(
+        on sink: any AudioSink, music: Bool, _ make: () throws(UpturnError) -> Session
+    ) throws(UpturnError) -> (Session, Preroll?) {
+        let preroll = music ? nil : self.preroll(sink)
+        do throws(UpturnError) {
+            return (try make(), preroll)
+        } catch {
+            preroll?.finish()
+            sink.abort()
+            throw error
+        }
+    }
+
     /// Plays a prepared session to its end or a stop, and keeps it in the history: a start
     /// line now, an end line after (a kill in between reads as "killed"). The sink is
     /// finished or aborted on every path. The outcome, and the record written (the history
     /// failing to write is reported and never stops a session).
-    public func run(_ session: Session, plan planName: String, sink: any AudioSink) -> (Result<Player.Outcome, UpturnError>, SessionRecord) {
+    public func run(
+        _ session: Session, plan planName: String, sink: any AudioSink, after preroll: Preroll? = nil
+    ) -> (Result<Player.Outcome, UpturnError>, SessionRecord) {
         var status: StatusLine?
         if statusLine {
             status = StatusLine(timeline: session.timeline, stepCount: session.plan.steps.count) { StandardError.writeRaw($0) }
@@ -64,6 +126,15 @@ public struct PlaybackSession {
         // The plan's cap on continuous inverted time, held at run time too, with a little
         // room for the device's latency: a plan that fits as written never meets it.
         player.maxInvertedSeconds = Double(session.plan.maxInvertedMilliseconds) / 1000 + Self.invertedCapGraceSeconds
+        if let preroll {
+            // The pre-roll wrote silence; the session goes on from there, as long as it was
+            // silence in the session too (music plays from the first frame: no pre-roll).
+            if preroll.finish() == nil, preroll.frames <= session.timeline.firstSoundFrame, session.music == nil {
+                player.startFrame = preroll.frames
+            } else {
+                sink.drop()
+            }
+        }
         let log = self.log
         player.log = { [status] line in
             // A log line takes the status line's place; the status line comes back after it.
@@ -156,6 +227,12 @@ extension SessionRecord.Ending {
         case .failure: self = .killed
         }
     }
+}
+
+/// The sink handed to the pre-roll thread; only that thread touches it until `finish()`.
+private final class SinkBox: @unchecked Sendable {
+    let sink: any AudioSink
+    init(_ sink: any AudioSink) { self.sink = sink }
 }
 
 /// The player handed to the audio thread; only that thread touches it after the start.

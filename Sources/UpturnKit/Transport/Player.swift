@@ -54,6 +54,11 @@ public final class Player {
     public var log: (String) -> Void = { _ in }
     /// An inaudible 20 Hz tone under everything, for outputs that sleep on silence.
     public var keepAlive = false
+    /// Where the session starts: the frames before it were written already (the lead-in's
+    /// silence, written while the session was being made: `PlaybackSession.Preroll`).
+    public var startFrame = 0 {
+        didSet { tone = KeepAliveTone(rate: timeline.rate, phase: startFrame) }
+    }
     /// An announcement (serve) gives way to any control: it ends at once, `.interrupted`,
     /// and leaves the control in the queue.
     public var endsOnControl = false
@@ -157,6 +162,7 @@ public final class Player {
 
     private func run() throws(UpturnError) -> Outcome {
         main = Renderer(timeline: timeline, clips: clips, gain: gain, music: music)
+        if startFrame > 0 { try main.seek(to: startFrame) }
         pending = [Int16](repeating: 0, count: blockFrames)
         pendingCount = 0
         pendingOffset = 0
