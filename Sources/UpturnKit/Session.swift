@@ -50,7 +50,8 @@ public struct Session {
             paused: try compiler.interjection(.transportPaused),
             resuming: try compiler.interjection(.transportResuming),
             audioBack: try compiler.interjection(.transportAudioBack),
-            answered: alone ? try compiler.interjection(.safetyAnswered) : nil)
+            answered: alone ? try compiler.interjection(.safetyAnswered) : nil,
+            checkIn: alone ? try compiler.interjection(.safetyCheckIn) : nil)
         let music = try plan.music.map { m throws(UpturnError) in
             try MusicBed(path: m.path, rate: rate, levelDB: m.levelDB, duckDB: m.duckDB, loop: m.loop)
         }

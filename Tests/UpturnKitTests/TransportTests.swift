@@ -186,6 +186,30 @@ final class TransportTests: XCTestCase {
         XCTAssertGreaterThan(player.invertedSeconds, player.maxInvertedSeconds!)
     }
 
+    /// Someone alone, paused while inverted, is asked after a while whether they are still
+    /// comfortable; with no press, the session goes to the closing (a pause kept them hanging
+    /// with no check-in before).
+    func testAPauseWhileInvertedAloneIsCheckedIn() throws {
+        let timeline = try compile(plan, clips: clips)
+        let hold = span(timeline, "hold")
+        let queue = ControlQueue(signals: { (0, 0, 0) })
+        let sink = ScriptedSink(queue: queue, script: [(hold.start + 1000, .pause)])
+        var alone = cues
+        alone.answered = interjection("Good.")
+        alone.checkIn = interjection("Still comfortable? Press to continue.")
+        let player = Player(timeline: timeline, clips: clips, sink: sink, blockFrames: 480, controls: queue, cues: alone)
+        player.pausedCheckInSeconds = 0.3
+        player.checkInAnswerSeconds = 0.5
+        let lines = LockedLines()
+        player.log = { lines.append($0) }
+        // Without the check-in the pause would last for good: a resume much later ends the test.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 8) { queue.post(.resume) }
+        XCTAssertEqual(try player.play(), .noAnswer)
+        XCTAssertTrue(lines.all.contains { $0.hasPrefix("check-in while paused") }, "\(lines.all)")
+        let question = clips.value(of: alone.checkIn!.events[0].clip!)
+        XCTAssertTrue(sink.samples.contains(question), "the question was asked")
+    }
+
     func renderMain(_ timeline: Timeline) -> [Int16] {
         let sink = MemorySink(rate: 48_000)
         _ = try! Player(timeline: timeline, clips: clips, sink: sink, stopRequests: { 0 }).play()
@@ -423,4 +447,12 @@ final class ControlQueueTests: XCTestCase {
         XCTAssertTrue(queue.terminationRequested)
         XCTAssertEqual(queue.take(), [])
     }
+}
+
+/// Log lines collected from the audio thread.
+final class LockedLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
 }

@@ -27,14 +27,18 @@ public final class Player {
         public var audioBack: Interjection?
         /// "Good.", said softly when a check-in is answered.
         public var answered: Interjection?
+        /// "Still comfortable? Press to continue.": asked of someone alone who has been paused
+        /// while tilted for `pausedCheckInSeconds` (nil: nobody is asked).
+        public var checkIn: Interjection?
         public init(
             paused: Interjection? = nil, resuming: Interjection? = nil, audioBack: Interjection? = nil,
-            answered: Interjection? = nil
+            answered: Interjection? = nil, checkIn: Interjection? = nil
         ) {
             self.paused = paused
             self.resuming = resuming
             self.audioBack = audioBack
             self.answered = answered
+            self.checkIn = checkIn
         }
     }
 
@@ -67,6 +71,9 @@ public final class Player {
     /// How long a safety check-in waits for a press, counted in session frames after the
     /// question has been said.
     public var checkInAnswerSeconds = 20.0
+    /// Paused while tilted this long, someone alone is asked whether they are still
+    /// comfortable; with no answer, the session goes to the closing.
+    public var pausedCheckInSeconds = 60.0
     /// The longest the person may stay tilted without coming upright, as lived (pauses and
     /// presses of `back` count): past it, the player goes to the closing. Nil: no limit
     /// (cues that are not a session).
@@ -102,6 +109,10 @@ public final class Player {
     private var held: [ControlCommand] = []
     private var heldUntil = 0
     private lazy var uprightCues = timeline.uprightCues
+    /// Paused while tilted, alone: since when, and by when the question asked must be answered.
+    private var pausedTiltedSince: Double?
+    private var pausedAnswerBy: Double?
+    private var pausedCheckInMissed = false
     private var lastBack = -100.0
     private var lastDelay = 0
     private var tone: KeepAliveTone
@@ -175,6 +186,7 @@ public final class Player {
             }
             if case .end(let outcome) = try handleControls() { return outcome }
             checkInvertedCap()
+            checkInWhilePaused()
             if pendingOffset >= pendingCount {
                 if let source = currentSource() {
                     let n = try pending.withUnsafeMutableBufferPointer { out throws(UpturnError) in try source.render(into: out) }
@@ -301,6 +313,14 @@ public final class Player {
             if command == .stop { return .end(closingOutcome) }
             return .continuePlaying
         }
+        if pausedAnswerBy != nil && command != .stop {
+            // The answer to a check-in asked during a pause: the session stays paused.
+            pausedAnswerBy = nil
+            pausedTiltedSince = MonotonicClock.now
+            log("check-in answered")
+            interject(cues.answered, gain: 0.6)
+            return .continuePlaying
+        }
         if checkIns.isWaiting && command != .stop {
             // Any press answers a check-in; it does not pause or skip as well.
             checkIns.answer()
@@ -383,7 +403,32 @@ public final class Player {
     }
 
     /// How a session that reached its closing ended.
-    private var closingOutcome: Outcome { checkIns.missed ? .noAnswer : .stoppedWithClosing }
+    private var closingOutcome: Outcome { checkIns.missed || pausedCheckInMissed ? .noAnswer : .stoppedWithClosing }
+
+    /// Someone alone, paused while tilted, may have fainted: after `pausedCheckInSeconds` they
+    /// are asked, and with no press in `checkInAnswerSeconds` the session goes to the closing.
+    private func checkInWhilePaused() {
+        guard let question = cues.checkIn, closing == nil else { return }
+        let now = MonotonicClock.now
+        guard isPaused, timeline.isTilted(at: heard) else {
+            pausedTiltedSince = nil
+            pausedAnswerBy = nil
+            return
+        }
+        let since = pausedTiltedSince ?? now
+        pausedTiltedSince = since
+        if let deadline = pausedAnswerBy {
+            guard now >= deadline else { return }
+            pausedAnswerBy = nil
+            pausedCheckInMissed = true
+            log("no answer to the check-in in \(Int(checkInAnswerSeconds)) s: going to the closing")
+            goToClosing()
+        } else if now - since >= pausedCheckInSeconds && interjection == nil {
+            interject(question)
+            pausedAnswerBy = now + Double(question.frames) / Double(timeline.rate) + checkInAnswerSeconds
+            log("check-in while paused: waiting \(Int(checkInAnswerSeconds)) s for a press")
+        }
+    }
 
     private func jump(to frame: Int) throws(UpturnError) {
         cut()
