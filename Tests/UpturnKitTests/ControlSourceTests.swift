@@ -92,6 +92,13 @@ final class ControlSourceTests: XCTestCase {
         send(57, 1)  // held...
         XCTAssertEqual(collect(queue, count: 1, seconds: 2.5), [.stop], "holding toggle 1.5 s stops")
         send(57, 0)
+        // Bluetooth headphones' buttons as BlueZ sends them (AVRCP): pause, then play.
+        send(201, 1); send(201, 0)
+        send(200, 1); send(200, 0)
+        XCTAssertEqual(collect(queue, count: 2), [.pause, .resume])
+        let keys = temporaryFolder() + "/keys.json5"
+        FileManager.default.createFile(atPath: keys, contents: Data("{pause: ['KEY_PAUSECD'], resume: ['KEY_PLAYCD']}".utf8))
+        XCTAssertEqual(try ControlSpec.keyMap(file: keys)[201], .pause, "the AVRCP keys have names")
         send(30, 1); send(30, 0)  // 'A': not mapped
         XCTAssertEqual(collect(queue, count: 1, seconds: 0.5), [])
         try assertSleepsUntilStopped("upturn-evdev", pedal)

@@ -24,7 +24,7 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
         "KEY_ESC": 1, "KEY_ENTER": 28, "KEY_SPACE": 57, "KEY_B": 48, "KEY_N": 49, "KEY_P": 25, "KEY_Q": 16,
         "KEY_PAGEUP": 104, "KEY_LEFT": 105, "KEY_RIGHT": 106, "KEY_PAGEDOWN": 109, "KEY_UP": 103, "KEY_DOWN": 108,
         "KEY_STOP": 128, "KEY_NEXTSONG": 163, "KEY_PLAYPAUSE": 164, "KEY_PREVIOUSSONG": 165, "KEY_STOPCD": 166,
-        "KEY_PLAY": 207, "KEY_PAUSE": 119, "KEY_KPENTER": 96, "KEY_F5": 63, "KEY_DOT": 52, "KEY_VOLUMEUP": 115,
+        "KEY_PLAY": 207, "KEY_PAUSE": 119, "KEY_PLAYCD": 200, "KEY_PAUSECD": 201, "KEY_KPENTER": 96, "KEY_F5": 63, "KEY_DOT": 52, "KEY_VOLUMEUP": 115,
         "KEY_VOLUMEDOWN": 114, "BTN_LEFT": 0x110, "BTN_RIGHT": 0x111, "BTN_0": 0x100, "BTN_1": 0x101,
     ]
 
@@ -35,6 +35,8 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
         104: .back, 105: .back, 165: .back,
         57: .toggle, 28: .toggle, 164: .toggle, 48: .toggle, 96: .toggle, 207: .toggle, 119: .toggle,
         1: .stop, 128: .stop, 166: .stop,
+        // Bluetooth headphones' play and pause buttons, as BlueZ sends them (AVRCP).
+        200: .resume, 201: .pause,
     ]
 
     /// `struct input_event`: a timeval, then type, code (u16) and value (s32).
@@ -53,10 +55,25 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
     static let autoPath = "auto"
     private var isAutomatic: Bool { path == Self.autoPath }
 
-    /// The device to open now: the named one, or for `auto` the first with keys.
+    /// The device to open now: the named one, or for `auto` the first with keys, Bluetooth
+    /// headphones' AVRCP buttons before any other.
     private func devicePath() -> String? {
         isAutomatic ? Self.keyboards().first : path
     }
+
+    /// The device's name as the kernel gives it ("WH-1000XM4 (AVRCP)"). The C call is
+    /// `ioctl(EVIOCGNAME)`.
+    static func deviceName(_ path: String) -> String? {
+        guard let fd = try? SystemCall.open(path, O_RDONLY | O_NONBLOCK) else { return nil }
+        defer { SystemCall.close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 256)
+        let request = UInt((2 << 30) | (256 << 16) | (0x45 << 8) | 0x06)  // _IOC(_IOC_READ, 'E', 0x06, 256)
+        guard (try? SystemCall.ioctl(fd, request, &bytes)) != nil else { return nil }
+        return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    /// True for the input device BlueZ makes for headphones' buttons.
+    static func isAVRCP(_ path: String) -> Bool { deviceName(path)?.hasSuffix("(AVRCP)") ?? false }
 
     /// How messages name it: `evdev:PATH`, or `evdev:auto (/dev/input/event3)`.
     private func name(_ device: String?) -> String {
@@ -68,7 +85,8 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
     public static func keyboards() -> [String] {
         let folder = "/dev/input"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return names.filter { $0.hasPrefix("event") }.sorted().map { folder + "/" + $0 }.filter { hasKeys($0) }
+        let withKeys = names.filter { $0.hasPrefix("event") }.sorted().map { folder + "/" + $0 }.filter { hasKeys($0) }
+        return withKeys.filter(isAVRCP) + withKeys.filter { !isAVRCP($0) }
     }
 
     /// EVIOCGBIT(0, ...) lists the event types; a device with EV_KEY has keys.
@@ -147,11 +165,25 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
                 seen = seen || fd >= 0
                 continue
             }
-            // Sleep until a key, stop(), or the moment a held key becomes a long press.
-            let timeout = interpreter.nextDeadline(from: MonotonicClock.now).map { Int32($0 * 1000) + 1 } ?? -1
+            // Sleep until a key, stop(), or the moment a held key becomes a long press; with
+            // `auto` on a device that is not headphones, look every 2 s for headphones that
+            // connected meanwhile (BlueZ makes their AVRCP device when they connect).
+            var timeout = interpreter.nextDeadline(from: MonotonicClock.now).map { Int32($0 * 1000) + 1 } ?? -1
+            let watchForHeadphones = isAutomatic && !(device.map(Self.isAVRCP) ?? false)
+            if watchForHeadphones { timeout = timeout < 0 ? 2000 : min(timeout, 2000) }
             var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), wake.pollEntry]
             let ready = (try? SystemCall.poll(&fds, milliseconds: timeout)) ?? 0
             for command in interpreter.tick(at: MonotonicClock.now, longCommand: longCommand) { queue.post(command) }
+            if watchForHeadphones && ready == 0, let headphones = Self.keyboards().first, headphones != device, Self.isAVRCP(headphones),
+                let opened = try? SystemCall.open(headphones, O_RDONLY | O_NONBLOCK)
+            {
+                SystemCall.close(fd)
+                (fd, device) = (opened, headphones)
+                buffer = []
+                interpreter = PressInterpreter()
+                report?("\(name(headphones)): headphones connected; reading their buttons")
+                continue
+            }
             guard ready > 0, fds[1].revents == 0, fds[0].revents != 0 else { continue }
             let n: Int
             do throws(Errno) { n = try SystemCall.read(fd, into: &chunk) } catch {
