@@ -15,6 +15,7 @@ let package = Package(
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CSampleRate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "CSDBus", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // The shipped cue packs and chimes, embedded so the binary works from anywhere.
         .target(
             name: "UpturnSounds",
@@ -30,7 +31,7 @@ let package = Package(
         ),
         .target(
             name: "UpturnKit",
-            dependencies: ["CALSA", "CEspeakNG", "CSndFile", "CSampleRate", "CSoxr", "UpturnSounds"],
+            dependencies: ["CALSA", "CEspeakNG", "CSndFile", "CSampleRate", "CSoxr", "CSDBus", "UpturnSounds"],
             resources: [
                 .embedInCode("Programs/first-time.json5"),
                 .embedInCode("Programs/stretch.json5"),

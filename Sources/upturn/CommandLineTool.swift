@@ -99,7 +99,7 @@ enum CommandLineTool {
     /// foreground) and the control socket.
     static func controlSpecs(_ arguments: Arguments) throws(UpturnError) -> [ControlSpec] {
         if let text = arguments.options["--controls"] { return try ControlSpec.parse(text) }
-        return (KeyboardControl.isForeground(STDIN_FILENO) ? [.keyboard] : []) + [.socket]
+        return (KeyboardControl.isForeground(STDIN_FILENO) ? [.keyboard] : []) + [.socket] + (MPRISControl.sessionBusExists ? [.mpris] : [])
     }
 
     static func rate(_ arguments: Arguments, command: String) throws(UpturnError) -> Int {

@@ -16,7 +16,8 @@ enum PlayCommand {
           --volume 0-100   loudness (default: 100)
           --rate HZ        session sample rate (default: 48000)
           --controls LIST  comma-separated: keyboard, socket, evdev:PATH, evdev:auto,
-                           gpio:CHIP:LINE[,LINE], none (default: keyboard on a terminal, and socket)
+                           gpio:CHIP:LINE[,LINE], mpris, none (default: keyboard on a terminal,
+                           socket, and mpris when there is a D-Bus session bus)
           --socket PATH    the control socket (default: $XDG_RUNTIME_DIR/upturn/control.sock)
           --keep-alive     play an inaudible 20 Hz tone instead of digital silence, for
                            Bluetooth and HDMI outputs that sleep and swallow a first word
@@ -30,9 +31,9 @@ enum PlayCommand {
         q or Escape stops. Pedals and remotes (evdev): Page Down/Right skip, Page Up/Left
         back, Space/Enter/Play toggle (hold 1.5 s: stop), Escape stops; change the keys in
         ~/.config/upturn/keys.json5. GPIO: the first button toggles (hold: stop), a second
-        skips. Signals: SIGINT/SIGTERM stop, SIGUSR1 toggles, SIGUSR2 skips.
-        Stopping during an inverted step plays "Slowly return upright" first; a second
-        Ctrl-C ends at once. A lost device is reopened (quickly at first, then every second).
+        skips. MPRIS: playerctl, media keys, phones, headphones. Signals: SIGINT/SIGTERM/
+        SIGHUP stop, SIGUSR1 toggles, SIGUSR2 skips. Stopping while inverted says "Slowly
+        return upright" first; a second Ctrl-C ends at once. A lost device is reopened.
         """
 
     static func run(_ words: [String]) throws(UpturnError) -> ExitCode {

@@ -7,8 +7,10 @@ public enum ControlSpec: Equatable, Sendable {
     case evdev(path: String)
     case evdevAuto
     case gpio(chip: String, lines: [Int])
+    /// MPRIS on the D-Bus session bus (media keys, phone remotes, playerctl, headphones).
+    case mpris
 
-    public static let words = ["keyboard", "socket", "evdev:PATH", "evdev:auto", "gpio:CHIP:LINE[,LINE]", "none"]
+    public static let words = ["keyboard", "socket", "evdev:PATH", "evdev:auto", "gpio:CHIP:LINE[,LINE]", "mpris", "none"]
 
     /// Parses a comma-separated list; `none` alone means no controls but signals.
     /// Unknown words are usage errors (exit 64).
@@ -25,6 +27,7 @@ public enum ControlSpec: Equatable, Sendable {
             case "keyboard": specs.append(.keyboard)
             case "socket": specs.append(.socket)
             case "evdev:auto": specs.append(.evdevAuto)
+            case "mpris": specs.append(.mpris)
             default:
                 if raw.hasPrefix("evdev:"), raw.count > 6 {
                     specs.append(.evdev(path: String(raw.dropFirst(6))))
@@ -35,7 +38,7 @@ public enum ControlSpec: Equatable, Sendable {
                     }
                     specs.append(.gpio(chip: String(parts[1]), lines: [line]))
                 } else {
-                    let hint = Spelling.hint(for: raw, in: ["keyboard", "socket", "evdev:auto", "none"])
+                    let hint = Spelling.hint(for: raw, in: ["keyboard", "socket", "evdev:auto", "mpris", "none"])
                     throw UpturnError.usage(
                         "--controls: unknown control '\(raw.prefix(60))'\(hint); use \(words.joined(separator: ", "))")
                 }
@@ -118,6 +121,7 @@ public enum ControlSpec: Equatable, Sendable {
             pedal.waitsForDevice = waitForDevices
             return pedal
         case .gpio(let chip, let lines): return GPIOControl(chip: chip, lines: lines)
+        case .mpris: return MPRISControl(status: status, report: report)
         }
     }
 }
@@ -131,6 +135,7 @@ extension ControlSpec {
         case .evdev(let path): return "evdev \(path)"
         case .evdevAuto: return "evdev auto"
         case .gpio(let chip, let lines): return "gpio \(chip):\(lines.map(String.init).joined(separator: ","))"
+        case .mpris: return "mpris"
         }
     }
 }

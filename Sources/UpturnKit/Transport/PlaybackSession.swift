@@ -126,6 +126,7 @@ public struct PlaybackSession {
         // The plan's cap on continuous inverted time, held at run time too, with a little
         // room for the device's latency: a plan that fits as written never meets it.
         player.maxInvertedSeconds = Double(session.plan.maxInvertedMilliseconds) / 1000 + Self.invertedCapGraceSeconds
+        player.sessionTitle = session.plan.title
         if let preroll {
             // The pre-roll wrote silence; the session goes on from there, as long as it was
             // silence in the session too (music plays from the first frame: no pre-roll).

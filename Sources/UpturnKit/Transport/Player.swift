@@ -79,6 +79,8 @@ public final class Player {
     /// (cues that are not a session).
     public var maxInvertedSeconds: Double?
     public let snapshot = Mutex(PlayerSnapshot())
+    /// The session's title, for the status (MPRIS shows it as the album).
+    public var sessionTitle = ""
     /// How far the session has come, updated as it plays (for progress lines in the history).
     public let progress = Mutex(SessionProgress())
 
@@ -506,11 +508,14 @@ public final class Player {
         let rate = Double(timeline.rate)
         let isPaused = self.isPaused
         let checkIn = checkIns.isWaiting
+        let title = sessionTitle
         snapshot.withLock { s in
             s.checkIn = checkIn
             s.step = span?.index ?? 0
             s.steps = stepCount
             s.title = span?.title ?? ""
+            s.session = title
+            s.stepLength = Double((span?.end ?? frame) - (span?.start ?? frame)) / rate
             s.seconds = Double(frame) / rate
             s.paused = isPaused
             s.inverted = span?.inverted ?? false

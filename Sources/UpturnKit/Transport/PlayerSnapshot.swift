@@ -17,6 +17,9 @@ public struct PlayerSnapshot: Sendable, Equatable {
     public var step = 0
     public var steps = 0
     public var title = ""
+    /// The session's title (the plan's), and the step's length in seconds.
+    public var session = ""
+    public var stepLength = 0.0
     public var seconds = 0.0
     public var paused = false
     public var inverted = false
@@ -30,6 +33,6 @@ public struct PlayerSnapshot: Sendable, Equatable {
 
     public var json: String {
         func n(_ x: Double) -> String { String(format: "%.1f", x) }
-        return "{\"state\": \"playing\", \"step\": \(step), \"steps\": \(steps), \"title\": \(TimelineJSON.string(title)), \"position\": \(n(seconds)), \"paused\": \(paused), \"inverted\": \(inverted), \"step_left\": \(n(stepLeft)), \"session_left\": \(n(sessionLeft)), \"audio_lost\": \(audioLost), \"check_in\": \(checkIn)}"
+        return "{\"state\": \"playing\", \"step\": \(step), \"steps\": \(steps), \"title\": \(TimelineJSON.string(title)), \"session\": \(TimelineJSON.string(session)), \"step_length\": \(n(stepLength)), \"position\": \(n(seconds)), \"paused\": \(paused), \"inverted\": \(inverted), \"step_left\": \(n(stepLeft)), \"session_left\": \(n(sessionLeft)), \"audio_lost\": \(audioLost), \"check_in\": \(checkIn)}"
     }
 }
