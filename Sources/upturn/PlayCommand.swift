@@ -53,7 +53,6 @@ enum PlayCommand {
             volume: try arguments.integer("--volume", in: 0...100, command: "play") ?? 100, keepAlive: arguments.flags.contains("--keep-alive"),
             statusLine: isatty(STDERR_FILENO) == 1, controls: queue, board: board, journal: journal, log: { CommandLineTool.printError("upturn: " + $0) })
         let planName = arguments.positionals.first ?? Session.defaultProgram
-        // Problems of the plan or pack come before the device; the session is made during the lead-in.
         let music = try Session.check(plan: planName, pack: arguments.options["--pack"])
         let sink = try AudioOutput.open(.device(arguments.options["--device"] ?? "default"), rate: rate)
         let (session, preroll) = try playback.prepare(on: sink, music: music) { () throws(UpturnError) in
