@@ -321,7 +321,20 @@ func controlFigures(_ pulse: [String: String]) throws {
     let plan = scratch + "/tone.json5"
     try "{title: 'Tone', steps: [{rest: '2s'}, {cue: 'hold.halfway'}, {rest: '20s'}]}".write(toFile: plan, atomically: true, encoding: .utf8)
     let socket = scratch + "/bench.sock"
-    let env = cacheEnvironment.merging(pulse) { _, n in n }
+    var env = cacheEnvironment.merging(pulse) { _, n in n }
+    // A private D-Bus session bus, for MPRIS's Pause.
+    var bus: Process?
+    if FileManager.default.isExecutableFile(atPath: "/usr/bin/dbus-daemon") && FileManager.default.isExecutableFile(atPath: "/usr/bin/busctl") {
+        let address = "unix:path=\(scratch)/bus"
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: "/usr/bin/dbus-daemon")
+        daemon.arguments = ["--session", "--nofork", "--address=\(address)"]
+        try daemon.run()
+        bus = daemon
+        env["DBUS_SESSION_BUS_ADDRESS"] = address
+        usleep(300_000)
+    }
+    defer { bus?.terminate() }
 
     func status() -> [String: Any] {
         guard let reply = try? ControlSocket.send("status", to: socket),
@@ -334,7 +347,9 @@ func controlFigures(_ pulse: [String: String]) throws {
         while now() < deadline && !condition(status()) { usleep(20_000) }
     }
     func startPlayer() -> Process {
-        startUpturn(["play", plan, "--pack", pack, "--device", "pulse", "--controls", "socket", "--socket", socket], environment: env)
+        startUpturn(
+            ["play", plan, "--pack", pack, "--device", "pulse", "--controls", bus == nil ? "socket" : "socket,mpris", "--socket", socket],
+            environment: env)
     }
     _ = runChild([upturn, "show", plan, "--pack", pack], environment: cacheEnvironment)  // warms the cache
 
@@ -343,17 +358,21 @@ func controlFigures(_ pulse: [String: String]) throws {
     let player = startPlayer()
     waitFor { ($0["step"] as? Int) == 2 && ($0["step_left"] as? Double ?? 99) < 10 }
     usleep(500_000)
-    var eventToSilence: [Double] = [], ctlToSilence: [Double] = [], resumeToSound: [Double] = []
-    for round in 0..<3 {
+    var eventToSilence: [Double] = [], ctlToSilence: [Double] = [], resumeToSound: [Double] = [], busToSilence: [Double] = []
+    for round in 0..<(bus == nil ? 3 : 5) {
         let t0 = now()
         if round == 0 {
             _ = try ControlSocket.send("pause", to: socket)
-        } else {
+        } else if round < 3 {
             _ = runChild([upturn, "ctl", "pause", "--socket", socket], environment: env)
+        } else {
+            _ = runChild(
+                ["busctl", "--user", "call", "org.mpris.MediaPlayer2.upturn", "/org/mpris/MediaPlayer2", "org.mpris.MediaPlayer2.Player", "Pause"],
+                environment: env)
         }
         usleep(600_000)
         if let cut = recorder.firstWindow(after: t0 - 0.05, below: 0.02) {
-            (round == 0 ? { eventToSilence.append(cut - t0) } : { ctlToSilence.append(cut - t0) })()
+            if round == 0 { eventToSilence.append(cut - t0) } else if round < 3 { ctlToSilence.append(cut - t0) } else { busToSilence.append(cut - t0) }
         }
         let t1 = now()
         _ = runChild([upturn, "ctl", "resume", "--socket", socket], environment: env)
@@ -378,6 +397,8 @@ func controlFigures(_ pulse: [String: String]) throws {
            target: "< 80 ms", ok: !ctlToSilence.isEmpty && median(ctlToSilence) < 0.08)
     figure("`upturn ctl resume` to sound", resumeToSound.isEmpty ? "not measured" : ms(resumeToSound) + " (median of \(resumeToSound.count))",
            target: "< 80 ms", ok: !resumeToSound.isEmpty && median(resumeToSound) < 0.08)
+    figure("D-Bus (MPRIS) Pause to silence", busToSilence.isEmpty ? "not measured (no dbus-daemon)" : ms(busToSilence) + " (median of \(busToSilence.count), busctl)",
+           target: "< 80 ms", ok: !busToSilence.isEmpty && median(busToSilence) < 0.08)
     print("     (recorded samples are timed by when parec delivered them; the null sink renders ahead, so these are good to about 20 ms)")
     figure("idle CPU during a silent hold", fmt(idle, 2) + "% of a core", target: "< 1%", ok: idle < 1)
 

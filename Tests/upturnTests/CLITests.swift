@@ -56,6 +56,19 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(notUTF8, 64)
     }
 
+    /// A session bus address that points nowhere is one line on stderr; the session plays.
+    func testMPRISWithoutAReachableBusIsOneLine() throws {
+        let out = Upturn.file("mpris-nowhere.wav")
+        let result = try Upturn.run(
+            ["play", "first-time", "--controls", "mpris", "--device", "file:FILE=\(out),FORMAT=wav"],
+            environment: ["DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"])
+        assertNoCrash(result)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr.split(separator: "\n").filter { $0.contains("mpris") }.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("mpris: no D-Bus session bus; going on without it"), result.stderr)
+        XCTAssertGreaterThan(try readWAV(out).samples.count, 48_000 * 60, "the session played")
+    }
+
     func testProgramsPrintIsATemplateThatChecks() throws {
         let printed = try Upturn.run(["programs", "--print", "core"])
         XCTAssertEqual(printed.status, 0)
