@@ -36,9 +36,13 @@ final class PackageTests: XCTestCase {
         XCTAssertFalse(lint.output.split(separator: "\n").contains { $0.hasPrefix("E: ") }, lint.output)
 
         _ = try shell("dpkg --purge upturn")
-        let installed = try shell("dpkg -i '\(path)'")
+        // Through the service installer, which takes the package and writes the unit for a device.
+        let units = Upturn.file("units-\(UUID().uuidString.prefix(6))")
+        let installed = try shell("'\(root)/Scripts/install-service' --deb '\(path)' --unit-dir '\(units)' --device plughw:1 --no-account --no-start", timeout: 300)
         XCTAssertEqual(installed.status, 0, installed.output)
         defer { _ = try? shell("dpkg --purge upturn") }
+        let unit = (try? String(contentsOfFile: units + "/upturn.service", encoding: .utf8)) ?? ""
+        XCTAssertTrue(unit.contains("ExecStart=/usr/bin/upturn serve --device plughw:1 --controls socket"), unit)
         // A clean environment: nothing of the build, no Swift.
         let home = Upturn.file("clean-home-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
