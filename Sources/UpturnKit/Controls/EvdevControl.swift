@@ -86,7 +86,8 @@ public final class EvdevControl: ControlSource, @unchecked Sendable {
         let folder = "/dev/input"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         let withKeys = names.filter { $0.hasPrefix("event") }.sorted().map { folder + "/" + $0 }.filter { hasKeys($0) }
-        return withKeys.filter(isAVRCP) + withKeys.filter { !isAVRCP($0) }
+        let headphones = Set(withKeys.filter(isAVRCP))
+        return withKeys.filter(headphones.contains) + withKeys.filter { !headphones.contains($0) }
     }
 
     /// EVIOCGBIT(0, ...) lists the event types; a device with EV_KEY has keys.

@@ -181,9 +181,7 @@ public final class Service {
     private func runSession(_ name: String) {
         let music: Bool
         do throws(UpturnError) { music = try Session.check(plan: name, pack: options.pack) } catch {
-            log("cannot start \(name): \(error.problems.first ?? "")")
-            refreshIdle()
-            return
+            return cannotStart(name, error)
         }
         guard let sink = waitForDevice(name) else { return }
         var playback = playback(board: board)
@@ -195,9 +193,7 @@ public final class Service {
                 try prepare(name, firstEverPreamble: true)
             }
         } catch {
-            log("cannot start \(name): \(error.problems.first ?? "")")
-            refreshIdle()
-            return
+            return cannotStart(name, error)
         }
         if let why = session.today?.fallback { log("today: \(why); playing first-time") }
         _ = queue.take()
@@ -216,6 +212,12 @@ public final class Service {
         log("waiting for a press")
     }
 
+    /// One line for a session that cannot begin; back to waiting.
+    private func cannotStart(_ name: String, _ error: UpturnError) {
+        log("cannot start \(name): \(error.problems.first ?? "")")
+        refreshIdle()
+    }
+
     /// The sound card may still be coming up: waits for it, up to half a minute (or a signal).
     private func waitForDevice(_ name: String) -> (any AudioSink)? {
         let deadline = MonotonicClock.now + 30
@@ -226,9 +228,8 @@ public final class Service {
                 return sink
             } catch {
                 if MonotonicClock.now >= deadline || queue.terminationRequested {
-                    log("cannot start \(name): \(error.problems.first ?? "")")
                     deviceReady = false
-                    refreshIdle()
+                    cannotStart(name, error)
                     return nil
                 }
                 if deviceReady { log("audio device not ready: \(error.problems.first ?? ""); waiting for it") }

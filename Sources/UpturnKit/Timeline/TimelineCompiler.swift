@@ -71,6 +71,11 @@ public struct TimelineCompiler {
     }
 
     func frames(milliseconds ms: Int) -> Int {
+        Self.frames(milliseconds: ms, rate: rate)
+    }
+
+    /// Milliseconds as frames at `rate`, rounded: the one conversion timelines use.
+    public static func frames(milliseconds ms: Int, rate: Int) -> Int {
         Int((Int64(ms) * Int64(rate) + 500) / 1000)
     }
 

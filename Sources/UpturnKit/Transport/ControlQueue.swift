@@ -40,7 +40,7 @@ public final class ControlQueue: Sendable {
         self.signals = signals
         let seen = signals()
         state = Mutex(State(signalsSeen: seen))
-        signalsTaken.store(seen.stop + seen.toggle + seen.skip, ordering: .relaxed)
+        signalsTaken.store(Self.total(seen), ordering: .relaxed)
         // Without a pipe (no descriptors left) controls still arrive, only a blocked write
         // does not wake for them: -1 polls as nothing.
         let ends = (try? SystemCall.pipe(nonBlocking: true)) ?? (read: -1, write: -1)
@@ -64,14 +64,14 @@ public final class ControlQueue: Sendable {
         SystemCall.poke(postFD)
     }
 
-    private var signalTotal: Int {
-        let counts = signals()
-        return counts.stop + counts.toggle + counts.skip
+    /// Every signal in a count.
+    private static func total(_ counts: (stop: Int, toggle: Int, skip: Int)) -> Int {
+        counts.stop + counts.toggle + counts.skip
     }
 
     /// True when something was posted or signalled that `take()` has not collected yet.
     public var hasPending: Bool {
-        posts.load(ordering: .acquiring) != taken.load(ordering: .relaxed) || signalTotal != signalsTaken.load(ordering: .relaxed)
+        posts.load(ordering: .acquiring) != taken.load(ordering: .relaxed) || Self.total(signals()) != signalsTaken.load(ordering: .relaxed)
     }
 
     /// True once SIGINT or SIGTERM came (through `take()`): the process should end, after
@@ -83,7 +83,7 @@ public final class ControlQueue: Sendable {
     public func take() -> [ControlCommand] {
         let seen = posts.load(ordering: .acquiring)
         let counts = signals()
-        let signalled = counts.stop + counts.toggle + counts.skip
+        let signalled = Self.total(counts)
         guard seen != taken.load(ordering: .relaxed) || signalled != signalsTaken.load(ordering: .relaxed) else { return [] }
         taken.store(seen, ordering: .relaxed)
         signalsTaken.store(signalled, ordering: .relaxed)

@@ -88,7 +88,7 @@ public struct PlaybackSession {
 
     /// Starts writing `Timing.leadInMilliseconds` of silence to `sink` now.
     public func preroll(_ sink: any AudioSink) -> Preroll {
-        let frames = Int((Int64(TimelineCompiler.Timing().leadInMilliseconds) * Int64(sink.rate) + 500) / 1000)
+        let frames = TimelineCompiler.frames(milliseconds: TimelineCompiler.Timing().leadInMilliseconds, rate: sink.rate)
         return Preroll(sink: sink, frames: frames, keepAlive: keepAlive)
     }
 

@@ -86,7 +86,6 @@ public final class Player {
 
     /// For the history: what was played, counted from the frames written.
     public private(set) var statistics = SessionStatistics()
-    public var invertedFrames: Int { statistics.invertedFrames }
     /// Seconds spent tilted, as lived: the wall clock or the session's frames, whichever is
     /// longer, pauses included.
     public private(set) var invertedSeconds = 0.0
@@ -315,17 +314,13 @@ public final class Player {
             if command == .stop { return .end(closingOutcome) }
             return .continuePlaying
         }
-        if pausedAnswerBy != nil && command != .stop {
-            // The answer to a check-in asked during a pause: the session stays paused.
-            pausedAnswerBy = nil
-            pausedTiltedSince = MonotonicClock.now
-            log("check-in answered")
-            interject(cues.answered, gain: 0.6)
-            return .continuePlaying
-        }
-        if checkIns.isWaiting && command != .stop {
-            // Any press answers a check-in; it does not pause or skip as well.
+        if (checkIns.isWaiting || pausedAnswerBy != nil) && command != .stop {
+            // Any press answers a check-in; it does not pause, resume or skip as well.
             checkIns.answer()
+            if pausedAnswerBy != nil {
+                pausedAnswerBy = nil
+                pausedTiltedSince = MonotonicClock.now
+            }
             log("check-in answered")
             interject(cues.answered, gain: 0.6)
             updateStatus(force: true)
@@ -423,8 +418,7 @@ public final class Player {
             guard now >= deadline else { return }
             pausedAnswerBy = nil
             pausedCheckInMissed = true
-            log("no answer to the check-in in \(Int(checkInAnswerSeconds)) s: going to the closing")
-            goToClosing()
+            checkInMissed()
         } else if now - since >= pausedCheckInSeconds && interjection == nil {
             interject(question)
             pausedAnswerBy = now + Double(question.frames) / Double(timeline.rate) + checkInAnswerSeconds
@@ -460,9 +454,14 @@ public final class Player {
             log("check-in: waiting \(Int(checkInAnswerSeconds)) s for a press")
             updateStatus(force: true)
         case .unanswered:
-            log("no answer to the check-in in \(Int(checkInAnswerSeconds)) s: going to the closing")
-            goToClosing()
+            checkInMissed()
         }
+    }
+
+    /// Nobody answered a check-in (asked in a hold or during a pause): the closing.
+    private func checkInMissed() {
+        log("no answer to the check-in in \(Int(checkInAnswerSeconds)) s: going to the closing")
+        goToClosing()
     }
 
     /// A lost device: rewind to the cue that was cut, try to reopen it (every 250 ms for the

@@ -1,8 +1,8 @@
-/// What a session did, for the history: frames played while inverted, the steepest angle
-/// reached, and which steps were played through. Counted from frames written to the sink,
-/// so skipped and replayed parts count as they were lived: a skipped step is not done.
+/// What a session did, for the history: the steepest angle reached, and which steps were
+/// played through. Counted from frames written to the sink, so skipped and replayed parts
+/// count as they were lived: a skipped step is not done. (Time inverted, as lived, is
+/// `InvertedTimer`'s.)
 public struct SessionStatistics: Sendable, Equatable {
-    public private(set) var invertedFrames = 0
     public private(set) var highestAngle = 0
     /// For each step (by index), how far from its start it has been played without a gap.
     private var coveredTo: [Int: Int] = [:]
@@ -18,7 +18,6 @@ public struct SessionStatistics: Sendable, Equatable {
             let low = max(span.start, range.lowerBound), high = min(span.end, range.upperBound)
             let covered = coveredTo[span.index] ?? span.start
             if low <= covered { coveredTo[span.index] = max(covered, high) }
-            if span.inverted { invertedFrames += high - low }
             highestAngle = max(highestAngle, span.angle)
         }
     }

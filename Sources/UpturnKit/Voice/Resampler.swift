@@ -53,8 +53,8 @@ public enum Resampler {
         return output
     }
 
-    /// How many frames `frames` at `inRate` make at `outRate`, exactly as `resample` is kept
-    /// to: a clip's length is known before it is resampled.
+    /// How many frames `frames` at `inRate` make at `outRate`, rounded: what `resample`
+    /// gives, within the filter's rounding of a frame or two (a test holds it to that).
     public static func length(_ frames: Int, from inRate: Int, to outRate: Int) -> Int {
         guard inRate != outRate else { return frames }
         return Int((Int64(frames) * Int64(outRate) + Int64(inRate) / 2) / Int64(inRate))
