@@ -87,7 +87,7 @@ public struct PlaybackSession {
     }
 
     /// Starts writing `Timing.leadInMilliseconds` of silence to `sink` now.
-    public func preroll(_ sink: any AudioSink) -> Preroll {
+    private func preroll(_ sink: any AudioSink) -> Preroll {
         let frames = TimelineCompiler.frames(milliseconds: TimelineCompiler.Timing().leadInMilliseconds, rate: sink.rate)
         return Preroll(sink: sink, frames: frames, keepAlive: keepAlive)
     }
