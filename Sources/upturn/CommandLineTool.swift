@@ -45,7 +45,7 @@ enum CommandLineTool {
         ("play", PlayCommand.run), ("render", RenderCommand.run), ("show", ShowCommand.run), ("check", CheckCommand.run),
         ("programs", ProgramsCommand.run), ("say", SayCommand.run), ("voices", VoicesCommand.run), ("devices", DevicesCommand.run),
         ("ctl", CtlCommand.run), ("pack", PackCommand.run), ("packs", PacksCommand.run), ("schema", SchemaCommand.run),
-        ("history", HistoryCommand.run), ("serve", ServeCommand.run),
+        ("history", HistoryCommand.run), ("serve", ServeCommand.run), ("listen", ListenCommand.run),
     ]
 
     static func run(_ arguments: [String]) -> ExitCode {
