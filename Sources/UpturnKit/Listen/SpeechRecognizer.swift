@@ -40,7 +40,7 @@ public final class SpeechRecognizer {
     /// dictionary and phone language model beside it as Debian lays them out, or given.
     public init(
         phrases: [String], thresholds: [String: Double] = [:], defaultThreshold: Double = SpeechRecognizer.defaultThreshold,
-        model: String = SpeechRecognizer.defaultModel
+        model: String = SpeechRecognizer.defaultModel, fillers: [String] = SpeechRecognizer.fillers
     ) throws(UpturnError) {
         upturn_ps_silence()
         let folder = (model as NSString).deletingLastPathComponent
@@ -58,34 +58,33 @@ public final class SpeechRecognizer {
         let normalized = phrases.map { $0.lowercased().split(separator: " ").joined(separator: " ") }
         self.phrases = normalized
         self.thresholds = Dictionary(uniqueKeysWithValues: normalized.map { ($0, thresholds[$0] ?? defaultThreshold) })
-        let common = ["-hmm", acoustic, "-dict", dictionary, "-samprate", "16000", "-logfn", "/dev/null"]
+        let extra = ProcessInfo.processInfo.environment["UPTURN_PS_ARGS"].map { $0.split(separator: " ").map(String.init) } ?? []
+        let common = ["-hmm", acoustic, "-dict", dictionary, "-samprate", "16000", "-logfn", "/dev/null"] + extra
         guard let grammar = Self.decoder(common) else { throw UpturnError.unavailable("\(model): pocketsphinx cannot load this model") }
         self.grammar = grammar
-        guard let loop = Self.decoder(common + ["-allphone", phoneLM, "-backtrace", "no", "-lw", "2.0", "-beam", "1e-20", "-pbeam", "1e-20"]) else {
-            ps_free(grammar)
-            throw UpturnError.unavailable("\(model): pocketsphinx cannot load its phone loop")
-        }
-        phoneLoop = loop
+        phoneLoop = grammar
         for phrase in normalized {
             for word in phrase.split(separator: " ") where ps_lookup_word(grammar, String(word)) == nil {
                 ps_free(grammar)
-                ps_free(loop)
                 throw UpturnError.data("the phrase '\(phrase)' has a word the recognizer does not know: '\(word)'")
             }
         }
         let alternatives = normalized.map { $0 }.joined(separator: " | ")
-        let jsgf = "#JSGF V1.0;\ngrammar upturn;\npublic <command> = ( \(alternatives) );\n"
+        let known = fillers.filter { ps_lookup_word(grammar, $0) != nil }
+        let jsgf = "#JSGF V1.0;\ngrammar upturn;\npublic <utterance> = <filler>* <command> <filler>* | <filler>+ ;\n<command> = ( \(alternatives) );\n<filler> = ( \(known.joined(separator: " | ")) );\n"
         guard ps_set_jsgf_string(grammar, "commands", jsgf) == 0, ps_set_search(grammar, "commands") == 0 else {
             ps_free(grammar)
-            ps_free(loop)
             throw UpturnError.internalError("pocketsphinx refused the command grammar")
         }
     }
 
     deinit {
         ps_free(grammar)
-        ps_free(phoneLoop)
     }
+
+    /// Words that are not commands: common English, and the words the player itself says, so
+    /// that speech decodes as them rather than being forced into a command.
+    public static let fillers: [String] = ["a", "about", "after", "again", "all", "also", "an", "and", "angle", "answered", "any", "are", "as", "ask", "at", "audio", "be", "because", "been", "beep", "before", "begin", "bell", "blood", "but", "button", "by", "calm", "can", "check", "choice", "choices", "clear", "clots", "come", "comfortable", "complete", "condition", "continue", "could", "count", "day", "degrees", "did", "do", "doctor", "done", "duration", "en", "end", "english", "even", "exercise", "eye", "fallback", "first", "flac", "for", "from", "gentle", "get", "give", "go", "good", "had", "halfway", "has", "have", "he", "heart", "her", "high", "him", "his", "hold", "how", "i", "if", "in", "into", "is", "it", "its", "just", "know", "left", "level", "like", "list", "look", "make", "me", "minute", "minutes", "most", "my", "n", "never", "new", "no", "not", "now", "of", "on", "one", "only", "or", "other", "our", "out", "over", "pain", "paused", "people", "press", "pressure", "program", "progress", "push", "read", "ready", "relax", "release", "reminder", "reps", "rest", "resuming", "return", "safety", "said", "say", "second", "seconds", "see", "serve", "session", "sessions", "she", "slowly", "so", "some", "someone", "start", "still", "take", "takes", "than", "that", "that's", "the", "their", "them", "then", "there", "these", "they", "think", "this", "three", "tick", "tilt", "time", "title", "to", "today", "transport", "two", "up", "upright", "us", "use", "wait", "waiting", "want", "was", "way", "we", "welcome", "well", "were", "what", "when", "which", "who", "will", "with", "work", "would", "year", "you", "your"]
 
     /// The largest distance a phrase may have, unless a pack says otherwise (tuned on the
     /// corpus `Scripts/bench` makes).
@@ -116,12 +115,10 @@ public final class SpeechRecognizer {
         guard let base = samples.baseAddress, !samples.isEmpty else { return [] }
         if !inUtterance {
             ps_start_utt(grammar)
-            ps_start_utt(phoneLoop)
             inUtterance = true
             wasSpeech = false
         }
         ps_process_raw(grammar, base, samples.count, 0, 0)
-        ps_process_raw(phoneLoop, base, samples.count, 0, 0)
         samplesFed += samples.count
         let speech = ps_get_in_speech(grammar) != 0
         defer { wasSpeech = speech }
@@ -157,25 +154,13 @@ public final class SpeechRecognizer {
 
     private func endUtterance() -> [Hypothesis] {
         ps_end_utt(grammar)
-        ps_end_utt(phoneLoop)
         inUtterance = false
-        var grammarScore: Int32 = 0
-        var loopScore: Int32 = 0
-        guard let hyp = ps_get_hyp(grammar, &grammarScore), let phrase = Optional(String(cString: hyp)), !phrase.isEmpty else {
-            return []
-        }
-        _ = ps_get_hyp(phoneLoop, &loopScore)
-        let frames = max(1, Int(ps_get_n_frames(grammar)))
-        // Acoustic scores only (the language weights of a three-word grammar and of a phone
-        // loop are not comparable), in pocketsphinx's log base (1.0001): per frame, in
-        // natural-log units, how much worse the grammar's words fit than the free phones.
-        let (grammarAcoustic, words) = Self.acousticScore(grammar)
-        let (loopAcoustic, _) = Self.acousticScore(phoneLoop)
-        let distance = Double(loopAcoustic - grammarAcoustic) / Double(max(1, words)) * log(1.0001) / 100
-        if ProcessInfo.processInfo.environment["UPTURN_LISTEN_DEBUG"] != nil {
-            StandardError.write("debug: \(phrase) acoustic \(grammarAcoustic) loop \(loopAcoustic) frames \(frames) speech frames \(words)")
-        }
-        let accepted = distance <= (thresholds[phrase] ?? -.infinity)
-        return [Hypothesis(phrase: phrase, distance: distance, end: Double(samplesFed) / Double(Self.rate), accepted: accepted)]
+        var score: Int32 = 0
+        guard let hyp = ps_get_hyp(grammar, &score) else { return [] }
+        let words = String(cString: hyp)
+        if ProcessInfo.processInfo.environment["UPTURN_LISTEN_DEBUG"] != nil { StandardError.write("debug: '\(words)'") }
+        let padded = " " + words + " "
+        guard let phrase = phrases.first(where: { padded.contains(" " + $0 + " ") }) else { return [] }
+        return [Hypothesis(phrase: phrase, distance: 0, end: Double(samplesFed) / Double(Self.rate), accepted: true)]
     }
 }
