@@ -11,18 +11,18 @@ enum ListenCommand {
         """
 
     static func run(_ words: [String]) throws(UpturnError) -> ExitCode {
-        let arguments = try Arguments(words, command: "listen", valued: ["--input", "--voice-model"], flags: ["--json"])
+        let arguments = try Arguments(words, command: "listen", valued: ["--input", "--reference", "--voice-model"], flags: ["--json"])
         if CommandLineTool.helped(arguments, help) { return .ok }
         try arguments.atMost(0, command: "listen")
         guard let input = arguments.options["--input"] else { throw UpturnError.usage("upturn listen: --input FILE is required") }
-        let heard = try FileListener.listen(file: input, model: arguments.options["--voice-model"] ?? SpeechRecognizer.defaultModel)
-        for item in heard {
+        let heard = try FileListener.listen(file: input, reference: arguments.options["--reference"], model: arguments.options["--voice-model"] ?? SpeechRecognizer.defaultModel)
+        for item in heard where item.hypothesis.accepted {
             let h = item.hypothesis
-            let time = String(format: "%.2f", h.end), distance = String(format: "%.3f", h.distance)
+            let seconds = String(format: "%.2f", h.end), command = item.command?.rawValue ?? ""
             if arguments.flags.contains("--json") {
-                print("{\"time\": \(time), \"phrase\": \"\(h.phrase)\", \"command\": \"\(item.command?.rawValue ?? "")\", \"distance\": \(distance), \"accepted\": \(h.accepted)}")
-            } else if h.accepted {
-                print("\(time) s  \(h.phrase)  (\(item.command?.rawValue ?? "?"), distance \(distance))")
+                print("{\"seconds\": \(seconds), \"command\": \"\(command)\", \"phrase\": \"\(h.phrase)\", \"score\": \(h.score)}")
+            } else {
+                print("\(seconds) s  \(command)  \"\(h.phrase)\"  score \(h.score)")
             }
         }
         return .ok

@@ -38,7 +38,7 @@ enum PlayCommand {
 
     static func run(_ words: [String]) throws(UpturnError) -> ExitCode {
         let arguments = try Arguments(
-            words, command: "play", valued: ["--device", "--pack", "--volume", "--rate", "--controls", "--socket"], flags: ["--keep-alive", "--alone"])
+            words, command: "play", valued: ["--device", "--pack", "--volume", "--rate", "--controls", "--socket", "--voice-model"], flags: ["--keep-alive", "--alone"])
         if CommandLineTool.helped(arguments, help) { return .ok }
         try arguments.atMost(1, command: "play")
         let rate = try CommandLineTool.rate(arguments, command: "play")
@@ -54,7 +54,10 @@ enum PlayCommand {
             statusLine: isatty(STDERR_FILENO) == 1, controls: queue, board: board, journal: journal, log: { CommandLineTool.printError("upturn: " + $0) })
         let planName = arguments.positionals.first ?? Session.defaultProgram
         let music = try Session.check(plan: planName, pack: arguments.options["--pack"])
-        let sink = try AudioOutput.open(.device(arguments.options["--device"] ?? "default"), rate: rate)
+        let device = try AudioOutput.open(.device(arguments.options["--device"] ?? "default"), rate: rate)
+        // A voice control hears the player's own output through the mix the sink records.
+        let echo = ControlSpec.voiceDevice(specs) == nil ? nil : EchoReference(rate: device.rate)
+        let sink = echo?.tap(device) ?? device
         let (session, preroll) = try playback.prepare(on: sink, music: music) { () throws(UpturnError) in
             try Session.prepare(plan: planName, pack: arguments.options["--pack"], rate: rate, firstEverPreamble: true, alone: alone, journal: journal)
         }
@@ -64,11 +67,14 @@ enum PlayCommand {
         var sources: [any ControlSource] = []
         defer { sources.forEach { $0.stop() } }  // before the caller prints an error: the terminal is restored
         do throws(UpturnError) {
+            let voice = VoiceSetup(
+                commands: echo == nil ? .english : try session.pack.voiceCommands(),
+                model: arguments.options["--voice-model"] ?? SpeechRecognizer.defaultModel, echo: echo)
             for spec in specs {
                 sources.append(
                     try spec.start(
                         queue, keyMap: keyMap, socketPath: arguments.options["--socket"] ?? ControlSocket.defaultPath,
-                        status: { board.json }, report: { CommandLineTool.printError("upturn: " + $0) }))
+                        status: { board.json }, report: { CommandLineTool.printError("upturn: " + $0) }, voice: voice))
             }
         } catch {
             preroll?.finish()

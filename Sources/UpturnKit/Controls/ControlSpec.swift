@@ -9,8 +9,10 @@ public enum ControlSpec: Equatable, Sendable {
     case gpio(chip: String, lines: [Int])
     /// MPRIS on the D-Bus session bus (media keys, phone remotes, playerctl, headphones).
     case mpris
+    /// Spoken commands from a microphone (ALSA capture device; `default` unless named).
+    case voice(device: String)
 
-    public static let words = ["keyboard", "socket", "evdev:PATH", "evdev:auto", "gpio:CHIP:LINE[,LINE]", "mpris", "none"]
+    public static let words = ["keyboard", "socket", "evdev:PATH", "evdev:auto", "gpio:CHIP:LINE[,LINE]", "mpris", "voice[:DEVICE]", "none"]
 
     /// Parses a comma-separated list; `none` alone means no controls but signals.
     /// Unknown words are usage errors (exit 64).
@@ -28,8 +30,11 @@ public enum ControlSpec: Equatable, Sendable {
             case "socket": specs.append(.socket)
             case "evdev:auto": specs.append(.evdevAuto)
             case "mpris": specs.append(.mpris)
+            case "voice": specs.append(.voice(device: "default"))
             default:
-                if raw.hasPrefix("evdev:"), raw.count > 6 {
+                if raw.hasPrefix("voice:"), raw.count > 6 {
+                    specs.append(.voice(device: String(raw.dropFirst(6))))
+                } else if raw.hasPrefix("evdev:"), raw.count > 6 {
                     specs.append(.evdev(path: String(raw.dropFirst(6))))
                 } else if raw.hasPrefix("gpio:") {
                     let parts = raw.split(separator: ":", omittingEmptySubsequences: false)
@@ -38,7 +43,7 @@ public enum ControlSpec: Equatable, Sendable {
                     }
                     specs.append(.gpio(chip: String(parts[1]), lines: [line]))
                 } else {
-                    let hint = Spelling.hint(for: raw, in: ["keyboard", "socket", "evdev:auto", "mpris", "none"])
+                    let hint = Spelling.hint(for: raw, in: ["keyboard", "socket", "evdev:auto", "mpris", "voice", "none"])
                     throw UpturnError.usage(
                         "--controls: unknown control '\(raw.prefix(60))'\(hint); use \(words.joined(separator: ", "))")
                 }
@@ -105,7 +110,7 @@ public enum ControlSpec: Equatable, Sendable {
     /// waited for instead of being an error.
     public func source(
         keyMap: [Int: ControlCommand], socketPath: String, status: @escaping @Sendable () -> String,
-        report: (@Sendable (String) -> Void)? = nil, waitForDevices: Bool = false
+        report: (@Sendable (String) -> Void)? = nil, waitForDevices: Bool = false, voice: VoiceSetup = VoiceSetup()
     ) throws(UpturnError) -> any ControlSource {
         switch self {
         case .keyboard: return KeyboardControl()
@@ -122,7 +127,37 @@ public enum ControlSpec: Equatable, Sendable {
             return pedal
         case .gpio(let chip, let lines): return GPIOControl(chip: chip, lines: lines)
         case .mpris: return MPRISControl(status: status, report: report)
+        case .voice(let device):
+            let listener = VoiceControl(device: device, commands: voice.commands, model: voice.model, echo: voice.echo, report: report)
+            listener.waitsForDevice = waitForDevices
+            listener.onStart = voice.onStart
+            return listener
         }
+    }
+
+    /// The voice control in a list, if any (`play` then taps its sink for the echo reference).
+    public static func voiceDevice(_ specs: [ControlSpec]) -> String? {
+        for spec in specs { if case .voice(let device) = spec { return device } }
+        return nil
+    }
+}
+
+/// What a voice control needs besides its device: the phrases (from the cue pack), the
+/// recognizer's model, the player's output to cancel, and what "upturn start" does (`serve`).
+public struct VoiceSetup: Sendable {
+    public var commands: VoiceCommands
+    public var model: String
+    public var echo: EchoReference?
+    public var onStart: (@Sendable () -> Void)?
+
+    public init(
+        commands: VoiceCommands = .english, model: String = SpeechRecognizer.defaultModel, echo: EchoReference? = nil,
+        onStart: (@Sendable () -> Void)? = nil
+    ) {
+        self.commands = commands
+        self.model = model
+        self.echo = echo
+        self.onStart = onStart
     }
 }
 
@@ -136,6 +171,7 @@ extension ControlSpec {
         case .evdevAuto: return "evdev auto"
         case .gpio(let chip, let lines): return "gpio \(chip):\(lines.map(String.init).joined(separator: ","))"
         case .mpris: return "mpris"
+        case .voice(let device): return "voice \(device)"
         }
     }
 }
@@ -144,9 +180,10 @@ extension ControlSpec {
     /// Makes the source (as `source(…)` does) and starts it on `queue`.
     public func start(
         _ queue: ControlQueue, keyMap: [Int: ControlCommand], socketPath: String, status: @escaping @Sendable () -> String,
-        report: (@Sendable (String) -> Void)? = nil, waitForDevices: Bool = false
+        report: (@Sendable (String) -> Void)? = nil, waitForDevices: Bool = false, voice: VoiceSetup = VoiceSetup()
     ) throws(UpturnError) -> any ControlSource {
-        let made = try source(keyMap: keyMap, socketPath: socketPath, status: status, report: report, waitForDevices: waitForDevices)
+        let made = try source(
+            keyMap: keyMap, socketPath: socketPath, status: status, report: report, waitForDevices: waitForDevices, voice: voice)
         try made.start(queue)
         return made
     }

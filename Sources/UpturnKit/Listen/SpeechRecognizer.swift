@@ -3,125 +3,170 @@ import Foundation
 
 /// Spoken commands, recognized offline with pocketsphinx, in 16 kHz mono audio.
 ///
-/// Two decoders hear the same audio. One knows only the command phrases (a JSGF grammar:
-/// `upturn (pause | resume | next | back | stop)`); the other is a free phone loop, the best
-/// any English speech can score. A grammar alone turns any speech into a command; here a
-/// phrase counts only when its acoustic score per frame comes close to the phone loop's
-/// (`rejection`): a real command fits the grammar about as well as it fits anything, other
-/// speech does not.
+/// The decoder knows a small grammar: any number of ordinary words (fillers: common English
+/// and the words the player itself says), a command phrase, and ordinary words again — or
+/// ordinary words alone. A grammar of the phrases alone turns any speech into a command (the
+/// issue measured 41 false commands over 22 minutes of the player's own speech); with the
+/// fillers, speech decodes as fillers and a command has to beat them. An utterance that did
+/// decode as a command is then decoded again whole, with the commands and with the fillers
+/// alone: its score is how much better the command path fits, per 10 ms of audio (-99 when
+/// the second hearing lost the command). A pack may set a threshold on it per phrase.
+///
+/// `UPTURN_LISTEN_DEBUG=1` logs every utterance's words on stderr, for tuning.
 public final class SpeechRecognizer {
     /// What an utterance was heard as.
     public struct Hypothesis: Sendable, Equatable {
         public var phrase: String
-        /// How far the phrase's score per frame fell short of the phone loop's: 0 is as good
-        /// as any speech could be; the phrase counts when it is under its threshold.
-        public var distance: Double
+        /// How much better the phrase fits the utterance than ordinary words alone do, in the
+        /// decoder's log units per 10 ms frame (0: as well; a command is usually well over 10).
+        public var score: Double
         /// When the utterance ended, in seconds of audio from the start.
         public var end: Double
-        /// Under its phrase's threshold: a command.
+        /// At or over its phrase's threshold: a command.
         public var accepted: Bool
     }
 
+    static let debug = ProcessInfo.processInfo.environment["UPTURN_LISTEN_DEBUG"] != nil
     /// The rate the models expect.
     public static let rate = 16_000
     /// Debian's US English model (pocketsphinx-en-us).
     public static let defaultModel = "/usr/share/pocketsphinx/model/en-us"
+    /// The smallest score a phrase needs unless a pack sets one: none. Measured, the fillers
+    /// alone kept every false command out (none in an hour of other speech), while any
+    /// threshold on the score also cost real commands through the echo; a pack sets one for
+    /// a room where ordinary talk still comes out as a command.
+    public static let defaultThreshold = -Double.infinity
+    /// The longest utterance heard as a possible command: 4 s of speech (a phrase takes
+    /// about one). Longer talk is not a command; heard to its end, it would cost more and
+    /// more and could be forced into one.
+    static let longestUtterance = 4 * rate
+    /// The decoder's settings, tuned on the corpus `Scripts/bench` makes: a small word
+    /// insertion penalty and silence probability (fillers may be many short words), a
+    /// language weight that favours the five commands over 200 fillers, and bounded beams
+    /// (about 4% of a core here through continuous talk).
+    static let settings = ["-wip", "0.01", "-silprob", "0.1", "-lw", "10", "-maxwpf", "5", "-maxhmmpf", "2000"]
 
     public let phrases: [String]
-    /// Per phrase, the largest distance still counted.
+    /// Per phrase, the smallest score still counted.
     public let thresholds: [String: Double]
-    private let grammar: OpaquePointer
-    private let phoneLoop: OpaquePointer
+    private let decoder: OpaquePointer
     private var inUtterance = false
     private var wasSpeech = false
     private var samplesFed = 0
+    private var speechSamples = 0
+    /// The utterance's audio (its last seconds), to hear it again against the fillers.
+    private var utterance: [Int16] = []
 
-    /// `model`: a pocketsphinx model folder (`en-us/` with `mdef`, `means`, ...), its
-    /// dictionary and phone language model beside it as Debian lays them out, or given.
+    /// `model`: a pocketsphinx model folder as Debian lays it out (`en-us/` with `mdef`,
+    /// `means`, ... beside `cmudict-en-us.dict`), or an acoustic model folder with a
+    /// dictionary (`*.dict`) in it or beside it.
     public init(
-        phrases: [String], thresholds: [String: Double] = [:], defaultThreshold: Double = SpeechRecognizer.defaultThreshold,
-        model: String = SpeechRecognizer.defaultModel, fillers: [String] = SpeechRecognizer.fillers
+        phrases: [String], thresholds: [String: Double] = [:], model: String = SpeechRecognizer.defaultModel,
+        fillers: [String] = SpeechRecognizer.fillers
     ) throws(UpturnError) {
         upturn_ps_silence()
-        let folder = (model as NSString).deletingLastPathComponent
-        let hmm = model + "/en-us"
-        let acoustic = FileManager.default.fileExists(atPath: hmm + "/mdef") ? hmm : model
-        guard FileManager.default.fileExists(atPath: acoustic + "/mdef") else {
-            throw UpturnError.noInput("\(model): not a pocketsphinx model folder (no mdef); give --voice-model DIR")
-        }
-        let base = FileManager.default.fileExists(atPath: hmm + "/mdef") ? model : folder
-        let dictionary = Self.first(in: base, ["cmudict-en-us.dict", "en-us.dict"]) ?? ""
-        let phoneLM = Self.first(in: base, ["en-us-phone.lm.bin", "en-us-phone.lm.dmp"]) ?? ""
-        guard !dictionary.isEmpty, !phoneLM.isEmpty else {
-            throw UpturnError.noInput("\(model): no dictionary or phone language model beside the acoustic model")
-        }
-        let normalized = phrases.map { $0.lowercased().split(separator: " ").joined(separator: " ") }
+        let (acoustic, dictionary) = try Self.locate(model)
+        let normalized = phrases.map(Self.normalize)
         self.phrases = normalized
-        self.thresholds = Dictionary(uniqueKeysWithValues: normalized.map { ($0, thresholds[$0] ?? defaultThreshold) })
-        let extra = ProcessInfo.processInfo.environment["UPTURN_PS_ARGS"].map { $0.split(separator: " ").map(String.init) } ?? []
-        let common = ["-hmm", acoustic, "-dict", dictionary, "-samprate", "16000", "-logfn", "/dev/null"] + extra
-        guard let grammar = Self.decoder(common) else { throw UpturnError.unavailable("\(model): pocketsphinx cannot load this model") }
-        self.grammar = grammar
-        phoneLoop = grammar
-        for phrase in normalized {
-            for word in phrase.split(separator: " ") where ps_lookup_word(grammar, String(word)) == nil {
-                ps_free(grammar)
-                throw UpturnError.data("the phrase '\(phrase)' has a word the recognizer does not know: '\(word)'")
-            }
+        self.thresholds = Dictionary(normalized.map { ($0, thresholds[$0] ?? Self.defaultThreshold) }, uniquingKeysWith: { a, _ in a })
+        let arguments = ["-hmm", acoustic, "-dict", dictionary, "-samprate", "16000", "-logfn", "/dev/null"] + Self.settings
+        guard let decoder = Self.decoder(arguments) else {
+            throw UpturnError.unavailable("\(model): pocketsphinx cannot load this model")
         }
-        let alternatives = normalized.map { $0 }.joined(separator: " | ")
-        let known = fillers.filter { ps_lookup_word(grammar, $0) != nil }
-        let jsgf = "#JSGF V1.0;\ngrammar upturn;\npublic <utterance> = <filler>* <command> <filler>* | <filler>+ ;\n<command> = ( \(alternatives) );\n<filler> = ( \(known.joined(separator: " | ")) );\n"
-        guard ps_set_jsgf_string(grammar, "commands", jsgf) == 0, ps_set_search(grammar, "commands") == 0 else {
-            ps_free(grammar)
+        self.decoder = decoder
+        let unknown = Set(normalized.flatMap { $0.split(separator: " ").map(String.init) }).filter { ps_lookup_word(decoder, $0) == nil }
+        guard unknown.isEmpty else {
+            throw UpturnError.data("the recognizer's dictionary does not know: \(unknown.sorted().joined(separator: ", "))")
+        }
+        guard !normalized.isEmpty else { return }
+        let commandWords = Set(normalized.flatMap { $0.split(separator: " ").map(String.init) })
+        let known = fillers.filter { ps_lookup_word(decoder, $0) != nil && !commandWords.contains($0) }
+        let fillerRule = "<filler> = ( \(known.joined(separator: " | ")) );\n"
+        let commands = "#JSGF V1.0;\ngrammar upturn;\npublic <utterance> = <filler>* <command> <filler>* | <filler>+ ;\n"
+            + "<command> = ( \(normalized.joined(separator: " | ")) );\n" + fillerRule
+        let ordinary = "#JSGF V1.0;\ngrammar ordinary;\npublic <utterance> = <filler>+ ;\n" + fillerRule
+        guard ps_set_jsgf_string(decoder, "ordinary", ordinary) == 0, ps_set_jsgf_string(decoder, "commands", commands) == 0,
+            ps_set_search(decoder, "commands") == 0
+        else {
+            ps_free(decoder)
             throw UpturnError.internalError("pocketsphinx refused the command grammar")
         }
     }
 
     deinit {
-        ps_free(grammar)
+        ps_free(decoder)
+    }
+
+    static func normalize(_ phrase: String) -> String {
+        phrase.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+    }
+
+    /// The acoustic model folder and the dictionary of a model folder.
+    private static func locate(_ model: String) throws(UpturnError) -> (acoustic: String, dictionary: String) {
+        let files = FileManager.default
+        var isFolder: ObjCBool = false
+        guard files.fileExists(atPath: model, isDirectory: &isFolder), isFolder.boolValue else {
+            throw UpturnError.noInput("\(model): no such voice model folder")
+        }
+        let nested = model + "/en-us"
+        let acoustic = files.fileExists(atPath: nested + "/mdef") ? nested : model
+        guard files.fileExists(atPath: acoustic + "/mdef"), files.fileExists(atPath: acoustic + "/means") else {
+            throw UpturnError.data("\(model): not a pocketsphinx model folder (no mdef and means)")
+        }
+        for folder in [acoustic, (acoustic as NSString).deletingLastPathComponent] {
+            let names = ((try? files.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".dict") }.sorted()
+            if let name = names.first(where: { $0.hasPrefix("cmudict") }) ?? names.first { return (acoustic, folder + "/" + name) }
+        }
+        throw UpturnError.data("\(model): no pronunciation dictionary (*.dict) in or beside the acoustic model")
     }
 
     /// Words that are not commands: common English, and the words the player itself says, so
-    /// that speech decodes as them rather than being forced into a command.
-    public static let fillers: [String] = ["a", "about", "after", "again", "all", "also", "an", "and", "angle", "answered", "any", "are", "as", "ask", "at", "audio", "be", "because", "been", "beep", "before", "begin", "bell", "blood", "but", "button", "by", "calm", "can", "check", "choice", "choices", "clear", "clots", "come", "comfortable", "complete", "condition", "continue", "could", "count", "day", "degrees", "did", "do", "doctor", "done", "duration", "en", "end", "english", "even", "exercise", "eye", "fallback", "first", "flac", "for", "from", "gentle", "get", "give", "go", "good", "had", "halfway", "has", "have", "he", "heart", "her", "high", "him", "his", "hold", "how", "i", "if", "in", "into", "is", "it", "its", "just", "know", "left", "level", "like", "list", "look", "make", "me", "minute", "minutes", "most", "my", "n", "never", "new", "no", "not", "now", "of", "on", "one", "only", "or", "other", "our", "out", "over", "pain", "paused", "people", "press", "pressure", "program", "progress", "push", "read", "ready", "relax", "release", "reminder", "reps", "rest", "resuming", "return", "safety", "said", "say", "second", "seconds", "see", "serve", "session", "sessions", "she", "slowly", "so", "some", "someone", "start", "still", "take", "takes", "than", "that", "that's", "the", "their", "them", "then", "there", "these", "they", "think", "this", "three", "tick", "tilt", "time", "title", "to", "today", "transport", "two", "up", "upright", "us", "use", "wait", "waiting", "want", "was", "way", "we", "welcome", "well", "were", "what", "when", "which", "who", "will", "with", "work", "would", "year", "you", "your"]
+    /// that speech decodes as them rather than being forced into a command. Words that sound
+    /// like part of a command ("up", "button", "paused", "still") are left out: measured,
+    /// they took real commands ("upturn pause" heard as "button paused").
+    public static let fillers: [String] = ["a", "about", "after", "again", "all", "also", "an", "and", "angle", "answered", "any", "are", "as", "ask", "at", "audio", "be", "because", "been", "beep", "before", "begin", "bell", "blood", "but", "by", "calm", "can", "check", "choice", "choices", "clear", "clots", "come", "comfortable", "complete", "condition", "continue", "could", "count", "day", "degrees", "did", "do", "doctor", "done", "duration", "en", "end", "english", "even", "exercise", "eye", "fallback", "first", "flac", "for", "from", "gentle", "get", "give", "go", "good", "had", "halfway", "has", "have", "he", "heart", "her", "high", "him", "his", "hold", "how", "i", "if", "in", "into", "is", "it", "its", "just", "know", "left", "level", "like", "list", "look", "make", "me", "minute", "minutes", "most", "my", "n", "never", "new", "no", "not", "now", "of", "on", "one", "only", "or", "other", "our", "out", "over", "pain", "people", "press", "pressure", "program", "progress", "push", "read", "ready", "relax", "release", "reminder", "reps", "rest", "resuming", "return", "safety", "said", "say", "second", "seconds", "see", "serve", "session", "sessions", "she", "slowly", "so", "some", "someone", "start", "take", "takes", "than", "that", "that's", "the", "their", "them", "then", "there", "these", "they", "think", "this", "three", "tick", "tilt", "time", "title", "to", "today", "transport", "two", "upright", "us", "use", "wait", "waiting", "want", "was", "way", "we", "welcome", "well", "were", "what", "when", "which", "who", "will", "with", "work", "would", "year", "you", "your"]
 
-    /// The largest distance a phrase may have, unless a pack says otherwise (tuned on the
-    /// corpus `Scripts/bench` makes).
-    public static let defaultThreshold = 2.0
-
-    /// The words a recognizer's dictionary does not know, of the phrases given.
+    /// The words of `phrases` a model's dictionary does not know (`upturn check`).
     public static func unknownWords(in phrases: [String], model: String = defaultModel) throws(UpturnError) -> [String] {
         let recognizer = try SpeechRecognizer(phrases: [], model: model)
-        return Set(phrases.flatMap { $0.lowercased().split(separator: " ").map(String.init) })
-            .filter { ps_lookup_word(recognizer.grammar, $0) == nil }.sorted()
-    }
-
-    private static func first(in folder: String, _ names: [String]) -> String? {
-        names.map { folder + "/" + $0 }.first { FileManager.default.fileExists(atPath: $0) }
+        return Set(phrases.flatMap { normalize($0).split(separator: " ").map(String.init) })
+            .filter { ps_lookup_word(recognizer.decoder, $0) == nil }.sorted()
     }
 
     private static func decoder(_ arguments: [String]) -> OpaquePointer? {
-        // cmd_ln keeps pointers to the strings: they live as long as the process.
+        // cmd_ln keeps pointers to the strings while the decoder lives: they are freed after.
         let argv = (["upturn"] + arguments).map { strdup($0) }
+        defer { argv.forEach { free($0) } }
         var pointers: [UnsafeMutablePointer<CChar>?] = argv
         guard let config = pointers.withUnsafeMutableBufferPointer({ upturn_ps_config(Int32($0.count - 1), $0.baseAddress! + 1) })
         else { return nil }
+        defer { cmd_ln_free_r(config) }
         return ps_init(config)
     }
 
-    /// Feeds audio; returns the commands whose utterance ended in it.
+    /// Feeds audio; returns what the utterances that ended in it were heard as (only those
+    /// heard as a command phrase: accepted or not).
     public func feed(_ samples: UnsafeBufferPointer<Int16>) -> [Hypothesis] {
-        guard let base = samples.baseAddress, !samples.isEmpty else { return [] }
+        guard let base = samples.baseAddress, !samples.isEmpty, !phrases.isEmpty else { return [] }
         if !inUtterance {
-            ps_start_utt(grammar)
+            ps_start_utt(decoder)
             inUtterance = true
             wasSpeech = false
+            utterance.removeAll(keepingCapacity: true)
         }
-        ps_process_raw(grammar, base, samples.count, 0, 0)
+        ps_process_raw(decoder, base, samples.count, 0, 0)
         samplesFed += samples.count
-        let speech = ps_get_in_speech(grammar) != 0
+        utterance.append(contentsOf: samples)
+        let kept = Self.longestUtterance + Self.rate
+        if utterance.count > kept + Self.rate { utterance.removeFirst(utterance.count - kept) }
+        let speech = ps_get_in_speech(decoder) != 0
+        speechSamples = speech ? speechSamples + samples.count : 0
         defer { wasSpeech = speech }
+        if speech && speechSamples > Self.longestUtterance {
+            ps_end_utt(decoder)
+            inUtterance = false
+            return []
+        }
         guard wasSpeech && !speech else { return [] }
         return endUtterance()
     }
@@ -132,35 +177,35 @@ public final class SpeechRecognizer {
         return endUtterance()
     }
 
-    /// The sum of the acoustic scores of the best path's segments, and the frames they span
-    /// without silences and fillers.
-    private static func acousticScore(_ decoder: OpaquePointer) -> (score: Int, frames: Int) {
-        var total = 0, frames = 0
-        var segment = ps_seg_iter(decoder)
-        while let current = segment {
-            var acoustic: Int32 = 0, language: Int32 = 0, backoff: Int32 = 0
-            _ = ps_seg_prob(current, &acoustic, &language, &backoff)
-            total += Int(acoustic)
-            let word = String(cString: ps_seg_word(current))
-            if !word.hasPrefix("<") && !word.hasPrefix("[") && word != "SIL" && word != "+NSN+" {
-                var start: Int32 = 0, end: Int32 = 0
-                ps_seg_frames(current, &start, &end)
-                frames += Int(end - start + 1)
-            }
-            segment = ps_seg_next(current)
-        }
-        return (total, frames)
+    /// Decodes the utterance's audio whole with a search: the words and the path's score.
+    private func decodeWhole(search: String) -> (String?, Int32) {
+        var score: Int32 = 0
+        ps_set_search(decoder, search)
+        ps_start_utt(decoder)
+        utterance.withUnsafeBufferPointer { _ = ps_process_raw(decoder, $0.baseAddress, $0.count, 0, 1) }
+        ps_end_utt(decoder)
+        let words = ps_get_hyp(decoder, &score).map { String(cString: $0) }
+        return (words, score)
     }
 
     private func endUtterance() -> [Hypothesis] {
-        ps_end_utt(grammar)
+        ps_end_utt(decoder)
         inUtterance = false
-        var score: Int32 = 0
-        guard let hyp = ps_get_hyp(grammar, &score) else { return [] }
-        let words = String(cString: hyp)
-        if ProcessInfo.processInfo.environment["UPTURN_LISTEN_DEBUG"] != nil { StandardError.write("debug: '\(words)'") }
-        let padded = " " + words + " "
+        guard let hyp = ps_get_hyp(decoder, nil) else { return [] }
+        let padded = " " + String(cString: hyp) + " "
+        if Self.debug { StandardError.write("heard: '\(padded)'") }
         guard let phrase = phrases.first(where: { padded.contains(" " + $0 + " ") }) else { return [] }
-        return [Hypothesis(phrase: phrase, distance: 0, end: Double(samplesFed) / Double(Self.rate), accepted: true)]
+        // Heard again, whole, once with the commands and once against ordinary words alone
+        // (the same way both times, so the scores compare): how much better does the command
+        // fit?
+        let (again, rescored) = decodeWhole(search: "commands")
+        let (ordinary, ordinaryScore) = decodeWhole(search: "ordinary")
+        ps_set_search(decoder, "commands")
+        let foundAgain = again.map { (" " + $0 + " ").contains(" " + phrase + " ") } ?? false
+        // In the decoder's own log units per 10 ms frame of the utterance.
+        let frames = Double(max(utterance.count / 160, 1))
+        let margin = !foundAgain ? -99 : ordinary == nil ? 99 : max(-99, min(99, Double(Int(rescored) - Int(ordinaryScore)) / frames))
+        let threshold = thresholds[phrase] ?? Self.defaultThreshold
+        return [Hypothesis(phrase: phrase, score: (margin * 10).rounded() / 10, end: Double(samplesFed) / Double(Self.rate), accepted: margin >= threshold)]
     }
 }

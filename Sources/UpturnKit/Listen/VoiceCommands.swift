@@ -2,19 +2,33 @@
 /// single word like "stop" turns up in ordinary speech (and in the player's own).
 public struct VoiceCommands: Sendable, Equatable {
     public var phrases: [String: ControlCommand]
-    /// Per phrase, the largest distance from the phone loop still counted (see
-    /// `SpeechRecognizer`); a phrase not named here has `SpeechRecognizer.defaultThreshold`.
+    /// Per phrase, the smallest score still counted (see `SpeechRecognizer`); a phrase not
+    /// named here has `SpeechRecognizer.defaultThreshold`.
     public var thresholds: [String: Double]
 
-    public init(phrases: [String: ControlCommand], thresholds: [String: Double] = [:]) {
+    /// The phrase that starts today's session in `serve` (nil: none). It is heard only there.
+    public var startPhrase: String?
+
+    public init(phrases: [String: ControlCommand], startPhrase: String? = nil, thresholds: [String: Double] = [:]) {
         self.phrases = phrases
+        self.startPhrase = startPhrase
         self.thresholds = thresholds
     }
 
+    /// The phrase of a command's key in a pack (`pause`, `next`, ..., `start`).
+    public func phrase(for key: String) -> String? {
+        if key == "start" { return startPhrase }
+        let command: ControlCommand? = ["pause": .pause, "resume": .resume, "next": .skip, "back": .back, "stop": .stop][key]
+        return phrases.first { $0.value == command }?.key
+    }
+
+    /// Every phrase the recognizer listens for.
+    public var allPhrases: [String] { (Array(phrases.keys) + (startPhrase.map { [$0] } ?? [])).sorted() }
+
     /// The English defaults.
-    public static let english = VoiceCommands(phrases: [
-        "upturn pause": .pause, "upturn resume": .resume, "upturn next": .skip, "upturn back": .back, "upturn stop": .stop,
-    ])
+    public static let english = VoiceCommands(
+        phrases: ["upturn pause": .pause, "upturn resume": .resume, "upturn next": .skip, "upturn back": .back, "upturn stop": .stop],
+        startPhrase: "upturn start")
 }
 
 /// A command heard in audio, and when.
@@ -23,41 +37,33 @@ public struct HeardCommand: Sendable, Equatable {
     public var command: ControlCommand?
 }
 
-/// Recognizes commands in a recording (`upturn listen --input FILE`): any format libsndfile
-/// reads, downmixed and resampled to 16 kHz.
+/// Recognizes commands in a recording (`upturn listen --input FILE [--reference FILE]`): any
+/// format libsndfile reads, downmixed and resampled to 16 kHz. The reference is what was
+/// playing meanwhile, cancelled from the input as during a session.
 public enum FileListener {
     public static func listen(
-        file path: String, commands: VoiceCommands = .english, model: String = SpeechRecognizer.defaultModel
+        file path: String, reference: String? = nil, commands: VoiceCommands = .english,
+        model: String = SpeechRecognizer.defaultModel
     ) throws(UpturnError) -> [HeardCommand] {
-        let recognizer = try SpeechRecognizer(
-            phrases: Array(commands.phrases.keys).sorted(), thresholds: commands.thresholds, model: model)
+        let listener = try CommandListener(commands: commands, model: model, echoCancelling: reference != nil)
         // Streamed, so a recording of any length is heard in flat memory.
-        let file = try AudioFileStream(path: path, what: "audio")
-        let converter = try StreamingResampler(from: file.rate, to: SpeechRecognizer.rate)
-        var heard: [SpeechRecognizer.Hypothesis] = []
-        var input: [Float] = []
-        var output = [Float](repeating: 0, count: 8192)
-        var samples = [Int16](repeating: 0, count: 8192)
-        while true {
-            input.removeAll(keepingCapacity: true)
-            let last = file.read(4096, appendingTo: &input) == 0
-            var offset = 0
-            var made = 0
-            repeat {
-                let used: Int
-                (used, made) = input.withUnsafeBufferPointer { inBuffer in
-                    output.withUnsafeMutableBufferPointer { outBuffer in
-                        converter.process(UnsafeBufferPointer(rebasing: inBuffer[offset...]), into: outBuffer, last: last)
-                    }
-                }
-                offset += used
-                if used == 0 && made == 0 { break }  // nothing more will come of it
-                for i in 0..<made { samples[i] = Int16(max(-32768, min(32767, (output[i] * 32768).rounded()))) }
-                heard += samples.withUnsafeBufferPointer { recognizer.feed(UnsafeBufferPointer(rebasing: $0[0..<made])) }
-            } while offset < input.count || (last && made > 0)
-            if last { break }
+        let input = try SixteenKilohertzFile(path: path, what: "audio")
+        let playing = try reference.map { (path) throws(UpturnError) in try SixteenKilohertzFile(path: path, what: "reference audio") }
+        var heard: [HeardCommand] = []
+        var pending: [Int16] = []
+        while !input.ended {
+            let samples = input.next()
+            guard let playing else {
+                heard += samples.withUnsafeBufferPointer { listener.hear($0) }
+                continue
+            }
+            while pending.count < samples.count && !playing.ended { pending += playing.next() }
+            let count = min(pending.count, samples.count)
+            heard += samples.withUnsafeBufferPointer { mic in
+                pending.withUnsafeBufferPointer { ref in listener.hear(mic, reference: UnsafeBufferPointer(rebasing: ref[0..<count])) }
+            }
+            pending.removeFirst(count)
         }
-        heard += recognizer.finish()
-        return heard.map { HeardCommand(hypothesis: $0, command: commands.phrases[$0.phrase]) }
+        return heard + listener.finish()
     }
 }

@@ -48,6 +48,22 @@ public struct CuePack: Sendable {
     public var origin: String
     /// Where the voice's name stands in the file, for `check`'s message about it.
     public var voiceLocation: SourceLocation?
+    /// The spoken commands (`listen: {phrases, thresholds}`); nil: the English defaults for
+    /// an English pack, none for another language.
+    public var listen: VoiceCommands?
+    /// Where each phrase stands in the file, for `check`'s message about unknown words.
+    public var listenLocations: [String: SourceLocation] = [:]
+
+    /// The commands a voice control hears with this pack; an error when its language has none.
+    public func voiceCommands() throws(UpturnError) -> VoiceCommands {
+        if let listen { return listen }
+        guard language.lowercased().hasPrefix("en") else {
+            throw UpturnError.unavailable(
+                "\(origin): voice control: the pack's language '\(language)' has no phrases and Debian has no pocketsphinx model for it; set listen.phrases and give --voice-model DIR"
+            )
+        }
+        return .english
+    }
 
     public init(
         name: String, language: String, voice: VoiceSettings, units: [String: String], cues: [String: CueSource],

@@ -3,7 +3,7 @@ import UpturnSounds
 
 /// Reads cue packs: a folder with `pack.json5`, or the embedded default pack.
 public enum PackReader {
-    static let topKeys = ["name", "language", "description", "voice", "units", "cues", "sounds"]
+    static let topKeys = ["name", "language", "description", "voice", "units", "cues", "sounds", "listen"]
     static let voiceKeys = ["name", "rate", "pitch", "volume"]
     static let unitKeys = ["minute", "minutes", "second", "seconds"]
 
@@ -59,7 +59,63 @@ public enum PackReader {
         var pack = CuePack(
             name: name, language: language, voice: voice, units: units, cues: cues, sounds: sounds, origin: file)
         pack.voiceLocation = voiceLocation ?? top["language"]?.location
+        (pack.listen, pack.listenLocations) = readListen(top, problems: &problems)
         return pack
+    }
+
+    /// The words each voice command takes (`upturn listen`, `--controls voice`).
+    static let listenCommands: [(key: String, command: ControlCommand?)] = [
+        ("pause", .pause), ("resume", .resume), ("next", .skip), ("back", .back), ("stop", .stop), ("start", nil),
+    ]
+
+    /// `listen: {phrases: {pause: "upturn pause", ...}, thresholds: {stop: 2}}`: phrases of
+    /// two to six words (a command named here and not there keeps the English default only in
+    /// an English pack), thresholds as numbers from -50 to 50.
+    private static func readListen(_ top: ObjectReader, problems: inout Problems) -> (VoiceCommands?, [String: SourceLocation]) {
+        guard let node = top["listen"], let object = ObjectReader(node, path: "listen", problems: &problems) else { return (nil, [:]) }
+        object.rejectUnknownKeys(["phrases", "thresholds"], problems: &problems, what: "listen")
+        let keys = listenCommands.map(\.key)
+        var commands = VoiceCommands(phrases: [:])
+        var locations: [String: SourceLocation] = [:]
+        var byKey: [String: String] = [:]
+        if let phrases = object["phrases"], let reader = ObjectReader(phrases, path: "listen.phrases", problems: &problems) {
+            reader.rejectUnknownKeys(keys, problems: &problems, what: "listen.phrases")
+            for (key, command) in listenCommands {
+                guard let text = reader.string(key, problems: &problems, maxLength: 80) else { continue }
+                let phrase = SpeechRecognizer.normalize(text)
+                let words = phrase.split(separator: " ")
+                guard (2...6).contains(words.count), words.allSatisfy({ $0.allSatisfy { $0.isLetter || $0 == "'" } }) else {
+                    problems.add(
+                        "a phrase should be two to six words of letters (one word false-triggers on ordinary speech), found \"\(text.prefix(60))\"",
+                        at: reader[key]!.location, path: "listen.phrases.\(key)")
+                    continue
+                }
+                if let other = byKey.first(where: { $0.value == phrase }) {
+                    problems.add("the same phrase as listen.phrases.\(other.key)", at: reader[key]!.location, path: "listen.phrases.\(key)")
+                    continue
+                }
+                byKey[key] = phrase
+                locations[phrase] = reader[key]!.location
+                if let command { commands.phrases[phrase] = command } else { commands.startPhrase = phrase }
+            }
+        }
+        if byKey.isEmpty {
+            commands.phrases = VoiceCommands.english.phrases
+            commands.startPhrase = VoiceCommands.english.startPhrase
+        }
+        if let thresholds = object["thresholds"], let reader = ObjectReader(thresholds, path: "listen.thresholds", problems: &problems) {
+            reader.rejectUnknownKeys(keys, problems: &problems, what: "listen.thresholds")
+            for member in reader.members {
+                guard case .number(let value) = member.value.value, value.isFinite, (-50...50).contains(value) else {
+                    problems.add(
+                        "a threshold should be a number from -50 to 50, found \(member.value.typeName)", at: member.value.location,
+                        path: "listen.thresholds.\(member.key)")
+                    continue
+                }
+                if let phrase = byKey[member.key] ?? VoiceCommands.english.phrase(for: member.key) { commands.thresholds[phrase] = value }
+            }
+        }
+        return (commands, locations)
     }
 
     /// `voice: {name, rate, pitch, volume}`; the voice named after the language when absent.

@@ -1,0 +1,154 @@
+import Foundation
+
+/// Spoken commands from a microphone (`--controls voice[:DEVICE]`): "upturn pause", "upturn
+/// resume", "upturn next", "upturn back", "upturn stop" (and in `serve`, "upturn start").
+///
+/// A thread of its own reads the capture device (16 kHz mono through ALSA's plug layer),
+/// takes the player's own output out of it (the `EchoReference` the sink fills, aligned by
+/// both devices' delays) and hands it to the recognizer; a command is posted like a key
+/// press, and logged with its phrase and score. It never blocks playback. A microphone that
+/// goes away is one line on stderr; listening resumes when it comes back.
+public final class VoiceControl: ControlSource, @unchecked Sendable {
+    public let device: String
+    private let commands: VoiceCommands
+    private let model: String
+    private let echo: EchoReference?
+    private let report: (@Sendable (String) -> Void)?
+    /// `serve`: a microphone missing at the start is waited for, not an error.
+    public var waitsForDevice = false
+    /// Called for the start phrase ("upturn start", in `serve`).
+    public var onStart: (@Sendable () -> Void)?
+    private var listener: CommandListener?
+    private var capture: ALSACapture?
+    private var wake: WakePipe?
+    private var thread: Thread?
+
+    public init(
+        device: String, commands: VoiceCommands, model: String, echo: EchoReference?, report: (@Sendable (String) -> Void)? = nil
+    ) {
+        self.device = device
+        self.commands = commands
+        self.model = model
+        self.echo = echo
+        self.report = report
+    }
+
+    public func start(_ queue: ControlQueue) throws(UpturnError) {
+        var heard = commands
+        if onStart == nil, let start = heard.startPhrase {
+            heard.startPhrase = nil
+            heard.phrases[start] = nil
+        }
+        listener = try CommandListener(commands: heard, model: model, echoCancelling: echo != nil)
+        do throws(UpturnError) { capture = try ALSACapture(device: device) } catch {
+            guard waitsForDevice else { throw error }
+            report?("voice: \(error.problems.first ?? "no microphone"); waiting for it")
+        }
+        let wake = try WakePipe()
+        self.wake = wake
+        let thread = Thread(named: "upturn-voice") { [self] in listen(queue, stop: wake.readFD) }
+        self.thread = thread
+        thread.start()
+    }
+
+    public func stop() {
+        wake?.wake()
+        thread = nil
+    }
+
+    /// The listening thread: read, cancel the echo, recognize, post; reopen a lost microphone.
+    private func listen(_ queue: ControlQueue, stop: Int32) {
+        guard let listener else { return }
+        var aligner = echo.map { ReferenceAligner($0) }
+        var buffer = [Int16](repeating: 0, count: SpeechRecognizer.rate / 10)
+        while true {
+            guard let capture else {
+                if SystemCall.waitReadable(stop, milliseconds: 1000) { return }
+                if let opened = try? ALSACapture(device: device) {
+                    self.capture = opened
+                    report?("voice: microphone '\(device)' is back; listening")
+                }
+                continue
+            }
+            switch buffer.withUnsafeMutableBufferPointer({ capture.read(into: $0, stop: stop, milliseconds: 500) }) {
+            case .stopped:
+                return
+            case .nothing:
+                continue
+            case .lost(let error):
+                capture.close()
+                self.capture = nil
+                report?("voice: microphone '\(device)' is gone (\(error)); the other controls still work, listening again when it comes back")
+            case .frames(let count):
+                let microphone = UnsafeBufferPointer(rebasing: buffer.withUnsafeBufferPointer { $0 }[0..<count])
+                let heard: [HeardCommand]
+                if let aligned = aligner?.next(count, captureDelay: capture.delay()) {
+                    heard = aligned.withUnsafeBufferPointer { listener.hear(microphone, reference: $0) }
+                } else {
+                    heard = listener.hear(microphone)
+                }
+                for item in heard { act(on: item, queue) }
+            }
+        }
+    }
+
+    private func act(on item: HeardCommand, _ queue: ControlQueue) {
+        let h = item.hypothesis
+        guard h.accepted else {
+            report?("voice: heard \"\(h.phrase)\" with score \(h.score), under its threshold; ignored")
+            return
+        }
+        if h.phrase == commands.startPhrase, let onStart {
+            report?("voice: \"\(h.phrase)\" (score \(h.score)): start")
+            onStart()
+        } else if let command = item.command {
+            report?("voice: \"\(h.phrase)\" (score \(h.score)): \(command.rawValue)")
+            queue.post(command)
+        }
+    }
+}
+
+/// Takes from the echo reference the frames heard by the microphone in each capture block,
+/// resampled to 16 kHz. The position comes from the two devices' delays: the speaker's
+/// (frames written and not heard yet) and the microphone's (frames heard and not read yet);
+/// from block to block it runs on unbroken, and is set again only when the two disagree by
+/// more than 30 ms (a drop, an underrun, a late thread).
+struct ReferenceAligner {
+    private let reference: EchoReference
+    private let converter: StreamingResampler?
+    private var cursor: Int?
+    private var fraction = 0.0
+    private var input: [Float] = []
+    private var output = [Float](repeating: 0, count: 16_384)
+    private var ready: [Int16] = []
+
+    init(_ reference: EchoReference) {
+        self.reference = reference
+        converter = try? StreamingResampler(from: reference.rate, to: SpeechRecognizer.rate)
+    }
+
+    /// The reference for the `count` microphone frames just read.
+    mutating func next(_ count: Int, captureDelay: Int) -> [Int16] {
+        let ratio = Double(reference.rate) / Double(SpeechRecognizer.rate)
+        let exact = Double(count) * ratio + fraction
+        let frames = Int(exact)
+        fraction = exact - Double(frames)
+        let end = reference.heardPosition() - Int(Double(captureDelay) * ratio)
+        if let last = cursor, abs(last + frames - end) <= reference.rate * 3 / 100 {
+            cursor = last + frames
+        } else {
+            cursor = end
+        }
+        reference.frames(from: cursor! - frames, count: frames, into: &input)
+        if let converter {
+            let (_, made) = input.withUnsafeBufferPointer { inBuffer in
+                output.withUnsafeMutableBufferPointer { converter.process(inBuffer, into: $0, last: false) }
+            }
+            for i in 0..<made { ready.append(Int16(max(-32768, min(32767, (output[i] * 32768).rounded())))) }
+        }
+        if ready.count < count { ready.insert(contentsOf: [Int16](repeating: 0, count: count - ready.count), at: 0) }
+        let taken = Array(ready.prefix(count))
+        ready.removeFirst(count)
+        return taken
+    }
+}

@@ -1,0 +1,102 @@
+/// Turns 16 kHz microphone audio into voice commands: the front end (echo cancelling, noise,
+/// level), then the recognizer, then the phrase's command. The same pipeline hears a device
+/// (`VoiceControl`) and a file (`upturn listen --input`), so what is tuned offline is what
+/// runs during a session.
+public final class CommandListener {
+    public let commands: VoiceCommands
+    private let recognizer: SpeechRecognizer
+    private let frontEnd: VoiceFrontEnd
+    private var microphone: [Int16] = []
+    private var reference: [Int16] = []
+    private var peak: Int16 = 0
+
+    /// `echoCancelling`: the reference (what the player wrote, in step) comes with the audio.
+    public init(commands: VoiceCommands, model: String, echoCancelling: Bool) throws(UpturnError) {
+        self.commands = commands
+        recognizer = try SpeechRecognizer(
+            phrases: commands.allPhrases, thresholds: commands.thresholds, model: model,
+            fillers: SpeechRecognizer.fillers)
+        frontEnd = VoiceFrontEnd(echoTail: echoCancelling ? CommandListener.echoTail : nil)
+    }
+
+    /// The longest echo cancelled: the speaker's and the microphone's buffers plus the room.
+    public static let echoTail = 0.5
+
+    /// The loudest sample heard since the last call, as dBFS (the level meter).
+    public func takeLevel() -> Double {
+        defer { peak = 0 }
+        return peak == 0 ? -96 : 20 * log10(Double(peak) / 32768)
+    }
+
+    /// Hears microphone samples and, when echo cancelling, the reference for the same time
+    /// (missing reference is silence); returns the commands whose utterance ended in them.
+    public func hear(_ samples: UnsafeBufferPointer<Int16>, reference heard: UnsafeBufferPointer<Int16>? = nil) -> [HeardCommand] {
+        microphone.append(contentsOf: samples)
+        if let heard { reference.append(contentsOf: heard) }
+        for sample in samples { peak = max(peak, sample == .min ? .max : abs(sample)) }
+        let frame = VoiceFrontEnd.frame
+        var heardCommands: [HeardCommand] = []
+        var offset = 0
+        while microphone.count - offset >= frame {
+            if reference.count < offset + frame { reference += [Int16](repeating: 0, count: offset + frame - reference.count) }
+            microphone.withUnsafeMutableBufferPointer { mic in
+                reference.withUnsafeBufferPointer { ref in
+                    frontEnd.process(mic.baseAddress! + offset, reference: ref.baseAddress! + offset)
+                }
+            }
+            heardCommands += microphone.withUnsafeBufferPointer { mic in
+                recognizer.feed(UnsafeBufferPointer(rebasing: mic[offset..<offset + frame]))
+            }.map(command)
+            offset += frame
+        }
+        microphone.removeFirst(offset)
+        reference.removeFirst(min(offset, reference.count))
+        return heardCommands
+    }
+
+    /// The end of the audio: the utterance under way, if it held a command.
+    public func finish() -> [HeardCommand] {
+        recognizer.finish().map(command)
+    }
+
+    private func command(_ hypothesis: SpeechRecognizer.Hypothesis) -> HeardCommand {
+        HeardCommand(hypothesis: hypothesis, command: commands.phrases[hypothesis.phrase])
+    }
+}
+
+import Foundation
+
+/// A recording read as 16 kHz mono samples, whatever its format and rate.
+final class SixteenKilohertzFile {
+    private let file: AudioFileStream
+    private let converter: StreamingResampler
+    private var input: [Float] = []
+    private var output = [Float](repeating: 0, count: 16_384)
+    private(set) var ended = false
+
+    init(path: String, what: String) throws(UpturnError) {
+        file = try AudioFileStream(path: path, what: what)
+        converter = try StreamingResampler(from: file.rate, to: SpeechRecognizer.rate)
+    }
+
+    /// The next samples; empty once the file has ended.
+    func next() -> [Int16] {
+        guard !ended else { return [] }
+        input.removeAll(keepingCapacity: true)
+        let last = file.read(4096, appendingTo: &input) == 0
+        var samples: [Int16] = []
+        var offset = 0
+        while true {
+            let (used, made) = input.withUnsafeBufferPointer { inBuffer in
+                output.withUnsafeMutableBufferPointer { outBuffer in
+                    converter.process(UnsafeBufferPointer(rebasing: inBuffer[offset...]), into: outBuffer, last: last)
+                }
+            }
+            offset += used
+            for i in 0..<made { samples.append(Int16(max(-32768, min(32767, (output[i] * 32768).rounded())))) }
+            if (used == 0 && made == 0) || (offset >= input.count && !(last && made > 0)) { break }
+        }
+        if last { ended = true }
+        return samples
+    }
+}
