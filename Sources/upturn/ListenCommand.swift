@@ -1,30 +1,69 @@
+import Foundation
 import UpturnKit
 
 enum ListenCommand {
     static let help = """
-        usage: upturn listen --input FILE [--json] [--voice-model DIR]
+        usage: upturn listen [--device NAME | --input FILE [--reference FILE]] [--json]
+                             [--pack NAME|DIR] [--voice-model DIR]
 
-        Prints the voice commands heard in a recording ("upturn pause", "upturn resume",
-        "upturn next", "upturn back", "upturn stop"), one line each with its time and how
-        close it came (the distance; it counts under its threshold). --json prints one object
-        a line: {"time", "phrase", "command", "distance", "accepted"}, rejected ones too.
+        Prints the voice commands heard ("upturn pause", "upturn resume", "upturn next",
+        "upturn back", "upturn stop", "upturn start", or the pack's own phrases), one line
+        each: seconds into the input, command, phrase and score. --json prints one object a
+        line with the keys seconds, command, phrase and score.
+          --device NAME     a microphone (ALSA capture device; default `default`); shows the
+                            input level on a terminal; Ctrl-C ends
+          --input FILE      a recording in any format and rate libsndfile reads
+          --reference FILE  what was playing meanwhile (a `render` output), cancelled from
+                            the input as during `play --controls voice`
+          --voice-model DIR a pocketsphinx model folder (default: Debian's US English)
         """
 
     static func run(_ words: [String]) throws(UpturnError) -> ExitCode {
-        let arguments = try Arguments(words, command: "listen", valued: ["--input", "--reference", "--voice-model"], flags: ["--json"])
+        let arguments = try Arguments(
+            words, command: "listen", valued: ["--input", "--reference", "--device", "--pack", "--voice-model"], flags: ["--json"])
         if CommandLineTool.helped(arguments, help) { return .ok }
         try arguments.atMost(0, command: "listen")
-        guard let input = arguments.options["--input"] else { throw UpturnError.usage("upturn listen: --input FILE is required") }
-        let heard = try FileListener.listen(file: input, reference: arguments.options["--reference"], model: arguments.options["--voice-model"] ?? SpeechRecognizer.defaultModel)
-        for item in heard where item.hypothesis.accepted {
-            let h = item.hypothesis
-            let seconds = String(format: "%.2f", h.end), command = item.command?.rawValue ?? ""
-            if arguments.flags.contains("--json") {
-                print("{\"seconds\": \(seconds), \"command\": \"\(command)\", \"phrase\": \"\(h.phrase)\", \"score\": \(h.score)}")
-            } else {
-                print("\(seconds) s  \(command)  \"\(h.phrase)\"  score \(h.score)")
-            }
+        let input = arguments.options["--input"]
+        guard input == nil || arguments.options["--device"] == nil else {
+            throw UpturnError.usage("upturn listen: give --device or --input, not both")
         }
+        guard input != nil || arguments.options["--reference"] == nil else {
+            throw UpturnError.usage("upturn listen: --reference goes with --input")
+        }
+        let commands = try PackLocator.load(arguments.options["--pack"]).voiceCommands()
+        let model = arguments.options["--voice-model"] ?? SpeechRecognizer.defaultModel
+        let json = arguments.flags.contains("--json")
+        func show(_ item: HeardCommand, at seconds: Double) {
+            let h = item.hypothesis
+            guard h.accepted else {
+                CommandLineTool.printError("upturn: heard \"\(h.phrase)\" at \(String(format: "%.2f", seconds)) s with score \(h.score), under its threshold")
+                return
+            }
+            let time = String(format: "%.2f", seconds), command = item.command?.rawValue ?? "start"
+            print(json ? "{\"seconds\": \(time), \"command\": \"\(command)\", \"phrase\": \"\(h.phrase)\", \"score\": \(h.score)}"
+                : "\(time) s  \(command)  \"\(h.phrase)\"  score \(h.score)")
+            fflush(nil)  // a line as soon as it is heard, on a pipe too
+        }
+        if let input {
+            let heard = try FileListener.listen(file: input, reference: arguments.options["--reference"], commands: commands, model: model)
+            for item in heard { show(item, at: item.hypothesis.end) }
+            return .ok
+        }
+        let queue = ControlQueue()
+        Signals.install(wake: queue)
+        let meter = isatty(STDERR_FILENO) == 1
+        try DeviceListener.listen(
+            device: arguments.options["--device"] ?? "default", commands: commands, model: model, until: queue,
+            level: { dBFS in
+                guard meter else { return }
+                let bars = String(repeating: "#", count: max(0, min(40, Int((dBFS + 60) / 1.5))))
+                StandardError.writeRaw(String(format: "\r\u{1B}[Klevel %5.1f dBFS ", dBFS) + bars)
+            },
+            heard: { item, seconds in
+                if meter { StandardError.writeRaw("\r\u{1B}[K") }
+                show(item, at: seconds)
+            })
+        if meter { CommandLineTool.printError("") }
         return .ok
     }
 }

@@ -67,3 +67,32 @@ public enum FileListener {
         return heard + listener.finish()
     }
 }
+
+/// Recognizes commands from a microphone until a signal (`upturn listen --device NAME`),
+/// reporting the input level about ten times a second so a person can place the microphone.
+public enum DeviceListener {
+    public static func listen(
+        device: String, commands: VoiceCommands, model: String, until queue: ControlQueue,
+        level: (Double) -> Void, heard: (HeardCommand, Double) -> Void
+    ) throws(UpturnError) {
+        let listener = try CommandListener(commands: commands, model: model, echoCancelling: false)
+        let capture = try ALSACapture(device: device)
+        var buffer = [Int16](repeating: 0, count: SpeechRecognizer.rate / 10)
+        var frames = 0
+        while true {
+            switch buffer.withUnsafeMutableBufferPointer({ capture.read(into: $0, stop: queue.wakeFD, milliseconds: 500) }) {
+            case .stopped:
+                return
+            case .lost(let error):
+                throw ALSACapture.unavailable(device, error)
+            case .nothing:
+                continue
+            case .frames(let count):
+                frames += count
+                let found = buffer.withUnsafeBufferPointer { listener.hear(UnsafeBufferPointer(rebasing: $0[0..<count])) }
+                level(listener.takeLevel())
+                for item in found { heard(item, Double(frames) / Double(SpeechRecognizer.rate)) }
+            }
+        }
+    }
+}

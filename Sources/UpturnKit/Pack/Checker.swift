@@ -28,6 +28,27 @@ public enum Checker {
 
     /// A pack: its file, its voice (espeak-ng must have it), every recording and sound in it
     /// (each must decode to sound), and the keys it leaves to the default.
+    /// The pack's spoken commands: every word must be in the recognizer's dictionary (each
+    /// unknown one named, at its phrase). A pack in a language with no phrases of its own
+    /// cannot be used with voice control: said here, and at start-up with `--controls voice`.
+    static func voiceCommandProblems(_ pack: CuePack, model: String = SpeechRecognizer.defaultModel) -> [String] {
+        var found = Problems(file: pack.origin)
+        guard let listen = pack.listen else {
+            if !pack.language.lowercased().hasPrefix("en") {
+                StandardError.write(
+                    "\(pack.origin): note: no voice control in '\(pack.language)' (no listen.phrases, and no pocketsphinx model for it is installed)")
+            }
+            return []
+        }
+        for phrase in listen.allPhrases {
+            guard let unknown = try? SpeechRecognizer.unknownWords(in: [phrase], model: model), !unknown.isEmpty else { continue }
+            found.add(
+                "the recognizer's dictionary does not know \(unknown.map { "'\($0)'" }.joined(separator: ", ")) in \"\(phrase)\"",
+                at: pack.listenLocations[phrase], path: "listen.phrases")
+        }
+        return found.lines
+    }
+
     public static func checkPack(folder: String) throws(UpturnError) -> String {
         let pack = try PackReader.read(folder: folder)
         var problems: [String] = []
@@ -47,6 +68,7 @@ public enum Checker {
         for path in Set(files).sorted() {
             do throws(UpturnError) { try ClipLibrary.checkAudio(file: path) } catch { problems += error.problems }
         }
+        problems += voiceCommandProblems(pack)
         if !problems.isEmpty { throw UpturnError(.dataError, problems: problems) }
         let missing = CueKey.names.filter { pack.cues[$0] == nil } + CueKey.soundNames.filter { pack.sounds[$0] == nil }
         guard !missing.isEmpty else { return "" }
