@@ -18,7 +18,7 @@ public final class SpeechRecognizer {
     public struct Hypothesis: Sendable, Equatable {
         public var phrase: String
         /// How much better the phrase fits the utterance than ordinary words alone do, in the
-        /// decoder's log units per 10 ms frame (0: as well; a command is usually well over 10).
+        /// decoder's log units per 10 ms frame (0: as well; measured, real commands score 1 to 8).
         public var score: Double
         /// When the utterance ended, in seconds of audio from the start.
         public var end: Double
@@ -40,6 +40,8 @@ public final class SpeechRecognizer {
     /// about one). Longer talk is not a command; heard to its end, it would cost more and
     /// more and could be forced into one.
     static let longestUtterance = 4 * rate
+    /// What a new utterance, started after a long one, hears again of the old one's end.
+    static let carriedOver = 3 * rate / 2
     /// The decoder's settings, tuned on the corpus `Scripts/bench` makes: a small word
     /// insertion penalty and silence probability (fillers may be many short words), a
     /// language weight that favours the five commands over 200 fillers, and bounded beams
@@ -163,8 +165,15 @@ public final class SpeechRecognizer {
         speechSamples = speech ? speechSamples + samples.count : 0
         defer { wasSpeech = speech }
         if speech && speechSamples > Self.longestUtterance {
+            // Start afresh, hearing the last moments again: a command said right after other
+            // talk is not lost with it.
             ps_end_utt(decoder)
-            inUtterance = false
+            let carried = Array(utterance.suffix(Self.carriedOver))
+            utterance = carried
+            ps_start_utt(decoder)
+            carried.withUnsafeBufferPointer { _ = ps_process_raw(decoder, $0.baseAddress, $0.count, 0, 0) }
+            speechSamples = carried.count
+            wasSpeech = ps_get_in_speech(decoder) != 0
             return []
         }
         guard wasSpeech && !speech else { return [] }
