@@ -46,6 +46,8 @@ class PulseBedTestCase: XCTestCase {
         let arguments = [
             "-n", "--daemonize=yes", "--exit-idle-time=-1", "--disallow-exit", "--enable-memfd=no", "--use-pid-file=yes",
             "-L", "module-null-sink sink_name=upturn rate=48000 channels=1", "-L", "module-native-protocol-unix",
+            "-L", "module-null-sink sink_name=speaker rate=48000 channels=1", "-L", "module-null-sink sink_name=room rate=48000 channels=1",
+            "-L", "module-loopback source=speaker.monitor sink=room latency_msec=60",
         ]
         let status = try Child.run(
             "/usr/bin/pulseaudio", arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new })
@@ -53,10 +55,10 @@ class PulseBedTestCase: XCTestCase {
     }
 
     /// Records the null sink's monitor as raw 48 kHz mono S16.
-    func startRecording(_ name: String, settle: Bool = true) throws -> (Child, String) {
+    func startRecording(_ name: String, settle: Bool = true, source: String = "upturn.monitor") throws -> (Child, String) {
         let path = Upturn.file(name)
         let process = try Child(
-            "/usr/bin/parec", ["--latency-msec=10", "-d", "upturn.monitor", "--format=s16le", "--rate=48000", "--channels=1", "--raw"],
+            "/usr/bin/parec", ["--latency-msec=10", "-d", source, "--format=s16le", "--rate=48000", "--channels=1", "--raw"],
             environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new }, stdout: path)
         // An idle null sink stalls a new stream for about two seconds.
         if settle { usleep(2_500_000) }

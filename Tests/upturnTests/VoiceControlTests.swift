@@ -1,0 +1,224 @@
+import Foundation
+import XCTest
+
+/// Spoken commands made at test time with flite (CMU voices recorded from people; espeak-ng's
+/// voice decodes poorly), padded with half a second of quiet room noise.
+enum SpokenCommand {
+    static func make(_ text: String, voice: String = "slt", stretch: String = "1.0", gain: String = "0") throws -> String {
+        let name = "\(text.replacingOccurrences(of: " ", with: "-"))-\(voice)-\(stretch)-\(gain)"
+        let final = Upturn.file(name + ".wav")
+        if FileManager.default.fileExists(atPath: final) { return final }
+        let raw = Upturn.file(name + "-raw.wav")
+        XCTAssertEqual(try Child.run("/usr/bin/flite", ["-voice", voice, "-t", text, "--setf", "duration_stretch=\(stretch)", "-o", raw]), 0)
+        XCTAssertEqual(try Child.run("/usr/bin/sox", ["-q", raw, "-r", "16000", "-b", "16", "-c", "1", final, "gain", gain, "pad", "0.5", "0.5"]), 0)
+        return final
+    }
+
+    /// `files` one after another with `gap` seconds of quiet between.
+    static func join(_ files: [String], gap: Double, into name: String) throws -> String {
+        let quiet = Upturn.file("quiet-\(gap).wav")
+        XCTAssertEqual(try Child.run("/usr/bin/sox", ["-q", "-n", "-r", "16000", "-b", "16", "-c", "1", quiet, "synth", "\(gap)", "pinknoise", "gain", "-65"]), 0)
+        let out = Upturn.file(name)
+        XCTAssertEqual(try Child.run("/usr/bin/sox", ["-q"] + files.flatMap { [$0, quiet] } + [out]), 0)
+        return out
+    }
+}
+
+final class ListenTests: XCTestCase {
+    func listen(_ arguments: [String]) throws -> [[String: Any]] {
+        let result = try Upturn.run(["listen", "--json"] + arguments)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return result.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    func testEveryCommandIsHeardInAQuietRoomInThreeVoices() throws {
+        let words = ["pause": "pause", "resume": "resume", "next": "skip", "back": "back", "stop": "stop"]
+        for voice in ["slt", "rms", "awb"] {
+            let files = try words.keys.sorted().map { try SpokenCommand.make("upturn \($0)", voice: voice) }
+            let joined = try SpokenCommand.join(files, gap: 2, into: "commands-\(voice).wav")
+            let heard = try listen(["--input", joined])
+            XCTAssertEqual(heard.map { $0["command"] as? String }, words.keys.sorted().map { words[$0] }, "voice \(voice)")
+            XCTAssertEqual(heard.map { $0["phrase"] as? String }, words.keys.sorted().map { "upturn \($0)" })
+            // Seconds into the input: each command ends after the one before.
+            let seconds = heard.compactMap { $0["seconds"] as? Double }
+            XCTAssertEqual(seconds, seconds.sorted())
+            XCTAssertTrue(heard.allSatisfy { $0["score"] is Double })
+        }
+    }
+
+    func testTheStartPhraseAndAPacksOwnPhrases() throws {
+        let start = try SpokenCommand.make("upturn start", voice: "rms")
+        XCTAssertEqual(try listen(["--input", start]).map { $0["command"] as? String }, ["start"])
+        // A pack that says "upturn halt" for stop: "upturn stop" is then ordinary talk.
+        let pack = Upturn.file("halt-pack")
+        try FileManager.default.createDirectory(atPath: pack, withIntermediateDirectories: true)
+        FileManager.default.createFile(
+            atPath: pack + "/pack.json5", contents: Data("{name: 'halt', language: 'en', listen: {phrases: {stop: 'upturn halt'}}}".utf8))
+        let halt = try SpokenCommand.make("upturn halt", voice: "slt")
+        XCTAssertEqual(try listen(["--input", halt, "--pack", pack]).map { $0["command"] as? String }, ["stop"])
+        let stop = try SpokenCommand.make("upturn stop", voice: "slt")
+        XCTAssertEqual(try listen(["--input", stop, "--pack", pack]).count, 0)
+    }
+
+    /// The player's own speech, fed back as the microphone, is never a command.
+    func testThePlayersOwnSessionIsNoCommand() throws {
+        let render = Upturn.file("first-time-heard.wav")
+        XCTAssertEqual(try Upturn.run(["render", "first-time", "--output", render]).status, 0)
+        XCTAssertEqual(try listen(["--input", render]).count, 0)
+    }
+
+    /// A command spoken while the player talks (the safety preamble), with the player's sound
+    /// in the room 80 ms late at half its level: heard with the reference cancelled, lost in
+    /// the player's voice without it.
+    func testACommandOverThePlayersSpeechIsHeardWithTheReference() throws {
+        let render = Upturn.file("echo-reference.wav")
+        XCTAssertEqual(try Upturn.run(["render", "first-time", "--output", render, "--rate", "16000"]).status, 0)
+        let command = try SpokenCommand.make("upturn stop", voice: "slt")
+        // The room: the reference 80 ms late at -6 dB, the command at 10 s (the preamble).
+        let room = Upturn.file("echo-room.wav")
+        XCTAssertEqual(
+            try Child.run(
+                "/usr/bin/sox", ["-q", "-m", "-v", "0.5", "|sox -q \(render) -p pad 0.08 trim 0 30", "|sox -q \(command) -p pad 10", room]), 0)
+        let heard = try listen(["--input", room, "--reference", render])
+        XCTAssertEqual(heard.map { $0["command"] as? String }, ["stop"])
+        let at = try XCTUnwrap(heard.first?["seconds"] as? Double)
+        XCTAssertTrue((11...14).contains(at), "heard at \(at) s")
+        XCTAssertEqual(try listen(["--input", room]).count, 0)
+    }
+
+    func testBadInputIsOneLineWithItsExitCode() throws {
+        let notAudio = Upturn.write("not-audio.wav", "this is text")
+        var result = try Upturn.run(["listen", "--input", notAudio])
+        XCTAssertEqual(result.status, 65)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains(notAudio))
+
+        result = try Upturn.run(["listen", "--input", notAudio, "--voice-model", Upturn.file("no-such-model")])
+        XCTAssertEqual(result.status, 66, result.stderr)
+        XCTAssertTrue(result.stderr.contains("no-such-model"))
+        // A folder that is not a pocketsphinx model.
+        result = try Upturn.run(["listen", "--input", notAudio, "--voice-model", Upturn.scratch])
+        XCTAssertEqual(result.status, 65, result.stderr)
+        XCTAssertTrue(result.stderr.contains("not a pocketsphinx model"), result.stderr)
+
+        result = try Upturn.run(["listen", "--device", "no-such-microphone"])
+        XCTAssertEqual(result.status, 69)
+        XCTAssertTrue(result.stderr.contains("'no-such-microphone'"), result.stderr)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+
+        result = try Upturn.run(["listen", "--device", "x", "--input", notAudio])
+        XCTAssertEqual(result.status, 64)
+
+        // A pack in a language with no model and no phrases of its own.
+        result = try Upturn.run(["listen", "--input", notAudio, "--pack", "de"])
+        XCTAssertEqual(result.status, 69)
+        XCTAssertTrue(result.stderr.contains("'de'"), result.stderr)
+
+        // play: an unknown microphone ends before a sound, naming it.
+        result = try Upturn.run(["play", "first-time", "--device", "null", "--controls", "voice:no-such-microphone"])
+        XCTAssertEqual(result.status, 69)
+        XCTAssertTrue(result.stderr.contains("'no-such-microphone'"), result.stderr)
+    }
+
+    func testAPacksPhrasesAreChecked() throws {
+        let pack = Upturn.file("bad-listen-pack")
+        try FileManager.default.createDirectory(atPath: pack, withIntermediateDirectories: true)
+        let file = pack + "/pack.json5"
+        FileManager.default.createFile(
+            atPath: file, contents: Data("{name: 'x', language: 'en', voice: {name: 'en-us'},\n listen: {phrases: {stop: 'upturn zzqx'}}}".utf8))
+        var result = try Upturn.run(["check", pack])
+        XCTAssertEqual(result.status, 65)
+        XCTAssertTrue(result.stderr.contains("\(file):2:27: listen.phrases: the recognizer's dictionary does not know 'zzqx'"), result.stderr)
+
+        FileManager.default.createFile(
+            atPath: file, contents: Data("{name: 'x', language: 'en', voice: {name: 'en-us'},\n listen: {thresholds: {stop: 'high'}}}".utf8))
+        result = try Upturn.run(["check", pack])
+        XCTAssertEqual(result.status, 65)
+        XCTAssertTrue(result.stderr.contains("\(file):2:30: listen.thresholds.stop: a threshold should be a number"), result.stderr)
+
+        FileManager.default.createFile(
+            atPath: file, contents: Data("{name: 'x', language: 'en', voice: {name: 'en-us'},\n listen: {phrases: {stop: 'halt'}}}".utf8))
+        result = try Upturn.run(["check", pack])
+        XCTAssertEqual(result.status, 65)
+        XCTAssertTrue(result.stderr.contains("two to six words"), result.stderr)
+    }
+
+    /// ALSA's file plugin feeds capture from a raw file: `listen --device` hears it as a
+    /// microphone, then ends on SIGINT.
+    func testAMicrophoneThroughALSAsFilePlugin() throws {
+        let command = try SpokenCommand.make("upturn pause", voice: "rms")
+        let raw = Upturn.file("mic-in.raw")
+        XCTAssertEqual(try Child.run("/usr/bin/sox", ["-q", command, "-t", "raw", "-e", "signed", "-b", "16", raw, "pad", "0", "2"]), 0)
+        let home = Upturn.file("alsa-home")
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        FileManager.default.createFile(
+            atPath: home + "/.asoundrc",
+            contents: Data("pcm.filemic { type file; slave.pcm \"null\"; file \"/dev/null\"; infile \"\(raw)\"; format \"raw\" }\n".utf8))
+        let started = try Upturn.start(["listen", "--device", "filemic", "--json"], environment: ["HOME": home])
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, !((try? String(contentsOfFile: started.1, encoding: .utf8)) ?? "").contains("pause") { usleep(100_000) }
+        started.0.signal(SIGINT)
+        let result = Upturn.finish(started, timeout: 20)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("\"command\": \"pause\""), result.stdout + result.stderr)
+    }
+}
+
+/// The real-time room (Scripts/test): the player plays to `spk` (the null sink `speaker`),
+/// whose sound reaches the microphone `mic` (the monitor of `room`) through a loopback;
+/// `paplay -d room` is the person speaking.
+final class VoiceRoomTests: PulseBedTestCase {
+    /// How the last session in a history of its own ended.
+    func lastEnded(_ data: String) throws -> String? {
+        let result = try Upturn.run(["history", "--json"], environment: ["XDG_DATA_HOME": data])
+        let history = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        return (history["sessions"] as? [[String: Any]])?.first?["ended"] as? String
+    }
+
+    func speak(_ file: String) throws {
+        XCTAssertEqual(try Child.run("/usr/bin/paplay", ["-d", "room", file], environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new }), 0)
+    }
+
+    /// "upturn stop" spoken into the room while the player speaks, tilted: the closing cue,
+    /// then exit 0.
+    func testUpturnStopWhileThePlayerSpeaksInvertedBringsTheClosing() throws {
+        let talk = String(repeating: "Breathe in slowly through your nose, and let your shoulders relax toward the floor. ", count: 6)
+        let plan = Upturn.write(
+            "voice-stop.json5", "{title: 'Voice stop', steps: [{tilt: 20, settle: '1s'}, {say: '\(talk)'}, {hold: '1m', halfway: false, countdown: false}, {tilt: 0}]}")
+        let (_, events) = try showJSON(plan)
+        let sayStart = try XCTUnwrap(events.first { ($0["text"] as? String)?.hasPrefix("Breathe") == true }?["frame"] as? Int)
+        let command = try SpokenCommand.make("upturn stop", voice: "slt")
+        let recording = try startRecording("voice-stop.raw", source: "speaker.monitor")
+        let data = Upturn.file("data-\(UUID().uuidString.prefix(6))")
+        let started = try Upturn.start(
+            ["play", plan, "--device", "spk", "--controls", "voice:mic"], environment: environment.merging(["XDG_DATA_HOME": data]) { _, new in new })
+        // Into the long cue: the player is talking when the command is spoken.
+        usleep(useconds_t((Double(sayStart) / 48_000 + 3) * 1_000_000))
+        try speak(command)
+        let result = Upturn.finish(started, timeout: 60)
+        usleep(300_000)
+        let samples = try stopRecording(recording)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("voice: \"upturn stop\""), result.stderr)
+        XCTAssertTrue(result.stderr.contains("): stop"), result.stderr)
+        // It ended early (the plan is over two minutes), and the last thing heard was the
+        // closing: sound in the recording's last seconds after the talk was cut.
+        let heard = samples.filter { abs(Int($0)) >= 64 }.count
+        XCTAssertLessThan(heard, 100 * 48_000)
+        XCTAssertEqual(try lastEnded(data), "stopped by the user")
+    }
+
+    /// The whole first-time session plays into the room with nobody speaking: the player's
+    /// own voice is never taken for a command.
+    func testFirstTimeWithNobodySpeakingRunsToItsEnd() throws {
+        let data = Upturn.file("data-\(UUID().uuidString.prefix(6))")
+        let result = try Upturn.run(
+            ["play", "first-time", "--device", "spk", "--controls", "voice:mic"], environment: environment.merging(["XDG_DATA_HOME": data]) { _, new in new },
+            timeout: 420)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertFalse(result.stderr.contains("voice: \""), result.stderr)
+        XCTAssertEqual(try lastEnded(data), "finished")
+    }
+}
