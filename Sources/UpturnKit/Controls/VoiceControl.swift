@@ -51,6 +51,14 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
         thread.start()
     }
 
+    /// For tuning: with `UPTURN_VOICE_DUMP=PATH`, what the microphone heard and the reference
+    /// aligned to it go to `PATH.mic` and `PATH.ref` (raw 16 kHz mono S16), to be heard again
+    /// with `upturn listen --input --reference` (Scripts/bench-voice does).
+    nonisolated(unsafe) static let dump: (UnsafeMutablePointer<FILE>, UnsafeMutablePointer<FILE>)? = {
+        guard let base = ProcessInfo.processInfo.environment["UPTURN_VOICE_DUMP"] else { return nil }
+        return (fopen(base + ".mic", "w"), fopen(base + ".ref", "w"))
+    }()
+
     public func stop() {
         wake?.wake()
         thread = nil
@@ -83,6 +91,10 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
                 let microphone = UnsafeBufferPointer(rebasing: buffer.withUnsafeBufferPointer { $0 }[0..<count])
                 let heard: [HeardCommand]
                 if let aligned = aligner?.next(count, captureDelay: capture.delay()) {
+                    if let dump = Self.dump {
+                        microphone.withMemoryRebound(to: UInt8.self) { _ = fwrite($0.baseAddress, 1, $0.count, dump.0) }
+                        aligned.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, dump.1) }
+                    }
                     heard = aligned.withUnsafeBufferPointer { listener.hear(microphone, reference: $0) }
                 } else {
                     heard = listener.hear(microphone)

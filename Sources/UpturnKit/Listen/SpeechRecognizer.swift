@@ -71,17 +71,25 @@ public final class SpeechRecognizer {
         let normalized = phrases.map(Self.normalize)
         self.phrases = normalized
         self.thresholds = Dictionary(normalized.map { ($0, thresholds[$0] ?? Self.defaultThreshold) }, uniquingKeysWith: { a, _ in a })
-        let arguments = ["-hmm", acoustic, "-dict", dictionary, "-samprate", "16000", "-logfn", "/dev/null"] + Self.settings
+        // Only the words it can hear, from the model's dictionary (134 000 words in Debian's,
+        // some 40 MB in the decoder): a small dictionary of its own, made for this decoder.
+        let commandWords = Set(normalized.flatMap { $0.split(separator: " ").map(String.init) })
+        let (entries, unknown) = try Self.pronunciations(of: commandWords.union(fillers), in: dictionary)
+        let missing = commandWords.filter { unknown.contains($0) }
+        guard missing.isEmpty else {
+            throw UpturnError.data("the recognizer's dictionary does not know: \(missing.sorted().joined(separator: ", "))")
+        }
+        let small = FileManager.default.temporaryDirectory.path + "/upturn-\(getpid())-\(UUID().uuidString.prefix(8)).dict"
+        guard FileManager.default.createFile(atPath: small, contents: Data(entries.utf8)) else {
+            throw UpturnError.unavailable("cannot write the recognizer's dictionary to \(small)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: small) }
+        let arguments = ["-hmm", acoustic, "-dict", small, "-samprate", "16000", "-logfn", "/dev/null"] + Self.settings
         guard let decoder = Self.decoder(arguments) else {
             throw UpturnError.unavailable("\(model): pocketsphinx cannot load this model")
         }
         self.decoder = decoder
-        let unknown = Set(normalized.flatMap { $0.split(separator: " ").map(String.init) }).filter { ps_lookup_word(decoder, $0) == nil }
-        guard unknown.isEmpty else {
-            throw UpturnError.data("the recognizer's dictionary does not know: \(unknown.sorted().joined(separator: ", "))")
-        }
         guard !normalized.isEmpty else { return }
-        let commandWords = Set(normalized.flatMap { $0.split(separator: " ").map(String.init) })
         let known = fillers.filter { ps_lookup_word(decoder, $0) != nil && !commandWords.contains($0) }
         let fillerRule = "<filler> = ( \(known.joined(separator: " | ")) );\n"
         let commands = "#JSGF V1.0;\ngrammar upturn;\npublic <utterance> = <filler>* <command> <filler>* | <filler>+ ;\n"
@@ -130,9 +138,25 @@ public final class SpeechRecognizer {
 
     /// The words of `phrases` a model's dictionary does not know (`upturn check`).
     public static func unknownWords(in phrases: [String], model: String = defaultModel) throws(UpturnError) -> [String] {
-        let recognizer = try SpeechRecognizer(phrases: [], model: model)
-        return Set(phrases.flatMap { normalize($0).split(separator: " ").map(String.init) })
-            .filter { ps_lookup_word(recognizer.decoder, $0) == nil }.sorted()
+        let words = Set(phrases.flatMap { normalize($0).split(separator: " ").map(String.init) })
+        return try pronunciations(of: words, in: locate(model).dictionary).unknown.sorted()
+    }
+
+    /// The dictionary's lines for `words` (alternative pronunciations, `word(2)`, included),
+    /// and the words it does not have.
+    static func pronunciations(of words: Set<String>, in dictionary: String) throws(UpturnError) -> (entries: String, unknown: Set<String>) {
+        let bytes = try FileBytes.read(dictionary, limit: 64 << 20, what: "pronunciation dictionary")
+        var entries = ""
+        var found: Set<String> = []
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            guard let space = line.firstIndex(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) else { continue }
+            let head = line[line.startIndex..<space]
+            let word = String(decoding: head.prefix { $0 != UInt8(ascii: "(") }, as: UTF8.self)
+            guard words.contains(word) else { continue }
+            found.insert(word)
+            entries += String(decoding: line, as: UTF8.self) + "\n"
+        }
+        return (entries, words.subtracting(found))
     }
 
     private static func decoder(_ arguments: [String]) -> OpaquePointer? {
