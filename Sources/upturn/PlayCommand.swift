@@ -5,6 +5,7 @@ enum PlayCommand {
     static let help = """
         usage: upturn play [PLAN] [--device NAME] [--pack NAME|DIR] [--volume 0-100] [--rate HZ]
                            [--controls LIST] [--socket PATH] [--keep-alive] [--alone]
+                           [--voice-model DIR]
 
         Plays a session on an ALSA device, speaking every cue. PLAN is a built-in program
         (default: first-time), `today` (chosen from your history), or a .json5 plan file.
@@ -16,11 +17,14 @@ enum PlayCommand {
           --volume 0-100   loudness (default: 100)
           --rate HZ        session sample rate (default: 48000)
           --controls LIST  comma-separated: keyboard, socket, evdev:PATH, evdev:auto,
-                           gpio:CHIP:LINE[,LINE], mpris, none (default: keyboard on a terminal,
-                           socket, and mpris when there is a D-Bus session bus)
+                           gpio:CHIP:LINE[,LINE], mpris, voice[:DEVICE], none (default:
+                           keyboard on a terminal, socket, and mpris when there is a D-Bus
+                           session bus)
           --socket PATH    the control socket (default: $XDG_RUNTIME_DIR/upturn/control.sock)
           --keep-alive     play an inaudible 20 Hz tone instead of digital silence, for
                            Bluetooth and HDMI outputs that sleep and swallow a first word
+          --voice-model DIR  the recognizer's pocketsphinx model for voice (default:
+                           Debian's US English)
           --alone          safety check-ins: every inverted hold over a minute asks "Still
                            comfortable? Press to continue."; with no press in 20 s the
                            session goes to "Slowly return upright" (also `alone: true` in
@@ -31,7 +35,9 @@ enum PlayCommand {
         q or Escape stops. Pedals and remotes (evdev): Page Down/Right skip, Page Up/Left
         back, Space/Enter/Play toggle (hold 1.5 s: stop), Escape stops; change the keys in
         ~/.config/upturn/keys.json5. GPIO: the first button toggles (hold: stop), a second
-        skips. MPRIS: playerctl, media keys, phones, headphones. Signals: SIGINT/SIGTERM/
+        skips. MPRIS: playerctl, media keys, phones, headphones. Voice (a microphone; ALSA capture
+        device, default `default`): "upturn pause", "upturn resume", "upturn next", "upturn
+        back", "upturn stop" (or the pack's phrases). Signals: SIGINT/SIGTERM/
         SIGHUP stop, SIGUSR1 toggles, SIGUSR2 skips. Stopping while inverted says "Slowly
         return upright" first; a second Ctrl-C ends at once. A lost device is reopened.
         """

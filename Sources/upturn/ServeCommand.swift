@@ -23,7 +23,7 @@ enum ServeCommand {
 
     static func run(_ words: [String]) throws(UpturnError) -> ExitCode {
         let arguments = try Arguments(
-            words, command: "serve", valued: ["--device", "--pack", "--volume", "--rate", "--controls", "--socket"],
+            words, command: "serve", valued: ["--device", "--pack", "--volume", "--rate", "--controls", "--socket", "--voice-model"],
             flags: ["--keep-alive", "--alone"])
         if CommandLineTool.helped(arguments, help) { return .ok }
         try arguments.atMost(0, command: "serve")
@@ -37,6 +37,7 @@ enum ServeCommand {
         options.keepAlive = arguments.flags.contains("--keep-alive")
         options.alone = arguments.flags.contains("--alone")
         options.socketPath = arguments.options["--socket"] ?? ControlSocket.defaultPath
+        options.voiceModel = arguments.options["--voice-model"] ?? options.voiceModel
         try Service(options).run()
         return .ok
     }

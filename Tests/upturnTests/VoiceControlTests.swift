@@ -221,4 +221,22 @@ final class VoiceRoomTests: PulseBedTestCase {
         XCTAssertFalse(result.stderr.contains("voice: \""), result.stderr)
         XCTAssertEqual(try lastEnded(data), "finished")
     }
+
+    /// `serve` with a microphone: "upturn start" starts today's session.
+    func testUpturnStartInServeStartsTodaysSession() throws {
+        let data = Upturn.file("data-\(UUID().uuidString.prefix(6))")
+        let started = try Upturn.start(
+            ["serve", "--device", "spk", "--controls", "voice:mic,socket", "--socket", socket],
+            environment: environment.merging(["XDG_DATA_HOME": data]) { _, new in new })
+        try waitForStatus { $0["state"] as? String == "waiting" }
+        try speak(try SpokenCommand.make("upturn start", voice: "slt"))
+        try waitForStatus { $0["state"] as? String == "playing" }
+        try ctl("stop")
+        try waitForStatus { $0["state"] as? String == "waiting" }
+        started.0.signal(SIGTERM)
+        let result = Upturn.finish(started, timeout: 30)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("voice: \"upturn start\""), result.stderr)
+        XCTAssertTrue(result.stderr.contains("session started: today"), result.stderr)
+    }
 }

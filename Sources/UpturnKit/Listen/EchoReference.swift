@@ -106,5 +106,9 @@ final class EchoTapSink: AudioSink {
     func reopen() throws(UpturnError) { try inner.reopen() }
     func pendingFrames() -> Int { inner.pendingFrames() }
     func finish() throws(UpturnError) { try inner.finish() }
-    func abort() { inner.abort() }
+    func abort() {
+        let pending = inner.pendingFrames()
+        inner.abort()
+        reference.dropped(pending: pending)
+    }
 }

@@ -17,6 +17,8 @@ public final class Service {
         public var controls: [ControlSpec] = [.socket]
         public var keyMap: [Int: ControlCommand] = EvdevControl.defaultKeyMap
         public var socketPath = ControlSocket.defaultPath
+        /// The recognizer's model for `--controls voice`.
+        public var voiceModel = SpeechRecognizer.defaultModel
         public init() {}
     }
 
@@ -27,12 +29,20 @@ public final class Service {
     private let requests = StartRequests()
     private var machine = ServeMachine()
     private var deviceReady = false
+    /// What the service plays, for a voice control to take out of what it hears.
+    private let echo: EchoReference
     /// One line per event, on stderr (the journal, under systemd).
     private let log: @Sendable (String) -> Void
 
     public init(_ options: Options, log: @escaping @Sendable (String) -> Void = { StandardError.write("upturn serve: " + $0) }) {
         self.options = options
         self.log = log
+        echo = EchoReference(rate: options.rate)
+    }
+
+    /// The device, recording what it plays for a voice control.
+    private func openDevice() throws(UpturnError) -> any AudioSink {
+        echo.tap(try AudioOutput.open(.device(options.device), rate: options.rate))
     }
 
     /// Runs until SIGINT or SIGTERM (after "Slowly return upright" when a session is inverted).
@@ -78,12 +88,15 @@ public final class Service {
         log("stopping (signal)")
     }
 
-    /// Makes and starts one control source; the socket also takes `start [PLAN]`.
+    /// Makes and starts one control source; the socket also takes `start [PLAN]`, and a voice
+    /// control "upturn start" (today's session).
     private func start(_ spec: ControlSpec) throws(UpturnError) -> any ControlSource {
         let board = self.board, requests = self.requests, queue = self.queue, log = self.log
+        var voice = VoiceSetup(model: options.voiceModel, echo: echo, onStart: { _ = requests.request(nil, wake: queue) })
+        if case .voice = spec { voice.commands = try PackLocator.load(options.pack).voiceCommands() }
         let source = try spec.source(
             keyMap: options.keyMap, socketPath: options.socketPath, status: { board.json },
-            report: { log("controls: " + $0) }, waitForDevices: true)
+            report: { log("controls: " + $0) }, waitForDevices: true, voice: voice)
         if let socket = source as? ControlSocket {
             socket.onStart = { plan in requests.request(plan, wake: queue) }
         }
@@ -158,7 +171,7 @@ public final class Service {
     private func speak(_ cues: [Interjection], clips: any ClipProviding) {
         let sink: any AudioSink
         do throws(UpturnError) {
-            sink = try AudioOutput.open(.device(options.device), rate: options.rate)
+            sink = try openDevice()
             deviceReady = true
         } catch {
             deviceReady = false
@@ -223,7 +236,7 @@ public final class Service {
         let deadline = MonotonicClock.now + 30
         while true {
             do throws(UpturnError) {
-                let sink = try AudioOutput.open(.device(options.device), rate: options.rate)
+                let sink = try openDevice()
                 deviceReady = true
                 return sink
             } catch {
