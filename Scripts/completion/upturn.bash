@@ -5,7 +5,8 @@
 
 _upturn_options() {
     case "$1" in
-        play|serve) echo "--device --pack --volume --rate --controls --socket --keep-alive --alone --help" ;;
+        play|serve) echo "--device --pack --volume --rate --controls --socket --keep-alive --alone --voice-model --help" ;;
+        listen) echo "--device --input --reference --json --pack --voice-model --help" ;;
         render) echo "--output --pack --rate --help" ;;
         show) echo "--json --pack --rate --alone --explain --help" ;;
         say) echo "--device --output --voice --pack --rate --help" ;;
@@ -27,7 +28,7 @@ _upturn() {
         words=("${COMP_WORDS[@]}")
         cword=$COMP_CWORD
     fi
-    local commands="play render show check programs say voices devices ctl pack packs schema history serve"
+    local commands="play render show check programs say voices devices ctl pack packs schema history serve listen"
     if [ "$cword" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
         return
@@ -37,8 +38,8 @@ _upturn() {
         --pack) COMPREPLY=($(compgen -W "$("$upturn" packs 2>/dev/null | awk '{print $1}')" -- "$cur") $(compgen -d -- "$cur")); return ;;
         --device) COMPREPLY=($(compgen -W "$("$upturn" devices 2>/dev/null | awk '{print $1}')" -- "$cur")); return ;;
         --print) COMPREPLY=($(compgen -W "$("$upturn" programs 2>/dev/null | awk '$1 != "today" {print $1}')" -- "$cur")); return ;;
-        --output|-o|--socket) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --controls) COMPREPLY=($(compgen -W "keyboard socket evdev:auto evdev: gpio: none" -- "$cur")); return ;;
+        --output|-o|--socket|--input|--reference|--voice-model) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --controls) COMPREPLY=($(compgen -W "keyboard socket evdev:auto evdev: gpio: mpris voice voice: none" -- "$cur")); return ;;
         --voice) COMPREPLY=($(compgen -W "$("$upturn" voices 2>/dev/null | awk '{print $2}')" -- "$cur")); return ;;
         --volume|--rate|--since|--from) return ;;
     esac

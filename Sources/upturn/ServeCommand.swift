@@ -5,12 +5,14 @@ enum ServeCommand {
     static let help = """
         usage: upturn serve [--device NAME] [--pack NAME|DIR] [--volume 0-100] [--rate HZ]
                             [--controls LIST] [--socket PATH] [--keep-alive] [--alone]
+                            [--voice-model DIR]
 
         Runs as a service beside the table (systemd starts it: Scripts/install-service).
         It waits for a press. A press says what today holds ("Today: core, level 3,
         35 degrees, 12 minutes. Press to begin."); a second press begins it. A long press
         (or the skip button) lists the other sessions and says them one by one; a press
-        begins the one just said. `upturn ctl start [PLAN]` begins a session at once.
+        begins the one just said. `upturn ctl start [PLAN]` begins a session at once, and
+        so does "upturn start" with --controls voice.
         Every session is kept in the history, and today's plan moves on from it.
 
         It starts before the sound card is ready and waits for it, never exits on a lost
