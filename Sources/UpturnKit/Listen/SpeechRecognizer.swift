@@ -61,6 +61,11 @@ public final class SpeechRecognizer {
     /// 2 wrong); three, 45 and 43 with none wrong; waiting for the silence after the phrase
     /// instead costs over half a second.
     static let steadyLooks = 3
+    /// Looks are taken only inside talk that has gone on this long (2 s): the player's own
+    /// speech around a command, which would otherwise keep the utterance open. A command
+    /// said into a quiet room ends with the silence after it, as before: taking it early
+    /// there changed how the next utterances were heard (a quiet-room command missed).
+    static let talkBeforeLooking = 2 * rate
     /// The command in the best path at the last look, and samples since it.
     private var lastLook: String?
     private var looks = 0
@@ -197,16 +202,15 @@ public final class SpeechRecognizer {
         let speech = ps_get_in_speech(decoder) != 0
         speechSamples = speech ? speechSamples + samples.count : 0
         defer { wasSpeech = speech }
-        // The best path so far, every 100 ms: a command it has held for three looks in a row
-        // is taken at once, without waiting for the silence after it (latency), and even
-        // when the player's talk goes on around it.
+        // The best path so far, every 100 ms, in long talk: a command it has held for three
+        // looks in a row is taken at once, even though the player's talk goes on around it.
         sinceLook += samples.count
         if sinceLook >= Self.rate / 10 {
             sinceLook = 0
             let partial = ps_get_hyp(decoder, nil).map { String(cString: $0) }.flatMap(phrase(in:))
             looks = partial != nil && partial == lastLook ? looks + 1 : 1
             lastLook = partial
-            if partial != nil && looks >= Self.steadyLooks { return endUtterance() }
+            if partial != nil && looks >= Self.steadyLooks && speechSamples >= Self.talkBeforeLooking { return endUtterance() }
         }
         if speech && speechSamples > Self.longestUtterance {
             // Talk, not a command (one would have been taken by now): start afresh, hearing
