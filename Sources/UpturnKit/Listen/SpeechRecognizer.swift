@@ -213,12 +213,15 @@ public final class SpeechRecognizer {
             if partial != nil && looks >= Self.steadyLooks && speechSamples >= Self.talkBeforeLooking { return endUtterance() }
         }
         if speech && speechSamples > Self.longestUtterance {
-            // Talk, not a command (one would have been taken by now): start afresh, hearing
-            // the last moments again, so a command said as the talk went on is not lost.
-            ps_end_utt(decoder)
+            // Long talk: what it held so far is heard now (a command in it counts, as it would
+            // at a pause), then a new utterance starts, hearing the last moments again when
+            // there was none, so a command said as the talk went on is not lost.
             let carried = Array(utterance.suffix(Self.carriedOver))
+            let found = endUtterance()
+            guard found.isEmpty else { return found }
             utterance = carried
             ps_start_utt(decoder)
+            inUtterance = true
             carried.withUnsafeBufferPointer { _ = ps_process_raw(decoder, $0.baseAddress, $0.count, 0, 0) }
             speechSamples = carried.count
             wasSpeech = ps_get_in_speech(decoder) != 0
