@@ -156,7 +156,7 @@ struct ReferenceAligner {
             let (_, made) = input.withUnsafeBufferPointer { inBuffer in
                 output.withUnsafeMutableBufferPointer { converter.process(inBuffer, into: $0, last: false) }
             }
-            for i in 0..<made { ready.append(Int16(max(-32768, min(32767, (output[i] * 32768).rounded())))) }
+            for i in 0..<made { ready.append(ClipShaping.toInt16(output[i])) }
         }
         if ready.count < count { ready.insert(contentsOf: [Int16](repeating: 0, count: count - ready.count), at: 0) }
         let taken = Array(ready.prefix(count))

@@ -96,7 +96,7 @@ final class SixteenKilohertzFile {
                 }
             }
             offset += used
-            for i in 0..<made { samples.append(Int16(max(-32768, min(32767, (output[i] * 32768).rounded())))) }
+            for i in 0..<made { samples.append(ClipShaping.toInt16(output[i])) }
             if (used == 0 && made == 0) || (offset >= input.count && !(last && made > 0)) { break }
         }
         if last { ended = true }

@@ -17,8 +17,8 @@ public struct VoiceCommands: Sendable, Equatable {
 
     /// The phrase of a command's key in a pack (`pause`, `next`, ..., `start`).
     public func phrase(for key: String) -> String? {
-        if key == "start" { return startPhrase }
-        let command: ControlCommand? = ["pause": .pause, "resume": .resume, "next": .skip, "back": .back, "stop": .stop][key]
+        guard let entry = PackReader.listenCommands.first(where: { $0.key == key }) else { return nil }
+        guard let command = entry.command else { return startPhrase }
         return phrases.first { $0.value == command }?.key
     }
 
