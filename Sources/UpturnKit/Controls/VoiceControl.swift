@@ -39,7 +39,8 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
             heard.startPhrase = nil
             heard.phrases[start] = nil
         }
-        listener = try CommandListener(commands: heard, model: model, echoCancelling: echo != nil)
+        listener = try CommandListener(
+            commands: heard, model: model, echoCancelling: echo != nil, referenceLead: ReferenceAligner.lead)
         do throws(UpturnError) { capture = try ALSACapture(device: device) } catch {
             guard waitsForDevice else { throw error }
             report?("voice: \(error.problems.first ?? "no microphone"); waiting for it")
@@ -121,11 +122,15 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
 }
 
 /// Takes from the echo reference the frames heard by the microphone in each capture block,
-/// resampled to 16 kHz. The position comes from the two devices' delays: the speaker's
-/// (frames written and not heard yet) and the microphone's (frames heard and not read yet);
-/// from block to block it runs on unbroken, and is set again only when the two disagree by
-/// more than 30 ms (a drop, an underrun, a late thread).
+/// resampled to 16 kHz, `lead` early. The position comes from the two devices' delays: the
+/// speaker's (frames written and not heard yet) and the microphone's (frames heard and not
+/// read yet); from block to block it runs on unbroken, and is set again only when the two
+/// disagree by more than 30 ms (a drop, an underrun, a late thread). What the delays do not
+/// show (the converters, the air, a loopback, the clocks' drift) the `EchoDelayTracker`
+/// measures: the lead keeps the echo after its reference even when the delays overstate it.
 struct ReferenceAligner {
+    /// 40 ms.
+    static let lead = 0.04
     private let reference: EchoReference
     private let converter: StreamingResampler?
     private var cursor: Int?
@@ -145,7 +150,7 @@ struct ReferenceAligner {
         let exact = Double(count) * ratio + fraction
         let frames = Int(exact)
         fraction = exact - Double(frames)
-        let end = reference.heardPosition() - Int(Double(captureDelay) * ratio)
+        let end = reference.heardPosition() - Int(Double(captureDelay) * ratio) + Int(Self.lead * Double(reference.rate))
         if let last = cursor, abs(last + frames - end) <= reference.rate * 3 / 100 {
             cursor = last + frames
         } else {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns 16 kHz microphone audio into voice commands: the front end (echo cancelling, noise,
 /// level), then the recognizer, then the phrase's command. The same pipeline hears a device
 /// (`VoiceControl`) and a file (`upturn listen --input`), so what is tuned offline is what
@@ -6,17 +8,22 @@ public final class CommandListener {
     public let commands: VoiceCommands
     private let recognizer: SpeechRecognizer
     private let frontEnd: VoiceFrontEnd
+    private let tracker: EchoDelayTracker?
+    private var aligned = [Int16](repeating: 0, count: VoiceFrontEnd.frame)
     private var microphone: [Int16] = []
     private var reference: [Int16] = []
     private var peak: Int16 = 0
 
-    /// `echoCancelling`: the reference (what the player wrote, in step) comes with the audio.
-    public init(commands: VoiceCommands, model: String, echoCancelling: Bool) throws(UpturnError) {
+    /// `echoCancelling`: the reference (what the player wrote, about in step) comes with the
+    /// audio; `referenceLead`: how many seconds early it comes, at most (it is delayed by that
+    /// until its echo's delay is measured).
+    public init(commands: VoiceCommands, model: String, echoCancelling: Bool, referenceLead: Double = 0) throws(UpturnError) {
         self.commands = commands
         recognizer = try SpeechRecognizer(
             phrases: commands.allPhrases, thresholds: commands.thresholds, model: model,
             fillers: SpeechRecognizer.fillers)
         frontEnd = VoiceFrontEnd(echoTail: echoCancelling ? CommandListener.echoTail : nil)
+        tracker = echoCancelling ? EchoDelayTracker(initialShift: referenceLead * Double(SpeechRecognizer.rate)) : nil
     }
 
     /// The longest echo cancelled, after the two devices' delays are taken out: the room's
@@ -24,6 +31,14 @@ public final class CommandListener {
     /// player talks: 0.15 s 41, 0.2 s 42, 0.3 s 39, 0.4 s 40 of 45 (a longer filter adapts
     /// more slowly).
     public static let echoTail = 0.2
+
+    /// For tuning: with `UPTURN_LISTEN_CLEANED=PATH`, what the recognizer hears (the
+    /// microphone less the echo) goes to PATH, raw 16 kHz mono S16.
+    nonisolated(unsafe) static let cleanedDump: UnsafeMutablePointer<FILE>? = ProcessInfo.processInfo.environment["UPTURN_LISTEN_CLEANED"].flatMap { fopen($0, "w") }
+
+    /// And the reference as the echo canceller took it (delayed by `EchoDelayTracker`) to
+    /// PATH.ref.
+    nonisolated(unsafe) static let alignedDump: UnsafeMutablePointer<FILE>? = ProcessInfo.processInfo.environment["UPTURN_LISTEN_CLEANED"].flatMap { fopen($0 + ".ref", "w") }
 
     /// The loudest sample heard since the last call, as dBFS (the level meter).
     public func takeLevel() -> Double {
@@ -44,8 +59,21 @@ public final class CommandListener {
             if reference.count < offset + frame { reference += [Int16](repeating: 0, count: offset + frame - reference.count) }
             microphone.withUnsafeMutableBufferPointer { mic in
                 reference.withUnsafeBufferPointer { ref in
-                    frontEnd.process(mic.baseAddress! + offset, reference: ref.baseAddress! + offset)
+                    aligned.withUnsafeMutableBufferPointer { aligned in
+                        if let tracker {
+                            tracker.align(
+                                microphone: UnsafeBufferPointer(rebasing: mic[offset..<offset + frame]),
+                                reference: UnsafeBufferPointer(rebasing: ref[offset..<offset + frame]), into: aligned)
+                        } else {
+                            aligned.update(fromContentsOf: ref[offset..<offset + frame])
+                        }
+                        if let dump = Self.alignedDump { _ = fwrite(aligned.baseAddress!, 2, frame, dump) }
+                        frontEnd.process(mic.baseAddress! + offset, reference: aligned.baseAddress!)
+                    }
                 }
+            }
+            if let cleaned = Self.cleanedDump {
+                microphone.withUnsafeBytes { _ = fwrite($0.baseAddress! + offset * 2, 2, frame, cleaned) }
             }
             heardCommands += microphone.withUnsafeBufferPointer { mic in
                 recognizer.feed(UnsafeBufferPointer(rebasing: mic[offset..<offset + frame]))
