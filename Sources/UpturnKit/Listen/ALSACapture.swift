@@ -27,11 +27,16 @@ final class ALSACapture {
         let code = snd_pcm_open(&opened, device, SND_PCM_STREAM_CAPTURE, SND_PCM_NONBLOCK)
         guard code >= 0, let opened else { throw Self.unavailable(device, ALSAError(code: code)) }
         let rate = UInt32(SpeechRecognizer.rate)
-        // 20 ms periods in a 500 ms buffer: a late thread has half a second before an overrun.
-        let configured = snd_pcm_set_params(opened, SND_PCM_FORMAT_S16_LE, SND_PCM_ACCESS_RW_INTERLEAVED, 1, rate, 1, 500_000)
-        guard configured >= 0 else {
+        // 20 ms periods (a frame reaches the recognizer at most 20 ms after it was heard;
+        // snd_pcm_set_params would take a quarter of the buffer, 125 ms) in a 500 ms buffer: a
+        // late thread has half a second before an overrun.
+        do throws(UpturnError) {
+            _ = try ALSAPCM.configure(opened, device: device, rate: Int(rate), bufferMilliseconds: 500, periodMilliseconds: 20) { _, error in
+                Self.unavailable(device, error)
+            }
+        } catch {
             snd_pcm_close(opened)
-            throw Self.unavailable(device, ALSAError(code: configured))
+            throw error
         }
         snd_pcm_start(opened)
         handle = opened

@@ -17,7 +17,10 @@ final class ALSAPCM: PCM {
         guard code >= 0, let opened else { throw ALSASink.unavailable(device, ALSAError(code: code)) }
         do {
             (periodFrames, bufferFrames) = try Self.configure(
-                opened, device: device, rate: rate, bufferMilliseconds: bufferMilliseconds, periodMilliseconds: periodMilliseconds)
+                opened, device: device, rate: rate, bufferMilliseconds: bufferMilliseconds, periodMilliseconds: periodMilliseconds
+            ) { what, error in
+                UpturnError.unavailable("audio device '\(device)' refused \(what): \(error); try another --device, or `upturn render`")
+            }
         } catch {
             snd_pcm_close(opened)
             throw error
@@ -27,14 +30,16 @@ final class ALSAPCM: PCM {
 
     deinit { dropAndClose() }
 
-    private static func configure(
-        _ pcm: OpaquePointer, device: String, rate: Int, bufferMilliseconds: Int, periodMilliseconds: Int
+    /// Sets up a PCM (playback or capture) one parameter at a time; the error names what
+    /// the device refused, through `refused`.
+    static func configure(
+        _ pcm: OpaquePointer, device: String, rate: Int, bufferMilliseconds: Int, periodMilliseconds: Int,
+        refused: (String, ALSAError) -> UpturnError = { what, error in
+            UpturnError.unavailable("audio device refused \(what): \(error); try another --device, or `upturn render`")
+        }
     ) throws(UpturnError) -> (period: Int, buffer: Int) {
         func check(_ code: Int32, _ what: String) throws(UpturnError) {
-            if code < 0 {
-                throw UpturnError.unavailable(
-                    "audio device '\(device)' refused \(what): \(ALSAError(code: code)); try another --device, or `upturn render`")
-            }
+            if code < 0 { throw refused(what, ALSAError(code: code)) }
         }
         var hwPointer: OpaquePointer?
         guard snd_pcm_hw_params_malloc(&hwPointer) >= 0, let hw = hwPointer else {
