@@ -1,4 +1,5 @@
 import Foundation
+import UpturnKit
 import XCTest
 
 /// Spoken commands made at test time with flite (CMU voices recorded from people; espeak-ng's
@@ -86,6 +87,34 @@ final class ListenTests: XCTestCase {
         let at = try XCTUnwrap(heard.first?["seconds"] as? Double)
         XCTAssertTrue((11...14).contains(at), "heard at \(at) s")
         XCTAssertEqual(try listen(["--input", room]).count, 0)
+    }
+
+    /// A phrase with no threshold is given as soon as its utterance ends, unscored (hearing
+    /// it again takes tens of milliseconds, more on a Pi), and scored after, between
+    /// utterances; a phrase with a threshold is scored before it is judged.
+    func testACommandIsGivenBeforeItIsScored() throws {
+        let wav = try Data(contentsOf: URL(fileURLWithPath: try SpokenCommand.make("upturn stop", voice: "rms")))
+        let data = try XCTUnwrap(wav.range(of: Data("data".utf8)))
+        let samples = wav[(data.upperBound + 4)...].withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+        for threshold in [nil, 50.0] {
+            var commands = VoiceCommands.english
+            if let threshold { commands.thresholds = ["upturn stop": threshold] }
+            let listener = try CommandListener(commands: commands, model: SpeechRecognizer.defaultModel, echoCancelling: false)
+            var heard = samples.withUnsafeBufferPointer { listener.hear($0) }
+            heard += listener.finish()
+            let first = try XCTUnwrap(heard.first)
+            XCTAssertEqual(first.hypothesis.phrase, "upturn stop")
+            if threshold == nil {
+                XCTAssertTrue(first.hypothesis.accepted)
+                XCTAssertTrue(first.hypothesis.score.isNaN, "given before it is scored")
+                let scored = listener.scored(first)
+                XCTAssertFalse(scored.hypothesis.score.isNaN)
+                XCTAssertEqual(listener.scored(scored), scored, "scored once")
+            } else {
+                XCTAssertFalse(first.hypothesis.score.isNaN)
+                XCTAssertFalse(first.hypothesis.accepted, "under a threshold of 50")
+            }
+        }
     }
 
     func testBadInputIsOneLineWithItsExitCode() throws {

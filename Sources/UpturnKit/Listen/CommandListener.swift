@@ -48,6 +48,9 @@ public final class CommandListener {
 
     /// Hears microphone samples and, when echo cancelling, the reference for the same time
     /// (missing reference is silence); returns the commands whose utterance ended in them.
+    /// It returns as soon as one did, keeping the rest for the next call (`hear` with no
+    /// samples goes on with it), so the caller can act on the command first and then take its
+    /// score with `scored(_:)` while the recognizer is between utterances.
     public func hear(_ samples: UnsafeBufferPointer<Int16>, reference heard: UnsafeBufferPointer<Int16>? = nil) -> [HeardCommand] {
         microphone.append(contentsOf: samples)
         if let heard { reference.append(contentsOf: heard) }
@@ -79,15 +82,27 @@ public final class CommandListener {
                 recognizer.feed(UnsafeBufferPointer(rebasing: mic[offset..<offset + frame]))
             }.map(command)
             offset += frame
+            if !heardCommands.isEmpty { break }
         }
         microphone.removeFirst(offset)
         reference.removeFirst(min(offset, reference.count))
         return heardCommands
     }
 
-    /// The end of the audio: the utterance under way, if it held a command.
+    /// A heard command with its score (see `hear`).
+    public func scored(_ heard: HeardCommand) -> HeardCommand {
+        HeardCommand(hypothesis: recognizer.scored(heard.hypothesis), command: heard.command)
+    }
+
+    /// The end of the audio: what is left of it heard, and the utterance under way; scored.
     public func finish() -> [HeardCommand] {
-        recognizer.finish().map(command)
+        var heard: [HeardCommand] = []
+        while true {
+            let found = hear(UnsafeBufferPointer(start: nil, count: 0))
+            guard !found.isEmpty else { break }
+            heard += found.map(scored)
+        }
+        return heard + recognizer.finish().map(command).map(scored)
     }
 
     private func command(_ hypothesis: SpeechRecognizer.Hypothesis) -> HeardCommand {

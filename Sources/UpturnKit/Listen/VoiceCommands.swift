@@ -54,14 +54,14 @@ public enum FileListener {
         while !input.ended {
             let samples = input.next()
             guard let playing else {
-                heard += samples.withUnsafeBufferPointer { listener.hear($0) }
+                heard += samples.withUnsafeBufferPointer { listener.hear($0) }.map(listener.scored)
                 continue
             }
             while pending.count < samples.count && !playing.ended { pending += playing.next() }
             let count = min(pending.count, samples.count)
             heard += samples.withUnsafeBufferPointer { mic in
                 pending.withUnsafeBufferPointer { ref in listener.hear(mic, reference: UnsafeBufferPointer(rebasing: ref[0..<count])) }
-            }
+            }.map(listener.scored)
             pending.removeFirst(count)
         }
         return heard + listener.finish()
@@ -89,9 +89,12 @@ public enum DeviceListener {
                 continue
             case .frames(let count):
                 frames += count
-                let found = buffer.withUnsafeBufferPointer { listener.hear(UnsafeBufferPointer(rebasing: $0[0..<count])) }
+                var found = buffer.withUnsafeBufferPointer { listener.hear(UnsafeBufferPointer(rebasing: $0[0..<count])) }
+                while !found.isEmpty {
+                    for item in found { heard(listener.scored(item), Double(frames) / Double(SpeechRecognizer.rate)) }
+                    found = listener.hear(UnsafeBufferPointer(start: nil, count: 0))
+                }
                 level(listener.takeLevel())
-                for item in found { heard(item, Double(frames) / Double(SpeechRecognizer.rate)) }
             }
         }
     }
