@@ -1,7 +1,8 @@
 import Foundation
 
-/// Turns 16 kHz microphone audio into voice commands: the front end (echo cancelling, noise,
-/// level), then the recognizer, then the phrase's command. The same pipeline hears a device
+/// Turns 16 kHz microphone audio into voice commands: the reference kept in step with its
+/// echo (`EchoDelayTracker`), the echo cancelled (`VoiceFrontEnd`), then the recognizer, then
+/// the phrase's command. The same pipeline hears a device
 /// (`VoiceControl`) and a file (`upturn listen --input`), so what is tuned offline is what
 /// runs during a session.
 public final class CommandListener {

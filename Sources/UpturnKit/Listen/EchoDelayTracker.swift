@@ -10,9 +10,10 @@
 /// 45, and the user's command lost in it.
 ///
 /// So the delay is measured from the sound itself: every eighth of a second in which the player
-/// was heard, the last half second of microphone is cross-correlated with the reference around
-/// the delay expected (over the whole 0–300 ms when there is none yet or it was lost), the
-/// peak refined between samples. The drift measured over the last two minutes carries the
+/// was heard, the last half second of microphone is cross-correlated with the reference within
+/// 2 ms of the delay expected (over the whole 0–300 ms when there is none yet or it was lost),
+/// both whitened first, the peak refined between samples; at every 20 ms frame when the
+/// player starts again after a silence. The drift measured over the last two minutes carries the
 /// delay on through the silences, and the reference is read (cubic interpolation) that much
 /// earlier that its echo always comes `target` after it, where the filter learned it.
 final class EchoDelayTracker {
@@ -41,7 +42,8 @@ final class EchoDelayTracker {
     private var now = 0
     private var start = 0
     private var sinceMeasure = 0
-    /// Measurements in a row that disagreed with the prediction, or found no clear peak.
+    /// Measurements in a row that disagreed with the prediction; windows in a row with no
+    /// clear peak (after four, the whole range is searched again).
     private var disagreeing: [(at: Double, delay: Double)] = []
     private var unclear = 0
 
