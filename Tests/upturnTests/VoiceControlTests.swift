@@ -213,10 +213,12 @@ final class VoiceRoomTests: PulseBedTestCase {
     /// "upturn stop" spoken into the room while the player speaks, tilted: the closing cue,
     /// then exit 0.
     func testUpturnStopWhileThePlayerSpeaksInvertedBringsTheClosing() throws {
-        // Not yet reliable on this bed: with the test's debug build the command was missed in
-        // three sayings out of three in most runs (the release build heard it in most runs,
-        // and replaying the dumped microphone and reference offline hears it). Issue 10 stays
-        // open on it; UPTURN_TEST_VOICE_STOP=1 runs it.
+        // Not yet reliable on this bed: the loopback echoes the player at 0 dB (as loud as
+        // the person) through a resampler that keeps moving the path by fractions of a
+        // sample, so the canceller takes out 20 to 30 dB and a command said inside the
+        // player's talk sits at the edge of what the recognizer decodes (missed in 3 of 3 runs
+        // at the last count; commands in the player's pauses are heard, see Scripts/bench).
+        // Issue 10 stays open on it; UPTURN_TEST_VOICE_STOP=1 runs it.
         guard ProcessInfo.processInfo.environment["UPTURN_TEST_VOICE_STOP"] == "1" else {
             throw XCTSkip("issue 10: not yet reliable on the room bed; UPTURN_TEST_VOICE_STOP=1 runs it")
         }
