@@ -31,7 +31,7 @@ final class ALSACapture {
         // snd_pcm_set_params would take a quarter of the buffer, 125 ms) in a 500 ms buffer: a
         // late thread has half a second before an overrun.
         do throws(UpturnError) {
-            _ = try ALSAPCM.configure(opened, device: device, rate: Int(rate), bufferMilliseconds: 500, periodMilliseconds: 20) { _, error in
+            _ = try ALSAPCM.configure(opened, rate: Int(rate), bufferMilliseconds: 500, periodMilliseconds: 20) { _, error in
                 Self.unavailable(device, error)
             }
         } catch {

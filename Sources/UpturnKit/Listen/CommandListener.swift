@@ -8,8 +8,8 @@ import Foundation
 public final class CommandListener {
     public let commands: VoiceCommands
     private let recognizer: SpeechRecognizer
-    private let frontEnd: VoiceFrontEnd
-    private let tracker: EchoDelayTracker?
+    /// With a reference: the echo's delay, and its canceller.
+    private let echo: (tracker: EchoDelayTracker, canceller: VoiceFrontEnd)?
     private var aligned = [Int16](repeating: 0, count: VoiceFrontEnd.frame)
     private var microphone: [Int16] = []
     private var reference: [Int16] = []
@@ -23,8 +23,9 @@ public final class CommandListener {
         recognizer = try SpeechRecognizer(
             phrases: commands.allPhrases, thresholds: commands.thresholds, model: model,
             fillers: SpeechRecognizer.fillers)
-        frontEnd = VoiceFrontEnd(echoTail: echoCancelling ? CommandListener.echoTail : nil)
-        tracker = echoCancelling ? EchoDelayTracker(initialShift: referenceLead * Double(SpeechRecognizer.rate)) : nil
+        echo = echoCancelling
+            ? (EchoDelayTracker(initialShift: referenceLead * Double(SpeechRecognizer.rate)), VoiceFrontEnd(echoTail: CommandListener.echoTail))
+            : nil
     }
 
     /// The longest echo cancelled, after the two devices' delays are taken out: the room's
@@ -60,19 +61,17 @@ public final class CommandListener {
         var heardCommands: [HeardCommand] = []
         var offset = 0
         while microphone.count - offset >= frame {
-            if reference.count < offset + frame { reference += [Int16](repeating: 0, count: offset + frame - reference.count) }
-            microphone.withUnsafeMutableBufferPointer { mic in
-                reference.withUnsafeBufferPointer { ref in
-                    aligned.withUnsafeMutableBufferPointer { aligned in
-                        if let tracker {
+            if let (tracker, canceller) = echo {
+                if reference.count < offset + frame { reference += [Int16](repeating: 0, count: offset + frame - reference.count) }
+                microphone.withUnsafeMutableBufferPointer { mic in
+                    reference.withUnsafeBufferPointer { ref in
+                        aligned.withUnsafeMutableBufferPointer { aligned in
                             tracker.align(
                                 microphone: UnsafeBufferPointer(rebasing: mic[offset..<offset + frame]),
                                 reference: UnsafeBufferPointer(rebasing: ref[offset..<offset + frame]), into: aligned)
-                        } else {
-                            aligned.update(fromContentsOf: ref[offset..<offset + frame])
+                            if let dump = Self.alignedDump { _ = fwrite(aligned.baseAddress!, 2, frame, dump) }
+                            canceller.process(mic.baseAddress! + offset, reference: aligned.baseAddress!)
                         }
-                        if let dump = Self.alignedDump { _ = fwrite(aligned.baseAddress!, 2, frame, dump) }
-                        frontEnd.process(mic.baseAddress! + offset, reference: aligned.baseAddress!)
                     }
                 }
             }

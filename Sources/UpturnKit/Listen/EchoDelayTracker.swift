@@ -304,11 +304,9 @@ final class EchoDelayTracker {
         return sum
     }
 
-    /// Mean square of `count` samples of `buffer` from `from`.
+    /// Mean square of `count` samples of `buffer` from `from` (0 where it holds none).
     private func power(_ buffer: [Float], _ from: Int, _ count: Int) -> Double {
         guard from >= 0, from + count <= buffer.count else { return 0 }
-        var sum: Double = 0
-        for i in from..<from + count { sum += Double(buffer[i] * buffer[i]) }
-        return sum / Double(count)
+        return Self.energy(buffer, from: from, count: count) / Double(count)
     }
 }

@@ -272,9 +272,9 @@ public final class SpeechRecognizer {
         lastLook = nil
         sinceLook = 0
         guard let hyp = ps_get_hyp(decoder, nil) else { return [] }
-        let padded = " " + String(cString: hyp) + " "
-        if Self.debug { StandardError.write("heard at \(Double(samplesFed) / Double(Self.rate)): '\(padded)'") }
-        guard let phrase = phrases.first(where: { padded.contains(" " + $0 + " ") }) else { return [] }
+        let words = String(cString: hyp)
+        if Self.debug { StandardError.write("heard at \(Double(samplesFed) / Double(Self.rate)): ' \(words) '") }
+        guard let phrase = phrase(in: words) else { return [] }
         // Its speech, from 0.3 s before it began (not the seconds of silence before that).
         let from = min(utterance.count, max(0, speechStart - Self.rate * 3 / 10))
         let hypothesis = Hypothesis(

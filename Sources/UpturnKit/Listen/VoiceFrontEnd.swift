@@ -15,29 +15,23 @@ import CSpeexDSP
 /// player's talk).
 final class VoiceFrontEnd {
     static let frame = 320
-    private let echo: OpaquePointer?
+    private let echo: OpaquePointer
     private var cleaned = [Int16](repeating: 0, count: frame)
 
     /// `echoTail`: the longest echo cancelled, in seconds (the delay from the speaker to the
-    /// microphone included). nil: no reference, nothing to cancel.
-    init(echoTail: Double?) {
-        guard let echoTail else {
-            echo = nil
-            return
-        }
-        let echo = speex_echo_state_init(Int32(Self.frame), Int32(echoTail * Double(SpeechRecognizer.rate)))
+    /// microphone included).
+    init(echoTail: Double) {
+        echo = speex_echo_state_init(Int32(Self.frame), Int32(echoTail * Double(SpeechRecognizer.rate)))
         var rate = Int32(SpeechRecognizer.rate)
         speex_echo_ctl(echo, SPEEX_ECHO_SET_SAMPLING_RATE, &rate)
-        self.echo = echo
     }
 
     deinit {
-        if let echo { speex_echo_state_destroy(echo) }
+        speex_echo_state_destroy(echo)
     }
 
     /// Cleans one frame in place; `reference` is what was playing as it was heard.
     func process(_ microphone: UnsafeMutablePointer<Int16>, reference: UnsafePointer<Int16>) {
-        guard let echo else { return }
         cleaned.withUnsafeMutableBufferPointer { speex_echo_cancellation(echo, microphone, reference, $0.baseAddress!) }
         microphone.update(from: cleaned, count: Self.frame)
     }

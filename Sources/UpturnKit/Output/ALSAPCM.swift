@@ -17,7 +17,7 @@ final class ALSAPCM: PCM {
         guard code >= 0, let opened else { throw ALSASink.unavailable(device, ALSAError(code: code)) }
         do {
             (periodFrames, bufferFrames) = try Self.configure(
-                opened, device: device, rate: rate, bufferMilliseconds: bufferMilliseconds, periodMilliseconds: periodMilliseconds
+                opened, rate: rate, bufferMilliseconds: bufferMilliseconds, periodMilliseconds: periodMilliseconds
             ) { what, error in
                 UpturnError.unavailable("audio device '\(device)' refused \(what): \(error); try another --device, or `upturn render`")
             }
@@ -30,13 +30,11 @@ final class ALSAPCM: PCM {
 
     deinit { dropAndClose() }
 
-    /// Sets up a PCM (playback or capture) one parameter at a time; the error names what
-    /// the device refused, through `refused`.
+    /// Sets up a PCM (playback or capture) one parameter at a time; `refused` makes the error
+    /// for what the device refused.
     static func configure(
-        _ pcm: OpaquePointer, device: String, rate: Int, bufferMilliseconds: Int, periodMilliseconds: Int,
-        refused: (String, ALSAError) -> UpturnError = { what, error in
-            UpturnError.unavailable("audio device refused \(what): \(error); try another --device, or `upturn render`")
-        }
+        _ pcm: OpaquePointer, rate: Int, bufferMilliseconds: Int, periodMilliseconds: Int,
+        refused: (String, ALSAError) -> UpturnError
     ) throws(UpturnError) -> (period: Int, buffer: Int) {
         func check(_ code: Int32, _ what: String) throws(UpturnError) {
             if code < 0 { throw refused(what, ALSAError(code: code)) }
