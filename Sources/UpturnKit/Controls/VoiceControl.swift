@@ -22,6 +22,8 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
     private var capture: ALSACapture?
     private var wake: WakePipe?
     private var thread: Thread?
+    /// Signalled when the listening thread has returned.
+    private let finished = DispatchSemaphore(value: 0)
 
     public init(
         device: String, commands: VoiceCommands, model: String, echo: EchoReference?, report: (@Sendable (String) -> Void)? = nil
@@ -47,7 +49,10 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
         }
         let wake = try WakePipe()
         self.wake = wake
-        let thread = Thread(named: "upturn-voice") { [self] in listen(queue, stop: wake.readFD) }
+        let thread = Thread(named: "upturn-voice") { [self] in
+            listen(queue, stop: wake.readFD)
+            finished.signal()
+        }
         self.thread = thread
         thread.start()
     }
@@ -60,8 +65,12 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
         return (fopen(base + ".mic", "w"), fopen(base + ".ref", "w"))
     }()
 
+    /// Stops listening, and waits (up to 3 s) for the command being acted on to be logged: a
+    /// "stop" ends the session while its score is still being taken, and its log line was lost
+    /// when the program ended first.
     public func stop() {
         wake?.wake()
+        if thread != nil { _ = finished.wait(timeout: .now() + 3) }
         thread = nil
     }
 

@@ -275,8 +275,10 @@ public final class SpeechRecognizer {
         let words = String(cString: hyp)
         if Self.debug { StandardError.write("heard at \(Double(samplesFed) / Double(Self.rate)): ' \(words) '") }
         guard let phrase = phrase(in: words) else { return [] }
-        // Its speech, from 0.3 s before it began (not the seconds of silence before that).
-        let from = min(utterance.count, max(0, speechStart - Self.rate * 3 / 10))
+        // Its speech, from 0.3 s before it began (not the seconds of silence before that), and
+        // at most its last 3 s (a phrase takes under 2): an utterance inside the player's
+        // talk can be 5 s long, and hearing it all again twice took over 2 s there.
+        let from = min(utterance.count, max(0, speechStart - Self.rate * 3 / 10, utterance.count - 3 * Self.rate))
         let hypothesis = Hypothesis(
             phrase: phrase, score: .nan, end: Double(samplesFed) / Double(Self.rate), accepted: true, unscored: Array(utterance[from...]))
         let threshold = thresholds[phrase] ?? Self.defaultThreshold
