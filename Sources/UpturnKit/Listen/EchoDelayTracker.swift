@@ -269,8 +269,10 @@ final class EchoDelayTracker {
     /// lags with a windowed sinc (the correlation of sampled sound is band-limited too), on a
     /// grid of 1/64 of a sample. A parabola through three lags, which this replaced, is
     /// biased towards whole samples by up to a quarter of one for whitened sound, by an amount
-    /// that changes as the delay drifts through the fractions: the reference wandered with
-    /// it, and the canceller took out 22 dB of a drifting echo instead of 35 to 45.
+    /// that changes as the delay drifts through the fractions, and the reference wandered with
+    /// it. Measured on an echo drifting 40 ppm: 23 dB taken out with the parabola, 25 with
+    /// this, 31 with this and the measurement dated at its echo's centre (`Peak.centre`); 39
+    /// for an echo that does not drift.
     static func fraction(_ values: [Double], best: Int) -> Double {
         let reach = 8
         func value(at x: Double) -> Double {
@@ -333,7 +335,7 @@ final class EchoDelayTracker {
     static let order = 12
 
     /// The prediction-error filter (a[0] = 1) of `count` samples from `from`: Levinson–Durbin
-    /// over their autocorrelation, with a little white noise (−40 dB) for a stable filter.
+    /// over their autocorrelation, with a little white noise (−20 dB) for a stable filter (−40 dB measured the same).
     static func whitener(_ x: [Float], from: Int, count: Int) -> [Double] {
         var r = [Double](repeating: 0, count: order + 1)
         x.withUnsafeBufferPointer { x in
