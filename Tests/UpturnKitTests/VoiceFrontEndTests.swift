@@ -56,12 +56,7 @@ final class VoiceFrontEndTests: XCTestCase {
     /// `x` through speexdsp's DC notch, as the canceller's output holds the user's voice.
     func notched(_ x: [Float]) -> [Float] {
         var memory: (Float, Float) = (0, 0)
-        return x.map { input in
-            let output = memory.0 + input
-            memory.0 = memory.1 + 2 * (-input + VoiceFrontEnd.notchRadius * output)
-            memory.1 = input - VoiceFrontEnd.notchDenominator * output
-            return VoiceFrontEnd.notchRadius * output
-        }
+        return x.map { VoiceFrontEnd.notch($0, &memory) }
     }
 
     func decibels<C: Collection>(_ x: C) -> Double where C.Element: BinaryFloatingPoint {

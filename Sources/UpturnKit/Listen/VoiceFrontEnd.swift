@@ -104,14 +104,10 @@ final class VoiceFrontEnd {
         let frame = Self.frame
         frames += 1
         original.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: microphone, count: frame) }
-        var micEnergy = 0.0, refEnergy = 0.0
-        for i in 0..<frame {
-            micEnergy += Double(microphone[i]) * Double(microphone[i])
-            refEnergy += Double(reference[i]) * Double(reference[i])
-        }
+        let micEnergy = Self.energy(microphone), refEnergy = Self.energy(reference)
         let copyEnergy = copying ? applyCopy(microphone, reference: reference) : .infinity
         cleaned.withUnsafeMutableBufferPointer { speex_echo_cancellation(echo, microphone, reference, $0.baseAddress!) }
-        let adaptiveEnergy = cleaned.reduce(0.0) { $0 + Double($1) * Double($1) }
+        let adaptiveEnergy = cleaned.withUnsafeBufferPointer { Self.energy($0.baseAddress!) }
         if copyEnergy < adaptiveEnergy {
             framesFromCopy += 1
             for i in 0..<frame { microphone[i] = Int16(max(-32768, min(32767, copyOutput[i].rounded()))) }
@@ -134,7 +130,7 @@ final class VoiceFrontEnd {
         probeOutput.withUnsafeMutableBufferPointer { out in
             original.withUnsafeBufferPointer { speex_echo_cancellation(probe, $0.baseAddress!, reference, out.baseAddress!) }
         }
-        recent.append((micEnergy, refEnergy, probeOutput.reduce(0.0) { $0 + Double($1) * Double($1) }, copyEnergy))
+        recent.append((micEnergy, refEnergy, probeOutput.withUnsafeBufferPointer { Self.energy($0.baseAddress!) }, copyEnergy))
         if recent.count > Self.judged { recent.removeFirst() }
         sinceCopy += 1
         takeCopyIfBetter()
@@ -149,13 +145,7 @@ final class VoiceFrontEnd {
             h.baseAddress!.update(from: h.baseAddress! + frame, count: keep)
             for i in 0..<frame { h[keep + i] = Float(reference[i]) }
         }
-        for i in 0..<frame {
-            let input = Float(microphone[i])
-            let output = notch.0 + input
-            notch.0 = notch.1 + 2 * (-input + Self.notchRadius * output)
-            notch.1 = input - Self.notchDenominator * output
-            notched[i] = Self.notchRadius * output
-        }
+        for i in 0..<frame { notched[i] = Self.notch(Float(microphone[i]), &notch) }
         guard !copy.isEmpty else { return .infinity }
         var energy = 0.0
         copy.withUnsafeBufferPointer { taps in
@@ -191,6 +181,21 @@ final class VoiceFrontEnd {
         // speexdsp (float) gives the taps times 32767 and its FFT's size, two frames.
         let scale = 1 / (32767 * Float(2 * Self.frame))
         copy = (0..<Self.copyTaps).map { Float(response[Self.copyTaps - 1 - $0]) * scale }
+    }
+
+    /// One sample through speexdsp's DC notch, whose state is `memory`.
+    static func notch(_ input: Float, _ memory: inout (Float, Float)) -> Float {
+        let output = memory.0 + input
+        memory.0 = memory.1 + 2 * (-input + notchRadius * output)
+        memory.1 = input - notchDenominator * output
+        return notchRadius * output
+    }
+
+    /// The energy of one frame.
+    private static func energy(_ x: UnsafePointer<Int16>) -> Double {
+        var sum = 0.0
+        for i in 0..<frame { sum += Double(x[i]) * Double(x[i]) }
+        return sum
     }
 
     /// The sum of `a[k] * b[k]` for `count` (a multiple of 8) values.
