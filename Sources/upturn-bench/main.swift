@@ -86,7 +86,7 @@ try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirect
 let cacheEnvironment = ["XDG_CACHE_HOME": scratch + "/cache"]
 
 /// Sections to run: all, or those named in BENCH_ONLY
-/// (synthesis,render,start,memory,cpu,controls,firstword,packs,serve,history).
+/// (synthesis,render,start,memory,cpu,controls,firstword,packs,serve,history,status).
 let only = ProcessInfo.processInfo.environment["BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
 func wanted(_ section: String) -> Bool { only?.contains(section) ?? true }
 
@@ -539,6 +539,45 @@ if wanted("serve"), let pulseEnvironment {
 }
 if wanted("history") {
     do { try historyFigures() } catch { print("bench: history: \(error)") }
+}
+// 9. Status reads: a desktop status bar polls `ctl status` (MPRIS's metadata is 15-21 reads)
+// for hours. Mid-session, over the socket: a read's time and the player's memory after
+// 10 000 reads and after BENCH_STATUS_READS (1 000 000), which must be flat.
+if wanted("status"), let pulseEnvironment {
+    do { try statusFigures(pulseEnvironment) } catch { print("bench: status: \(error)") }
+}
+
+func statusFigures(_ pulse: [String: String]) throws {
+    let socket = scratch + "/status.sock"
+    let plan = scratch + "/status-hold.json5"
+    try "{title: 'Soak', steps: [{hold: '30m'}]}".write(toFile: plan, atomically: true, encoding: .utf8)
+    let player = startUpturn(["play", plan, "--device", "pulse", "--controls", "socket", "--socket", socket, "--alone"],
+                             environment: cacheEnvironment.merging(pulse) { _, n in n })
+    defer { player.terminate(); player.waitUntilExit() }
+    let deadline = now() + 30
+    while now() < deadline && (try? ControlSocket.send("status", to: socket))?.contains("\"step\"") != true { usleep(50_000) }
+    let total = Int(ProcessInfo.processInfo.environment["BENCH_STATUS_READS"] ?? "") ?? 1_000_000
+    let window = 10_000
+    var done = 0, failures = 0
+    /// Reads `count` statuses and returns the time a read took, in ms.
+    func read(_ count: Int) -> Double {
+        let t0 = now()
+        for _ in 0..<count where (try? ControlSocket.send("status", to: socket))?.hasPrefix("{") != true { failures += 1 }
+        done += count
+        return (now() - t0) / Double(count) * 1000
+    }
+    let rss0 = rssKilobytes(player.processIdentifier)
+    let first = read(window)
+    let rss1 = rssKilobytes(player.processIdentifier)
+    _ = read(max(0, total - done - window))
+    let last = read(window)
+    let rss2 = rssKilobytes(player.processIdentifier)
+    let alive = player.isRunning
+    let mb = { (kb: Int) in fmt(Double(kb) / 1024, 1) + " MB" }
+    figure("status read after \(window)", fmt(first, 3) + " ms, RSS " + mb(rss0) + " -> " + mb(rss1), target: "a reply to each", ok: failures == 0 && alive)
+    figure("status read after \(done)", fmt(last, 3) + " ms, RSS " + mb(rss2) + (alive ? "" : ", player died") + (failures > 0 ? ", \(failures) failed" : ""),
+           target: "<= 1.2x, RSS + < 2 MB", ok: alive && failures == 0 && last <= first * 1.2 && rss2 - rss1 < 2048)
+    figure("status reads a second", fmt(1000 / first, 0) + " -> " + fmt(1000 / last, 0), target: "flat", ok: last <= first * 1.2)
 }
 
 func rssKilobytes(_ pid: Int32) -> Int {

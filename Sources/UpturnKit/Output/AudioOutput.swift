@@ -34,17 +34,16 @@ public enum AudioOutput {
         }
     }
 
-    private static let factory = Mutex<Factory>(standard)
+    private static let factory = LockedFunction<Factory>(standard)
 
     /// Replaces how sinks are opened, for the whole process.
     public static func bootstrap(_ make: @escaping Factory) {
-        factory.withLock { $0 = make }
+        factory.replace(with: make)
     }
 
     /// Opens a sink for `target` at `rate` frames a second.
     public static func open(_ target: Target, rate: Int) throws(UpturnError) -> any AudioSink {
-        let make = factory.withLock { $0 }
-        return try make(target, rate)
+        return try factory.current(target, rate)
     }
 
     /// A command's `--output FILE` (when given) or `--device NAME` (default: "default").

@@ -1,24 +1,22 @@
 import Synchronization
 
 /// What `upturn ctl status` answers: the playing session's snapshot, or what `serve` is
-/// waiting for. Read from the socket's thread.
+/// waiting for. Read from the socket's thread and MPRIS's, as often as they like: a read
+/// costs the same the millionth time and keeps nothing.
 public final class StatusBoard: Sendable {
-    private let source: Mutex<@Sendable () -> String>
+    private let source: LockedFunction<@Sendable () -> String>
     private let idle: Mutex<String>
 
     public init(idle: String = "{\"state\": \"starting\"}") {
         let text = idle
         self.idle = Mutex(idle)
-        source = Mutex({ text })
+        source = LockedFunction({ text })
     }
 
-    public var json: String {
-        let read = source.withLock { $0 }
-        return read()
-    }
+    public var json: String { source.current() }
 
     public func show(_ read: @escaping @Sendable () -> String) {
-        source.withLock { $0 = read }
+        source.replace(with: read)
     }
 
     /// Between sessions: the idle text.
@@ -29,6 +27,6 @@ public final class StatusBoard: Sendable {
 
     public func showIdle() {
         let text = idle.withLock { $0 }
-        source.withLock { $0 = { text } }
+        source.replace(with: { text })
     }
 }
