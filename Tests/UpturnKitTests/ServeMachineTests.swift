@@ -81,3 +81,33 @@ final class ServeMachineTests: XCTestCase {
         XCTAssertNil(machine.deadline)
     }
 }
+
+/// serve's start requests: one waits at most, none while a session starts or plays, and
+/// nothing is kept for after a session (issue 18: a start sent while a session was being
+/// prepared was answered ok, kept, and started by the next press of stop).
+final class StartRequestsTests: XCTestCase {
+    func testAStartIsRefusedWhileASessionStartsOrPlaysAndNothingIsKept() {
+        let requests = StartRequests()
+        let queue = ControlQueue(signals: { (0, 0, 0) })
+        XCTAssertEqual(requests.request(nil, wake: queue), "ok")
+        XCTAssertTrue(requests.request("first-time", wake: queue).hasPrefix("error: today is about to start"))
+        XCTAssertEqual(requests.takePending(), "today")
+        // Being prepared (a cold cache) or playing: refused with the reason.
+        let refused = requests.request("core", wake: queue)
+        XCTAssertTrue(refused.hasPrefix("error: a session (today) is starting or playing"), refused)
+        XCTAssertNil(requests.takePending(), "nothing waits while a session is busy")
+        requests.end()
+        XCTAssertEqual(requests.current, .idle)
+        XCTAssertNil(requests.takePending(), "nothing is left for after the session")
+        // A session begun by a press refuses starts too, and one answered in the instant
+        // before is dropped, not kept.
+        XCTAssertEqual(requests.request("stretch", wake: queue), "ok")
+        XCTAssertEqual(requests.begin("today"), "stretch")
+        XCTAssertTrue(requests.request(nil, wake: queue).hasPrefix("error: a session (today)"))
+        requests.end()
+        XCTAssertNil(requests.takePending())
+        // A plan that does not exist is refused and leaves nothing waiting.
+        XCTAssertTrue(requests.request("no-such-plan", wake: queue).hasPrefix("error: no built-in program or plan file"))
+        XCTAssertEqual(requests.current, .idle)
+    }
+}

@@ -54,6 +54,10 @@ final class ServeTests: PulseBedTestCase {
         XCTAssertTrue(unknown.stderr.contains("upturn ctl: error: no built-in program or plan file 'no-such-plan'"), unknown.stderr)
         let start = try Upturn.run(["ctl", "start", "--socket", socket])
         XCTAssertEqual(start.status, 0, start.stderr)
+        // While it is being prepared, a second start is refused, never queued for later.
+        let second = try Upturn.run(["ctl", "start", "stretch", "--socket", socket])
+        XCTAssertEqual(second.status, 64, second.stdout)
+        XCTAssertTrue(second.stderr.contains("is about to start") || second.stderr.contains("is starting or playing"), second.stderr)
         let playing = try waitForStatus { ($0["step"] as? Int ?? 0) >= 1 }
         XCTAssertEqual(playing["title"] as? String != nil, true)
         XCTAssertEqual(try Upturn.run(["ctl", "start", "--socket", socket]).status, 64, "no second session while one plays")
@@ -65,6 +69,10 @@ final class ServeTests: PulseBedTestCase {
             usleep(300_000)
         }
         let after = try waitForStatus { $0["state"] as? String == "waiting" }
+        // A stop between sessions starts nothing.
+        XCTAssertEqual(try Upturn.run(["ctl", "stop", "--socket", socket]).status, 0)
+        usleep(1_500_000)
+        XCTAssertEqual(try waitForStatus { _ in true }["state"] as? String, "waiting", "a stop started a session")
         let samples = try stopRecording(recording)
         let result = stopServe(serve)
         XCTAssertEqual(result.status, 0, result.stderr)

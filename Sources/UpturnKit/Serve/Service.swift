@@ -74,16 +74,16 @@ public final class Service {
             if !deviceReady { probeDevice(quiet: true) }
             let commands = queue.take()
             if queue.terminationRequested { break }
-            let started = requests.plans.withLock { list in
-                defer { list.removeAll() }
-                return list
-            }
-            var events = started.prefix(1).map { ServeMachine.Event.start(plan: $0) }
-            if events.isEmpty { events = commands.map { .control($0) } + [.tick] }
+            // A start asked for on the socket (at most one, taken now or refused): it, or the
+            // controls. A control never starts what was asked for before.
+            var events: [ServeMachine.Event] = commands.map { .control($0) } + [.tick]
+            let taken = requests.takePending()
+            if let taken { events = [.start(plan: taken)] }
             for event in events {
                 for action in machine.handle(event, at: MonotonicClock.now) { perform(action) }
                 if queue.terminationRequested { break }
             }
+            if taken != nil { requests.end() }  // played, or never begun: starts are taken again
         }
         log("stopping (signal)")
     }
@@ -192,6 +192,9 @@ public final class Service {
 
     /// Plays one session and keeps it in the history.
     private func runSession(_ name: String) {
+        // From here to the end of the session, a start is refused, never queued.
+        if let dropped = requests.begin(name) { log("start of \(dropped) refused: \(name) is starting") }
+        defer { requests.end() }
         let music: Bool
         do throws(UpturnError) { music = try Session.check(plan: name, pack: options.pack) } catch {
             return cannotStart(name, error)
@@ -211,9 +214,7 @@ public final class Service {
         if let why = session.today?.fallback { log("today: \(why); playing first-time") }
         _ = queue.take()
         log("session started: \(name) (\(session.plan.title))")
-        requests.playing.store(true, ordering: .relaxed)
         let (outcome, record) = playback.run(session, plan: name, sink: sink, after: preroll)
-        requests.playing.store(false, ordering: .relaxed)
         let inverted = DurationText.short(milliseconds: Int(record.invertedSeconds.rounded()) * 1000)
         log("session ended: \(record.ending.rawValue), \(record.stepsDone)/\(record.steps) steps, \(inverted) inverted")
         if case .failure(let error) = outcome {
@@ -281,24 +282,69 @@ public final class Service {
     }
 }
 
-/// Start requests from the socket's thread, and whether a session is playing.
-private final class StartRequests: Sendable {
-    let plans = Mutex<[String]>([])
-    let playing = Atomic<Bool>(false)
+/// Start requests from the socket's and the voice's threads. At most one waits, and only
+/// while nothing is starting or playing: a start that cannot be honoured now is refused with
+/// its reason, and nothing is ever kept for after a session.
+final class StartRequests: Sendable {
+    enum State: Equatable {
+        case idle
+        /// Answered `ok`; the main loop takes it at its next wake.
+        case pending(String)
+        /// A session is being prepared or played.
+        case busy(String)
+    }
+    private let state = Mutex(State.idle)
+
+    var current: State { state.withLock { $0 } }
 
     /// `start [PLAN]` from the socket: the reply line.
     func request(_ plan: String?, wake queue: ControlQueue) -> String {
-        guard !playing.load(ordering: .relaxed) else {
-            return "error: a session is playing; `upturn ctl stop` ends it"
-        }
+        if let refusal = refusal() { return refusal }
         let name = plan ?? Session.todayProgram
         if name != Session.todayProgram {
             do throws(UpturnError) { _ = try Session.loadPlan(name) } catch {
                 return "error: " + (error.problems.first ?? "cannot load \(name)")
             }
         }
-        plans.withLock { $0.append(name) }
-        queue.wake()
-        return "ok"
+        let reply: String = state.withLock { state in
+            guard state == .idle else { return Self.refusal(state) ?? "error: busy" }
+            state = .pending(name)
+            return "ok"
+        }
+        if reply == "ok" { queue.wake() }
+        return reply
     }
+
+    private func refusal() -> String? { state.withLock { Self.refusal($0) } }
+
+    private static func refusal(_ state: State) -> String? {
+        switch state {
+        case .idle: return nil
+        case .pending(let name): return "error: \(name) is about to start; `upturn ctl stop` ends it once it plays"
+        case .busy(let name): return "error: a session (\(name)) is starting or playing; `upturn ctl stop` ends it"
+        }
+    }
+
+    /// The start that waits, if any; from now on the service is busy with it.
+    func takePending() -> String? {
+        state.withLock { state in
+            guard case .pending(let name) = state else { return nil }
+            state = .busy(name)
+            return name
+        }
+    }
+
+    /// A session begins (asked for here or by a press): busy until `end()`. Returns a start
+    /// that was answered `ok` in the instant before, which is now refused.
+    @discardableResult
+    func begin(_ name: String) -> String? {
+        state.withLock { state in
+            defer { state = .busy(name) }
+            if case .pending(let other) = state { return other }
+            return nil
+        }
+    }
+
+    /// The session ended (or never began): starts are taken again.
+    func end() { state.withLock { $0 = .idle } }
 }
