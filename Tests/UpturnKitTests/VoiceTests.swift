@@ -108,8 +108,8 @@ final class VoiceTests: XCTestCase {
         XCTAssertEqual(cache.length(for: "flip"), 1000, "the header is still whole")
         XCTAssertNil(cache.samples(for: "flip"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: path))
-        // In the length: it no longer matches the file's size.
-        let lengthAt = clean.count - 2000 - 8 - 4
+        // In the length: it no longer matches the file's size, nor the header's seal.
+        let lengthAt = clean.count - 2000 - 8 - 8 - 4
         for bit in [0, 4, 9, 20, 30] {
             try flipped(lengthAt + bit / 8, bit % 8)
             XCTAssertNil(cache.length(for: "flip"), "bit \(bit)")
@@ -129,6 +129,62 @@ final class VoiceTests: XCTestCase {
         XCTAssertEqual(try again.frames(of: clip), length)
         XCTAssertEqual(try again.samples(of: clip).count, length)
         XCTAssertEqual(again.made, 1, "the damaged clip was made again")
+    }
+
+    /// The probe's damage: a header that claims half its frames, the file cut to match, the
+    /// checksum stale. It is a miss; the clip is made again at its true length, stored whole,
+    /// and every later library measures it whole (it once played half of "Slowly return
+    /// upright" until the cache was deleted).
+    func testAHeaderClaimingHalfItsFramesIsAMissAndNeverCutsTheClip() throws {
+        let folder = temporaryFolder()
+        let cache = try XCTUnwrap(PromptCache(folder: folder))
+        let clip = ClipSource.speech(text: "Slowly return upright.", voice: VoiceSettings())
+        let whole = try ClipLibrary(rate: 48_000, cache: cache).frames(of: clip)
+        let path = cache.path(for: ClipLibrary(rate: 48_000, cache: cache).cacheKey(clip))
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let body = whole * 2
+        let lengthAt = bytes.count - body - 8 - 8 - 4
+        let half = UInt32(whole / 2)
+        for i in 0..<4 { bytes[lengthAt + i] = UInt8((half >> (8 * UInt32(i))) & 0xFF) }
+        try Data(bytes.prefix(bytes.count - body + Int(half) * 2)).write(to: URL(fileURLWithPath: path))
+
+        XCTAssertNil(cache.length(for: ClipLibrary(rate: 48_000, cache: cache).cacheKey(clip)), "a length from a damaged header")
+        // Made again: espeak-ng's state between utterances moves a clip by a few samples
+        // (see testSpeechIsAFunctionOfItsTextAlone), never by half.
+        let library = ClipLibrary(rate: 48_000, cache: cache)
+        let remade = try library.frames(of: clip)
+        XCTAssertEqual(Double(remade), Double(whole), accuracy: Double(whole) * 0.01)
+        XCTAssertEqual(try library.samples(of: clip).count, remade)
+        XCTAssertEqual(library.made, 1)
+        let later = ClipLibrary(rate: 48_000, cache: cache)
+        XCTAssertEqual(try later.frames(of: clip), remade, "stored back whole")
+        XCTAssertEqual(try later.samples(of: clip).count, remade)
+        XCTAssertEqual(later.made, 0)
+    }
+
+    /// A timeline laid out with another length (a clip re-made after its cached samples were
+    /// lost) keeps to its own length, but the cache keeps the clip as made.
+    func testAClipIsNeverStoredShorterThanItWasMade() throws {
+        let folder = temporaryFolder()
+        let cache = try XCTUnwrap(PromptCache(folder: folder))
+        let clip = ClipSource.speech(text: "Ten seconds.", voice: VoiceSettings())
+        let first = ClipLibrary(rate: 48_000, cache: cache)
+        let whole = try first.frames(of: clip)
+        let key = first.cacheKey(clip)
+        // The stored clip is now shorter than a re-made one (as an older engine's might be).
+        let short = Array(try XCTUnwrap(cache.samples(for: key)).prefix(whole - 4800))
+        cache.store(short, for: key)
+        let library = ClipLibrary(rate: 48_000, cache: cache)
+        XCTAssertEqual(try library.frames(of: clip), whole - 4800)
+        // Its samples are lost: the clip is made again, fitted to this timeline's length...
+        let samplesPath = cache.path(for: key)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: samplesPath)))
+        bytes[bytes.count - 2] ^= 0x10
+        try Data(bytes).write(to: URL(fileURLWithPath: samplesPath))
+        XCTAssertEqual(try library.samples(of: clip).count, whole - 4800)
+        // ...but stored as made.
+        let stored = try XCTUnwrap(cache.length(for: key))
+        XCTAssertEqual(Double(stored), Double(whole), accuracy: Double(whole) * 0.01)
     }
 
     func testASecondRunSynthesizesNothing() throws {

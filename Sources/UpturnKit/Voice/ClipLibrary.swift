@@ -55,15 +55,18 @@ public final class ClipLibrary: ClipMeasuring {
             keepResident(source, samples)
             return samples
         }
-        var samples = try make(source)
-        // The timeline was laid out with the measured length; keep to it exactly.
-        if let length = lengths[source], length != samples.count {
-            samples = Array(samples.prefix(length)) + [Int16](repeating: 0, count: max(0, length - samples.count))
+        let made = try make(source)
+        // The cache keeps the clip as made, never cut: a length laid out from elsewhere is
+        // this timeline's alone. This timeline keeps to its length exactly.
+        cache?.store(made, for: key)
+        guard let length = lengths[source], length != made.count else {
+            lengths[source] = made.count
+            keepResident(source, made)
+            return made
         }
-        lengths[source] = samples.count
-        cache?.store(samples, for: key)
-        keepResident(source, samples)
-        return samples
+        let fitted = Array(made.prefix(length)) + [Int16](repeating: 0, count: max(0, length - made.count))
+        keepResident(source, fitted)
+        return fitted
     }
 
     /// Decodes an audio file as a session would, and says why it cannot be a cue or a sound

@@ -4,11 +4,14 @@ import Synchronization
 /// Finished clips on disk, named by a hash of everything that makes them (engine version,
 /// voice, rate, pitch, text, session rate), so a second run synthesizes nothing.
 ///
-/// A file holds its full key, so a hash collision or a torn file is a miss, never wrong audio.
+/// A file holds its full key, so a hash collision or a torn file is a miss, never wrong audio;
+/// its header is sealed by a hash of the key, the length and the samples' checksum, so a
+/// length is never read from a damaged header (issue 18: one that claimed half its frames cut
+/// "Slowly return upright" in half for good).
 /// Files are written to a temporary name and renamed, so readers never see half a file.
 public final class PromptCache: @unchecked Sendable {
     public let folder: String
-    private static let magic: [UInt8] = Array("UPTURN-CLIP-2\n".utf8)
+    private static let magic: [UInt8] = Array("UPTURN-CLIP-3\n".utf8)
 
     /// `$XDG_CACHE_HOME/upturn`, or `~/.cache/upturn`.
     public static var defaultFolder: String {
@@ -37,12 +40,20 @@ public final class PromptCache: @unchecked Sendable {
 
     func path(for key: String) -> String { folder + "/" + StableHash.hex(of: key) + ".clip" }
 
-    /// The header of a clip file: magic, key length, key, frame count, and a checksum of the
-    /// sample bytes (FNV-1a), so a damaged file is a miss, never noise or a six-hour clip.
+    /// The header of a clip file: magic, key length, key, frame count, a checksum of the
+    /// sample bytes (FNV-1a), and a seal over all of these, so a damaged file is a miss,
+    /// never noise, a six-hour clip or a clip cut short.
     private struct Header {
         var frames: Int
         var checksum: UInt64
-        static func size(key: [UInt8]) -> Int { PromptCache.magic.count + 4 + key.count + 4 + 8 }
+        static func size(key: [UInt8]) -> Int { PromptCache.magic.count + 4 + key.count + 4 + 8 + 8 }
+
+        /// The seal: FNV-1a over the header's bytes before it.
+        static func seal(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+            var hash = StableHash()
+            hash.combine(bytes)
+            return hash.value
+        }
     }
 
     /// Opens the clip file and reads its header; nil when it is missing, for another key, or
@@ -59,16 +70,17 @@ public final class PromptCache: @unchecked Sendable {
             return nil
         }
         let frames = Int(Self.readUInt32(bytes, at: m + 4 + keyBytes.count))
-        var checksum: UInt64 = 0
-        for i in 0..<8 { checksum |= UInt64(bytes[m + 8 + keyBytes.count + i]) << (8 * i) }
-        guard size == bytes.count + frames * 2 else {
+        let checksum = Self.readUInt64(bytes, at: m + 8 + keyBytes.count)
+        let sealed = bytes.count - 8
+        guard size == bytes.count + frames * 2, Self.readUInt64(bytes, at: sealed) == Header.seal(bytes[..<sealed]) else {
             SystemCall.close(fd)
             return nil
         }
         return (fd, Header(frames: frames, checksum: checksum))
     }
 
-    /// The clip's length in frames, reading only the file's header.
+    /// The clip's length in frames, reading only the file's header (sealed: a damaged one is
+    /// a miss).
     public func length(for key: String) -> Int? {
         guard let (fd, header) = open(key) else { return nil }
         SystemCall.close(fd)
@@ -121,7 +133,8 @@ public final class PromptCache: @unchecked Sendable {
             body.append(UInt8(v >> 8))
         }
         let checksum = body.withUnsafeBytes { Self.checksum($0) }
-        for i in 0..<8 { bytes.append(UInt8((checksum >> (8 * UInt64(i))) & 0xFF)) }
+        Self.appendUInt64(checksum, to: &bytes)
+        Self.appendUInt64(Header.seal(bytes[...]), to: &bytes)
         bytes += body
         let final = path(for: key)
         let temporary = final + ".\(getpid()).tmp"
@@ -131,6 +144,14 @@ public final class PromptCache: @unchecked Sendable {
 
     private static func readUInt32(_ bytes: [UInt8], at i: Int) -> UInt32 {
         UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
+    }
+
+    private static func readUInt64(_ bytes: [UInt8], at i: Int) -> UInt64 {
+        (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[i + $1]) << (8 * UInt64($1)) }
+    }
+
+    private static func appendUInt64(_ v: UInt64, to bytes: inout [UInt8]) {
+        for i in 0..<8 { bytes.append(UInt8((v >> (8 * UInt64(i))) & 0xFF)) }
     }
 
     private static func appendUInt32(_ v: UInt32, to bytes: inout [UInt8]) {
