@@ -88,3 +88,48 @@ import UpturnSounds
 enum ShippedSoundsSource {
     static var folder: String { ShippedSounds.sourceFolder }
 }
+
+/// A pack's spoken commands: naming some phrases never loses the others (least of all
+/// "upturn stop"), and a threshold no command can reach is refused (issue 18).
+final class PackListenTests: XCTestCase {
+    func read(_ listen: String, language: String = "en") throws -> VoiceCommands {
+        let dir = temporaryFolder()
+        let text = "{name: 'x', language: '\(language)', voice: {name: 'en-us'}, listen: \(listen)}"
+        FileManager.default.createFile(atPath: dir + "/pack.json5", contents: Data(text.utf8))
+        return try PackReader.read(folder: dir).voiceCommands()
+    }
+
+    func testNamingOnePhraseKeepsEveryOtherCommand() throws {
+        for language in ["en", "de"] {
+            let commands = try read("{phrases: {pause: 'table pause'}}", language: language)
+            XCTAssertEqual(commands.phrases["table pause"], .pause)
+            XCTAssertNil(commands.phrases["upturn pause"])
+            XCTAssertEqual(commands.phrases["upturn stop"], .stop, language)
+            XCTAssertEqual(commands.phrase(for: "stop"), "upturn stop")
+            XCTAssertEqual(commands.phrase(for: "next"), "upturn next")
+            XCTAssertEqual(commands.startPhrase, "upturn start")
+        }
+        // A pack that names another stop has that one alone.
+        let own = try read("{phrases: {stop: 'table stop'}}")
+        XCTAssertEqual(own.phrases.filter { $0.value == .stop }.map(\.key), ["table stop"])
+        // A pack that gives a default phrase to another command: that command has it.
+        let moved = try read("{phrases: {pause: 'upturn stop', stop: 'table stop'}}")
+        XCTAssertEqual(moved.phrases["upturn stop"], .pause)
+        XCTAssertEqual(moved.phrases["table stop"], .stop)
+        // Thresholds on an unnamed command apply to its kept English phrase.
+        let held = try read("{phrases: {pause: 'table pause'}, thresholds: {stop: 2}}")
+        XCTAssertEqual(held.thresholds["upturn stop"], 2)
+    }
+
+    func testAThresholdNoCommandReachesIsRefused() {
+        for value in ["50", "10.5", "11"] {
+            XCTAssertThrowsError(try read("{thresholds: {stop: \(value)}}")) { error in
+                let error = error as! UpturnError
+                XCTAssertEqual(error.code, .dataError)
+                XCTAssertTrue(error.problems.first?.contains("listen.thresholds.stop: a threshold should be a number from -50 to 10") == true, "\(error.problems)")
+                XCTAssertTrue(error.problems.first?.contains("found \(value)") == true, "\(error.problems)")
+            }
+        }
+        XCTAssertEqual(try read("{thresholds: {stop: 10}}").thresholds["upturn stop"], 10)
+    }
+}

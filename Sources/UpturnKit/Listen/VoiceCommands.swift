@@ -25,6 +25,10 @@ public struct VoiceCommands: Sendable, Equatable {
     /// Every phrase the recognizer listens for.
     public var allPhrases: [String] { (Array(phrases.keys) + (startPhrase.map { [$0] } ?? [])).sorted() }
 
+    /// The highest threshold a pack may set. Commands score 1 to 8 (measured on every
+    /// corpus in `Scripts/bench-voice`); a threshold above 10 makes a phrase unreachable.
+    public static let highestThreshold = 10.0
+
     /// The English defaults.
     public static let english = VoiceCommands(
         phrases: ["upturn pause": .pause, "upturn resume": .resume, "upturn next": .skip, "upturn back": .back, "upturn stop": .stop],

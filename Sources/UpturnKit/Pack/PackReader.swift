@@ -69,8 +69,11 @@ public enum PackReader {
     ]
 
     /// `listen: {phrases: {pause: "upturn pause", ...}, thresholds: {stop: 2}}`: phrases of
-    /// two to six words (a command named here and not there keeps the English default only in
-    /// an English pack), thresholds as numbers from -50 to 50.
+    /// two to six words; a command the pack does not name keeps its English phrase (the
+    /// recognizer's model is English in every pack), so a pack that names some phrases never
+    /// loses "upturn stop" unless it names another stop. Thresholds are numbers from -50 to
+    /// `VoiceCommands.highestThreshold`: above it no command ever scores, and the phrase would
+    /// silently never be heard.
     private static func readListen(_ top: ObjectReader, problems: inout Problems) -> (VoiceCommands?, [String: SourceLocation]) {
         guard let node = top["listen"], let object = ObjectReader(node, path: "listen", problems: &problems) else { return (nil, [:]) }
         object.rejectUnknownKeys(["phrases", "thresholds"], problems: &problems, what: "listen")
@@ -99,20 +102,24 @@ public enum PackReader {
                 if let command { commands.phrases[phrase] = command } else { commands.startPhrase = phrase }
             }
         }
-        if byKey.isEmpty {
-            commands.phrases = VoiceCommands.english.phrases
-            commands.startPhrase = VoiceCommands.english.startPhrase
+        for (key, command) in listenCommands where byKey[key] == nil {
+            guard let english = VoiceCommands.english.phrase(for: key), !byKey.values.contains(english) else { continue }
+            byKey[key] = english
+            if let command { commands.phrases[english] = command } else { commands.startPhrase = english }
         }
         if let thresholds = object["thresholds"], let reader = ObjectReader(thresholds, path: "listen.thresholds", problems: &problems) {
             reader.rejectUnknownKeys(keys, problems: &problems, what: "listen.thresholds")
             for member in reader.members {
-                guard case .number(let value) = member.value.value, value.isFinite, (-50...50).contains(value) else {
+                let highest = VoiceCommands.highestThreshold
+                guard case .number(let value) = member.value.value, value.isFinite, (-50...highest).contains(value) else {
+                    var found = member.value.typeName
+                    if case .number(let value) = member.value.value, value.isFinite { found = value == value.rounded() ? "\(Int(value))" : "\(value)" }
                     problems.add(
-                        "a threshold should be a number from -50 to 50, found \(member.value.typeName)", at: member.value.location,
-                        path: "listen.thresholds.\(member.key)")
+                        "a threshold should be a number from -50 to \(Int(highest)) (commands score 1 to 8; above \(Int(highest)) the phrase is never heard), found \(found)",
+                        at: member.value.location, path: "listen.thresholds.\(member.key)")
                     continue
                 }
-                if let phrase = byKey[member.key] ?? VoiceCommands.english.phrase(for: member.key) { commands.thresholds[phrase] = value }
+                if let phrase = byKey[member.key] { commands.thresholds[phrase] = value }
             }
         }
         return (commands, locations)
