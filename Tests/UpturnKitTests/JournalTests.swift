@@ -90,3 +90,41 @@ final class JournalTests: XCTestCase {
         XCTAssertEqual(summary.invertedSeconds, 0)
     }
 }
+
+/// The history and the prompt cache are the user's alone (issue 18: a fresh history was
+/// 0644 in folders of 0755, and another user read the sessions and the cue texts).
+final class PrivateFilesTests: XCTestCase {
+    func mode(_ path: String) -> mode_t {
+        var info = stat()
+        XCTAssertEqual(stat(path, &info), 0, path)
+        return info.st_mode & 0o777
+    }
+
+    func testANewHistoryAndCacheAreClosedToOthers() throws {
+        let base = temporaryFolder()
+        let journal = Journal(path: base + "/data/upturn/history.jsonl")
+        try journal.recordStart(SessionRecord(id: "a", start: Date(), plan: "core", title: "Core", steps: 1))
+        XCTAssertEqual(mode(base + "/data/upturn/history.jsonl"), 0o600)
+        XCTAssertEqual(mode(base + "/data/upturn"), 0o700)
+        XCTAssertEqual(mode(base + "/data"), 0o700)
+
+        let cache = try XCTUnwrap(PromptCache(folder: base + "/cache/upturn"))
+        cache.store([1, 2, 3], for: "k")
+        XCTAssertEqual(mode(base + "/cache/upturn"), 0o700)
+        XCTAssertEqual(mode(cache.path(for: "k")), 0o600)
+    }
+
+    func testAnOlderOpenHistoryAndCacheAreClosed() throws {
+        let base = temporaryFolder()
+        try FileManager.default.createDirectory(atPath: base + "/upturn", withIntermediateDirectories: true)
+        chmod(base + "/upturn", 0o755)
+        FileManager.default.createFile(atPath: base + "/upturn/history.jsonl", contents: Data(), attributes: [.posixPermissions: 0o644])
+        try Journal(path: base + "/upturn/history.jsonl").recordStart(SessionRecord(id: "a", start: Date(), plan: "core", title: "Core", steps: 1))
+        XCTAssertEqual(mode(base + "/upturn/history.jsonl"), 0o600)
+        XCTAssertEqual(mode(base + "/upturn"), 0o700)
+        try FileManager.default.createDirectory(atPath: base + "/cache", withIntermediateDirectories: true)
+        chmod(base + "/cache", 0o755)
+        _ = try XCTUnwrap(PromptCache(folder: base + "/cache"))
+        XCTAssertEqual(mode(base + "/cache"), 0o700)
+    }
+}

@@ -89,7 +89,7 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
     public func start(_ queue: ControlQueue) throws(UpturnError) {
         let (address, length) = try Self.addressAndLength(path)
         if !isAbstract {
-            try SocketFolder.prepare((path as NSString).deletingLastPathComponent, isDefault: path == Self.defaultPath)
+            try SocketFolder.prepare(PathText.parent(path), isDefault: path == Self.defaultPath)
             try clearPath()
         }
         let fd: Int32

@@ -56,8 +56,8 @@ public final class Journal {
 
     /// Appends one line and waits until it is on disk.
     private func append(_ object: [String: Any]) throws(UpturnError) {
-        let folder = (path as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = PathText.parent(path)
+        try? FileBytes.makePrivateFolder(folder.isEmpty ? "." : folder)
         // Encoded by hand, keys sorted: JSONSerialization pulls in ICU's data (3 MB resident)
         // to write a number.
         var fields: [String] = []
@@ -73,11 +73,14 @@ public final class Journal {
         }
         let data = Array(("{" + fields.joined(separator: ",") + "}").utf8)
         do throws(Errno) {
-            let fd = try SystemCall.open(path, O_RDWR | O_APPEND | O_CREAT, mode: 0o644)
+            // The sessions are the user's alone: 0600, and an older journal made 0644 is closed.
+            let fd = try SystemCall.open(path, O_RDWR | O_APPEND | O_CREAT, mode: 0o600)
             defer { SystemCall.close(fd) }
+            let info = try SystemCall.fileStatus(fd)
+            if info.st_uid == getuid() && info.st_mode & 0o077 != 0 { fchmod(fd, info.st_mode & 0o700) }
             // A torn last line (a crash mid-write) must not swallow this one: start on a new line.
             var line = [UInt8](data) + [0x0A]
-            let size = Int(try SystemCall.fileStatus(fd).st_size)
+            let size = Int(info.st_size)
             if size > 0, try SystemCall.readByte(fd, at: size - 1) != 0x0A { line.insert(0x0A, at: 0) }
             try SystemCall.writeAll(fd, line)
             try SystemCall.sync(fd)

@@ -150,7 +150,7 @@ public final class SpeechRecognizer {
         guard files.fileExists(atPath: acoustic + "/mdef"), files.fileExists(atPath: acoustic + "/means") else {
             throw UpturnError.data("\(model): not a pocketsphinx model folder (no mdef and means)")
         }
-        for folder in [acoustic, (acoustic as NSString).deletingLastPathComponent] {
+        for folder in [acoustic, PathText.parent(acoustic)] {
             let names = ((try? files.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".dict") }.sorted()
             if let name = names.first(where: { $0.hasPrefix("cmudict") }) ?? names.first { return (acoustic, folder + "/" + name) }
         }

@@ -12,8 +12,8 @@ public enum Checker {
         if exists && isFolder.boolValue {
             return try checkPack(folder: file)
         }
-        if (file as NSString).lastPathComponent == "pack.json5" {
-            return try checkPack(folder: (file as NSString).deletingLastPathComponent)
+        if PathText.lastComponent(file) == "pack.json5" {
+            return try checkPack(folder: PathText.parent(file))
         }
         let plan = try PlanReader.read(file: file)
         let pack = try PackLocator.load(plan.pack)

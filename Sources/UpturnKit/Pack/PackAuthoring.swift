@@ -34,7 +34,7 @@ public enum PackAuthoring {
         do throws(Errno) { try FileBytes.makeFolders(folder) } catch {
             throw UpturnError.system(.cantCreate, "\(folder): cannot make the folder", error)
         }
-        let name = (folder as NSString).lastPathComponent
+        let name = PathText.lastComponent(folder)
         var text = "// A cue pack made by `upturn pack new`. Change any words; a key you delete falls back to the default pack.\n"
         text += "// Check it with `upturn check \(folder)`, hear it with `upturn pack audition \(folder)`.\n{\n"
         text += "  name: \(TimelineJSON.string(name)),\n"
@@ -89,7 +89,7 @@ public enum PackAuthoring {
 
     static func fileName(_ ref: AudioFileRef) -> String {
         switch ref {
-        case .embedded(let path), .file(let path): return (path as NSString).lastPathComponent
+        case .embedded(let path), .file(let path): return PathText.lastComponent(path)
         }
     }
 

@@ -17,8 +17,8 @@ public enum PackLocator {
     /// `PREFIX/share/upturn` next to an installed binary (`PREFIX/bin/upturn`).
     static var installedDataFolder: String? {
         guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
-        let bin = (exe as NSString).deletingLastPathComponent
-        let share = ((bin as NSString).deletingLastPathComponent as NSString).appendingPathComponent("share/upturn")
+        let bin = PathText.parent(exe)
+        let share = PathText.join(PathText.parent(bin), "share/upturn")
         return FileManager.default.fileExists(atPath: share) ? share : nil
     }
 
@@ -36,7 +36,7 @@ public enum PackLocator {
             return try PackReader.read(folder: nameOrFolder).fallingBack(to: fallback)
         }
         for folder in searchFolders {
-            let candidate = (folder as NSString).appendingPathComponent(nameOrFolder)
+            let candidate = PathText.join(folder, nameOrFolder)
             if fm.fileExists(atPath: candidate + "/pack.json5") {
                 return try PackReader.read(folder: candidate).fallingBack(to: fallback)
             }

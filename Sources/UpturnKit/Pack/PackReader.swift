@@ -42,7 +42,7 @@ public enum PackReader {
     static func read(_ root: JSONNode, folder: String?, file: String, problems: inout Problems) -> CuePack? {
         guard let top = ObjectReader(root, path: "", problems: &problems) else { return nil }
         top.rejectUnknownKeys(topKeys, problems: &problems, what: "a cue pack")
-        let name = top.string("name", problems: &problems, maxLength: 100) ?? folder.map { ($0 as NSString).lastPathComponent } ?? "pack"
+        let name = top.string("name", problems: &problems, maxLength: 100) ?? folder.map { PathText.lastComponent($0) } ?? "pack"
         let language = top.string("language", problems: &problems, maxLength: 40) ?? "en"
         _ = top.string("description", problems: &problems, maxLength: 2000)
         let (voice, voiceLocation) = readVoice(top, language: language, problems: &problems)
@@ -239,14 +239,14 @@ public enum PackReader {
             }
             return .embedded(path: embedded)
         }
-        let full = (folder as NSString).appendingPathComponent(name)
+        let full = PathText.join(folder, name)
         guard FileManager.default.fileExists(atPath: full) else {
             problems.add("'\(name.prefix(80))' does not exist in \(folder)", at: node.location, path: path)
             return nil
         }
         // Resolve links: the real file must still lie inside the pack's real folder.
-        let realFolder = (folder as NSString).resolvingSymlinksInPath
-        let realFile = (full as NSString).resolvingSymlinksInPath
+        let realFolder = PathText.resolved(folder)
+        let realFile = PathText.resolved(full)
         guard realFile.hasPrefix(realFolder.hasSuffix("/") ? realFolder : realFolder + "/") else {
             problems.add(
                 "'\(name.prefix(80))' is a link to \(realFile), outside the pack's folder", at: node.location, path: path)

@@ -92,7 +92,7 @@ public enum PlanReader {
             if let loop = object.bool("loop", problems: &problems) { music.loop = loop }
         }
         guard let name, !name.isEmpty else { return nil }
-        let folder = file.hasPrefix("(built-in)") ? FileManager.default.currentDirectoryPath : (file as NSString).deletingLastPathComponent
+        let folder = file.hasPrefix("(built-in)") ? FileManager.default.currentDirectoryPath : PathText.parent(file)
         music.path = name.hasPrefix("/") ? name : (folder.isEmpty ? name : folder + "/" + name)
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: music.path, isDirectory: &isFolder), !isFolder.boolValue else {

@@ -10,9 +10,19 @@ public enum FileBytes {
             guard (info.st_mode & S_IFMT) == S_IFDIR else { throw .notDirectory }
             return
         }
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = PathText.parent(path)
         if !parent.isEmpty && parent != path { try makeFolders(parent, mode: mode) }
         do throws(Errno) { try SystemCall.mkdir(path, mode: mode) } catch where error == .fileExists {}
+    }
+
+    /// Makes a folder of the user's own data (the history, the prompt cache) and the folders
+    /// above it with mode 0700, as the XDG base directory rules ask; the folder itself, when
+    /// an older version made it open to others, is closed (issue 18: other users read the
+    /// sessions and the cue texts).
+    public static func makePrivateFolder(_ path: String) throws(Errno) {
+        try makeFolders(path, mode: 0o700)
+        guard let info = try? SystemCall.linkStatus(path), info.st_uid == getuid(), info.st_mode & 0o077 != 0 else { return }
+        chmod(path, info.st_mode & 0o700)
     }
 
     /// Opens a regular file for reading (links followed). A FIFO, a device or a socket is

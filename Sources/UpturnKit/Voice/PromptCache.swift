@@ -26,7 +26,7 @@ public final class PromptCache: @unchecked Sendable {
     public init?(folder: String = PromptCache.defaultFolder) {
         self.folder = folder
         do throws(Errno) {
-            try FileBytes.makeFolders(folder)
+            try FileBytes.makePrivateFolder(folder)
             try SystemCall.checkAccess(folder, W_OK)
         } catch {
             if !Self.warned.exchange(true, ordering: .relaxed) {
@@ -138,7 +138,8 @@ public final class PromptCache: @unchecked Sendable {
         bytes += body
         let final = path(for: key)
         let temporary = final + ".\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else { return }
+        // The cue texts are the user's: 0600, in a folder of mode 0700.
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else { return }
         if rename(temporary, final) != 0 { unlink(temporary) }
     }
 
