@@ -174,6 +174,27 @@ final class ListenTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("two to six words"), result.stderr)
     }
 
+    /// A damaged model: one line naming the file, exit 65, nothing left in /tmp (issue 18:
+    /// pocketsphinx ended the process with exit 1 and no word, leaving its dictionary behind),
+    /// and a missing UPTURN_VOICE_DUMP folder is a warning, not a trap.
+    func testADamagedModelIsOneLineNamingTheFile() throws {
+        let model = Upturn.file("bad-model-\(UUID().uuidString.prefix(6))")
+        XCTAssertEqual(try Child.run("/bin/cp", ["-r", "/usr/share/pocketsphinx/model/en-us", model]), 0)
+        let input = try SpokenCommand.make("upturn pause", voice: "rms")
+        let before = Set((try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? [])
+        for damage in ["", String(repeating: "x", count: 5000)] {
+            FileManager.default.createFile(atPath: model + "/en-us/mdef", contents: Data(damage.utf8))
+            let result = try Upturn.run(["listen", "--input", input, "--voice-model", model])
+            XCTAssertTrue(result.exited, result.stderr)
+            XCTAssertEqual(result.status, 65, result.stderr)
+            XCTAssertTrue(result.stderr.hasPrefix("\(model): pocketsphinx cannot load this model: "), result.stderr)
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+            XCTAssertTrue(result.stderr.contains("/en-us/mdef"), result.stderr)
+        }
+        let after = Set((try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? [])
+        XCTAssertEqual(after.subtracting(before).filter { $0.hasPrefix("upturn-") && ($0.hasSuffix(".dict") || $0.hasSuffix(".log")) }, [])
+    }
+
     /// ALSA's file plugin feeds capture from a raw file: `listen --device` hears it as a
     /// microphone, then ends on SIGINT.
     func testAMicrophoneThroughALSAsFilePlugin() throws {
@@ -192,6 +213,15 @@ final class ListenTests: XCTestCase {
         let result = Upturn.finish(started, timeout: 20)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("\"command\": \"pause\""), result.stdout + result.stderr)
+
+        // A dump that cannot be written: one warning, and the session plays on (it trapped).
+        let plan = Upturn.write("dump-plan.json5", "{title: 'Dump', steps: [{say: 'Hello.'}, {rest: '2s'}]}")
+        let play = try Upturn.run(
+            ["play", plan, "--alone", "--controls", "voice:filemic", "--device", "file:FILE=\(Upturn.file("dump.wav")),FORMAT=wav"],
+            environment: ["HOME": home, "UPTURN_VOICE_DUMP": "/nonexistent/x"])
+        XCTAssertTrue(play.exited, play.stderr)
+        XCTAssertEqual(play.status, 0, play.stderr)
+        XCTAssertTrue(play.stderr.contains("UPTURN_VOICE_DUMP: /nonexistent/x.mic: cannot write it"), play.stderr)
     }
 }
 

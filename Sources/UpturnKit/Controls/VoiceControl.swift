@@ -60,10 +60,23 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
     /// For tuning: with `UPTURN_VOICE_DUMP=PATH`, what the microphone heard and the reference
     /// aligned to it go to `PATH.mic` and `PATH.ref` (raw 16 kHz mono S16), to be heard again
     /// with `upturn listen --input --reference` (Scripts/bench-voice does).
+    /// A file that cannot be made is one warning, and no dump: never a trap mid-session.
     nonisolated(unsafe) static let dump: (UnsafeMutablePointer<FILE>, UnsafeMutablePointer<FILE>)? = {
         guard let base = ProcessInfo.processInfo.environment["UPTURN_VOICE_DUMP"] else { return nil }
-        return (fopen(base + ".mic", "w"), fopen(base + ".ref", "w"))
+        let mic: UnsafeMutablePointer<FILE>? = fopen(base + ".mic", "w")
+        guard let mic else { return dumpRefused(base + ".mic") }
+        let ref: UnsafeMutablePointer<FILE>? = fopen(base + ".ref", "w")
+        guard let ref else {
+            fclose(mic)
+            return dumpRefused(base + ".ref")
+        }
+        return (mic, ref)
     }()
+
+    private static func dumpRefused(_ path: String) -> (UnsafeMutablePointer<FILE>, UnsafeMutablePointer<FILE>)? {
+        StandardError.write("upturn: warning: UPTURN_VOICE_DUMP: \(TerminalText.safe(path)): cannot write it (\(Errno.current)); not dumping")
+        return nil
+    }
 
     /// Stops listening, and waits (up to 3 s) for the command being acted on to be logged: a
     /// "stop" ends the session while its score is still being taken, and its log line was lost

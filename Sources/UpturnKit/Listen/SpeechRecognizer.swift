@@ -112,6 +112,7 @@ public final class SpeechRecognizer {
         }
         defer { try? FileManager.default.removeItem(atPath: small) }
         let arguments = ["-hmm", acoustic, "-dict", small, "-samprate", "16000", "-logfn", "/dev/null"] + Self.settings
+        try Self.probe(arguments, model: model)
         guard let decoder = Self.decoder(arguments) else {
             throw UpturnError.unavailable("\(model): pocketsphinx cannot load this model")
         }
@@ -184,6 +185,37 @@ public final class SpeechRecognizer {
             entries += String(decoding: line, as: UTF8.self) + "\n"
         }
         return (entries, words.subtracting(found))
+    }
+
+    /// Loads the model once in a child process first: pocketsphinx ends the whole process on
+    /// a damaged file (a corrupt `mdef` ended `play` with exit 1 and no word). Its log names
+    /// the file it stopped at; that line is the error. About the time of one model load.
+    private static func probe(_ arguments: [String], model: String) throws(UpturnError) {
+        let log = FileManager.default.temporaryDirectory.path + "/upturn-\(getpid())-\(UUID().uuidString.prefix(8)).log"
+        defer { unlink(log) }
+        let probed = arguments.filter { $0 != "-logfn" && $0 != "/dev/null" }
+        let argv = (["upturn"] + probed).map { strdup($0) }
+        defer { argv.forEach { free($0) } }
+        var pointers: [UnsafeMutablePointer<CChar>?] = argv
+        let status = pointers.withUnsafeMutableBufferPointer { upturn_ps_probe(Int32($0.count - 1), $0.baseAddress! + 1, log) }
+        guard status != 0, status != -1 else { return }  // loaded (or no child could be made: load it here)
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        let lines = text.split(separator: "\n").map(String.init)
+        let fatal = lines.last { $0.hasPrefix("FATAL") || $0.hasPrefix("ERROR") } ?? lines.last ?? ""
+        // "FATAL: \"bin_mdef.c\", line 332: Failed to open ... 'FILE'" or "ERROR: ...": the
+        // message after the source place.
+        var reason = fatal
+        if let line = fatal.range(of: ", line "), let colon = fatal[line.upperBound...].range(of: ": ") {
+            reason = String(fatal[colon.upperBound...])
+        }
+        reason = String(reason.prefix(160))
+        // The file it was reading, when the reason does not name one.
+        let files = lines.compactMap { line in line.split(separator: " ").last { $0.hasPrefix("/") }.map(String.init) }
+        if let file = files.last, !reason.contains(file) { reason += " (reading \(file))" }
+        reason = TerminalText.safe(reason)
+        throw UpturnError.data(
+            "\(model): pocketsphinx cannot load this model: "
+                + (reason.isEmpty ? "it stopped while reading it (status \(status)); check mdef, means, variances and the dictionary" : reason))
     }
 
     private static func decoder(_ arguments: [String]) -> OpaquePointer? {
