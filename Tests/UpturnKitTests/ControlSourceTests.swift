@@ -408,6 +408,30 @@ final class UncheckedBox<T>: @unchecked Sendable {
         XCTAssertNoThrow(try SocketFolder.prepare(open, isDefault: false))
     }
 
+    /// A request too long for the player is an error at the client with a reason, never a
+    /// silent exit 0 (issue 18: `ctl start` with a 4.6 KB name printed nothing).
+    func testATooLongRequestIsAnErrorWithAReason() throws {
+        let path = temporaryFolder() + "/control.sock"
+        let socket = ControlSocket(path: path, status: { "{}" })
+        socket.onStart = { _ in "ok" }
+        try socket.start(ControlQueue())
+        defer { socket.stop() }
+        let long = "start " + String(repeating: "a", count: 4600)
+        XCTAssertThrowsError(try ControlSocket.send(long, to: path)) { error in
+            XCTAssertEqual((error as! UpturnError).code, .usage)
+            XCTAssertTrue("\(error)".contains("at most 4095"), "\(error)")
+        }
+        // A client that sends it anyway is told why before it is let go.
+        let fd = try XCTUnwrap(try ControlSocket.connect(path))
+        defer { SystemCall.close(fd) }
+        _ = try? SystemCall.send(fd, Array((long + "\n").utf8))
+        var reply = [UInt8](repeating: 0, count: 256)
+        XCTAssertTrue(SystemCall.waitReadable(fd, milliseconds: 3000))
+        let n = (try? SystemCall.read(fd, into: &reply)) ?? 0
+        XCTAssertEqual(String(decoding: reply[..<n], as: UTF8.self), "error: a request is at most 4096 bytes\n")
+        XCTAssertEqual(try ControlSocket.send("start " + String(repeating: "b", count: 4000), to: path), "ok")
+    }
+
     func testAnEmptySocketPathIsRefused() throws {
         XCTAssertThrowsError(try ControlSocket(path: "", status: { "" }).start(ControlQueue())) { error in
             XCTAssertEqual((error as! UpturnError).code, .usage)

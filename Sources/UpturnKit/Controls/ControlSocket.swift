@@ -210,7 +210,12 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
             let reply = Array((answer(request, queue) + "\n").utf8)
             guard let sent = try? SystemCall.sendNow(client.fd, reply), sent == reply.count else { return false }
         }
-        return client.buffer.count <= Self.maxLine
+        guard client.buffer.count <= Self.maxLine else {
+            // Said, not dropped: the client learns why it gets no other answer.
+            _ = try? SystemCall.sendNow(client.fd, Array("error: a request is at most \(Self.maxLine) bytes\n".utf8))
+            return false
+        }
+        return true
     }
 
     private func answer(_ request: ControlRequest, _ queue: ControlQueue) -> String {
@@ -237,6 +242,9 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
 
     /// Sends one command to a running player and returns its reply line.
     public static func send(_ command: String, to path: String) throws(UpturnError) -> String {
+        guard command.utf8.count < maxLine else {
+            throw UpturnError.usage("the request is \(command.utf8.count) bytes; a player takes at most \(maxLine - 1)")
+        }
         guard let fd = try connect(path) else {
             throw UpturnError.unavailable("no player is running (nothing listens on \(path))")
         }
@@ -259,6 +267,7 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
         if reply.isEmpty, let failed {
             throw UpturnError.system(.unavailable, "the player at \(path) did not take the command", failed)
         }
+        if reply.isEmpty { throw UpturnError.unavailable("the player at \(path) closed the connection without an answer") }
         return String(decoding: reply, as: UTF8.self).trimmingCharacters(in: .newlines)
     }
 }

@@ -1,6 +1,10 @@
 import Foundation
 
 /// Writes a mono 16-bit PCM WAV file, streaming, and fills in the sizes on `finish`.
+///
+/// A regular file is written to a temporary file beside it and renamed over it only when
+/// whole: a render that fails (a full disk) leaves the old file as it was, never a broken
+/// one. A device or a FIFO (`/dev/stdout`) is written in place.
 public final class WAVFileSink: AudioSink {
     public let rate: Int
     public let path: String
@@ -8,6 +12,8 @@ public final class WAVFileSink: AudioSink {
     /// A WAV file's sizes are 32-bit: its sound ends a little before 4 GiB.
     public static let maxDataBytes = Int(UInt32.max) - 36
     private var fd: Int32
+    /// Where the sound is written until `finish` renames it to `path` (nil: in place).
+    private let temporary: String?
     private var buffer: [UInt8] = []
     private var dataBytes = 0
     private static let bufferLimit = 1 << 18
@@ -22,7 +28,20 @@ public final class WAVFileSink: AudioSink {
     public init(path: String, rate: Int) throws(UpturnError) {
         self.path = path
         self.rate = rate
-        do throws(Errno) { fd = try SystemCall.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644) } catch {
+        let existing = try? SystemCall.fileStatus(path)
+        if let existing, existing.st_mode & S_IFMT != S_IFREG {
+            temporary = nil
+        } else {
+            temporary = PathText.join(PathText.parent(path), ".\(PathText.lastComponent(path)).upturn-\(getpid()).tmp")
+        }
+        do throws(Errno) {
+            if let temporary {
+                unlink(temporary)
+                fd = try SystemCall.open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+            } else {
+                fd = try SystemCall.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+            }
+        } catch {
             throw UpturnError.system(.cantCreate, "\(path): cannot write", error)
         }
         buffer.reserveCapacity(Self.bufferLimit + 8192)
@@ -80,10 +99,18 @@ public final class WAVFileSink: AudioSink {
             try SystemCall.writeAll(descriptor, Self.header(rate: rate, dataBytes: dataBytes), at: 0)
         } catch {
             SystemCall.close(descriptor)
+            removeTemporary()
             throw UpturnError.system(.cantCreate, "\(path): cannot write", error)
         }
         // A full disk or a quota may show only at close, on a network file system.
         do throws(Errno) { try SystemCall.closeReporting(descriptor) } catch {
+            removeTemporary()
+            throw UpturnError.system(.cantCreate, "\(path): cannot write", error)
+        }
+        guard let temporary else { return }
+        if rename(temporary, path) != 0 {
+            let error = Errno.current
+            removeTemporary()
             throw UpturnError.system(.cantCreate, "\(path): cannot write", error)
         }
     }
@@ -92,6 +119,11 @@ public final class WAVFileSink: AudioSink {
         if fd >= 0 {
             SystemCall.close(fd)
             fd = -1
+            removeTemporary()
         }
+    }
+
+    private func removeTemporary() {
+        if let temporary { unlink(temporary) }
     }
 }
