@@ -161,7 +161,14 @@ final class TransportTests: XCTestCase {
         let sink = ScriptedSink(queue: queue, script: (1...12).map { (hold.start + $0 * 480_000, ControlCommand.back) })
         let player = Player(timeline: timeline, clips: clips, sink: sink, blockFrames: 480, controls: queue, cues: cues)
         player.maxInvertedSeconds = 60
-        XCTAssertEqual(try player.play(), .stoppedWithClosing)
+        player.planInvertedSeconds = 50
+        var lines: [String] = []
+        player.log = { lines.append($0) }
+        // Ended by the cap, not by the user: the history says so (it said "stopped by the user").
+        XCTAssertEqual(try player.play(), .invertedCap)
+        XCTAssertEqual(SessionRecord.Ending(.success(.invertedCap), allStepsDone: false), .invertedCap)
+        XCTAssertEqual(SessionRecord.Ending.invertedCap.rawValue, "the inverted-time cap")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("tilted for 1m ") && $0.hasSuffix("without coming upright: the inverted-time cap (the plan's 50s) is reached; going to the closing") }, "\(lines)")
         XCTAssertGreaterThan(player.invertedSeconds, 60)
         XCTAssertLessThan(player.invertedSeconds, 62, "the closing came as the cap ran out")
         let closing = timeline.closing.first { $0.key == CueKey.sessionUpright.key }!
@@ -181,7 +188,7 @@ final class TransportTests: XCTestCase {
         // Without a cap the pause would last for good: a resume after it, so the test ends.
         DispatchQueue.global().asyncAfter(deadline: .now() + player.maxInvertedSeconds! + 3) { queue.post(.resume) }
         let started = MonotonicClock.now
-        XCTAssertEqual(try player.play(), .stoppedWithClosing)
+        XCTAssertEqual(try player.play(), .invertedCap)
         XCTAssertLessThan(MonotonicClock.now - started, player.maxInvertedSeconds! + 2, "the closing came soon after the cap")
         XCTAssertGreaterThan(player.invertedSeconds, player.maxInvertedSeconds!)
     }

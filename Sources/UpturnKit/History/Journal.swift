@@ -8,6 +8,8 @@ public struct SessionRecord: Equatable, Sendable {
         case audioLost = "audio lost"
         /// Nobody answered a safety check-in: the session went to its closing.
         case noAnswer = "no answer to a check-in"
+        /// Tilted past the plan's cap on continuous inverted time: the engine went to the closing.
+        case invertedCap = "the inverted-time cap"
         /// A start with no end: the player was killed or the power went.
         case killed
     }

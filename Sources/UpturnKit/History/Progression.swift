@@ -194,15 +194,16 @@ private struct HistoryWalk {
             } else {
                 reasons.append("\(what) finished (\(completed) of \(rules.completedToAdvance) to move up)")
             }
-        case .stopped, .noAnswer:
+        case .stopped, .noAnswer, .invertedCap:
             completed = 0
             let early = session.ending == .noAnswer || session.stepsDone * 2 < session.steps
+            let ended = session.ending == .invertedCap ? "ended by the inverted-time cap" : "stopped"
             if early && level > 1 {
                 level -= 1
-                let why = session.ending == .noAnswer ? "no answer to a check-in" : "stopped early (\(session.stepsDone) of \(session.steps) steps)"
+                let why = session.ending == .noAnswer ? "no answer to a check-in" : "\(ended) early (\(session.stepsDone) of \(session.steps) steps)"
                 reasons.append("\(what) \(why): down to level \(level)")
             } else {
-                reasons.append("\(what) \(session.ending == .noAnswer ? "no answer to a check-in" : "stopped after \(session.stepsDone) of \(session.steps) steps"): stays at level \(level)")
+                reasons.append("\(what) \(session.ending == .noAnswer ? "no answer to a check-in" : "\(ended) after \(session.stepsDone) of \(session.steps) steps"): stays at level \(level)")
             }
         case .audioLost, .killed:
             reasons.append("\(what) \(session.ending.rawValue): does not count")

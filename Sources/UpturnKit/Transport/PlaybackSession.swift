@@ -125,6 +125,7 @@ public struct PlaybackSession {
             cues: session.cues, music: session.music, stepCount: session.plan.steps.count)
         // The plan's cap on continuous inverted time, held at run time too, with a little
         // room for the device's latency: a plan that fits as written never meets it.
+        player.planInvertedSeconds = Double(session.plan.maxInvertedMilliseconds) / 1000
         player.maxInvertedSeconds = Double(session.plan.maxInvertedMilliseconds) / 1000 + Self.invertedCapGraceSeconds
         player.sessionTitle = session.plan.title
         if let preroll {
@@ -223,6 +224,7 @@ extension SessionRecord.Ending {
         switch outcome {
         case .success(.finished): self = allStepsDone ? .finished : .stopped
         case .success(.noAnswer): self = .noAnswer
+        case .success(.invertedCap): self = .invertedCap
         case .success: self = .stopped
         case .failure(let error) where error.code == .unavailable: self = .audioLost
         case .failure: self = .killed

@@ -16,6 +16,8 @@ public final class Player {
         case stoppedWithClosing
         /// Nobody answered a safety check-in: the closing segment was played.
         case noAnswer
+        /// Tilted past the plan's cap on continuous inverted time: the closing was played.
+        case invertedCap
         /// A control came while playing an announcement that gives way to controls; the
         /// control is left in the queue for the caller.
         case interrupted
@@ -78,6 +80,8 @@ public final class Player {
     /// presses of `back` count): past it, the player goes to the closing. Nil: no limit
     /// (cues that are not a session).
     public var maxInvertedSeconds: Double?
+    /// The plan's own cap, for what is said of it (`maxInvertedSeconds` has room added).
+    public var planInvertedSeconds: Double?
     public let snapshot = Mutex(PlayerSnapshot())
     /// The session's title, for the status (MPRIS shows it as the album).
     public var sessionTitle = ""
@@ -400,7 +404,12 @@ public final class Player {
     }
 
     /// How a session that reached its closing ended.
-    private var closingOutcome: Outcome { checkIns.missed || pausedCheckInMissed ? .noAnswer : .stoppedWithClosing }
+    private var closingOutcome: Outcome {
+        if capReached { return .invertedCap }
+        return checkIns.missed || pausedCheckInMissed ? .noAnswer : .stoppedWithClosing
+    }
+    /// The closing was forced by the inverted-time cap.
+    private var capReached = false
 
     /// Someone alone, paused while tilted, may have fainted: after `pausedCheckInSeconds` they
     /// are asked, and with no press in `checkInAnswerSeconds` the session goes to the closing.
@@ -439,9 +448,10 @@ public final class Player {
     private func checkInvertedCap() {
         let now = MonotonicClock.now
         guard closing == nil, invertedTimer.isOver(at: now) else { return }
-        let lived = DurationText.short(milliseconds: Int(invertedTimer.stretch(at: now) * 1000))
-        let cap = DurationText.short(milliseconds: Int(invertedTimer.capSeconds * 1000))
-        log("tilted for \(lived) without coming upright, over the cap of \(cap): going to the closing")
+        let lived = DurationText.short(milliseconds: Int(invertedTimer.stretch(at: now).rounded()) * 1000)
+        let cap = DurationText.short(milliseconds: Int(((planInvertedSeconds ?? invertedTimer.capSeconds)).rounded()) * 1000)
+        log("tilted for \(lived) without coming upright: the inverted-time cap (the plan's \(cap)) is reached; going to the closing")
+        capReached = true
         goToClosing()
     }
 
