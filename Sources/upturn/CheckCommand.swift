@@ -19,7 +19,7 @@ enum CheckCommand {
         for file in arguments.positionals {
             do throws(UpturnError) {
                 let note = try Checker.check(file)
-                print("\(file): ok" + note)
+                print("\(TerminalText.safe(file)): ok" + note)
             } catch {
                 CommandLineTool.report(error)
                 if worst != .dataError { worst = error.code }

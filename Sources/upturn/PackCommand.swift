@@ -34,7 +34,8 @@ enum PackCommand {
                 }
             }
             try PackAuthoring.scaffold(folder: folder, from: source, voice: arguments.options["--voice"])
-            print("made \(folder)/pack.json5; check it with `upturn check \(folder)`, hear it with `upturn pack audition \(folder)`")
+            let shown = TerminalText.safe(folder)
+            print("made \(shown)/pack.json5; check it with `upturn check \(shown)`, hear it with `upturn pack audition \(shown)`")
         case "audition":
             try arguments.atMost(2, command: "pack audition")
             guard arguments.positionals.count == 2 else { throw UpturnError.usage("upturn pack audition: name the pack") }
@@ -66,7 +67,7 @@ enum PacksCommand {
         if CommandLineTool.helped(arguments, help) { return .ok }
         try arguments.atMost(0, command: "packs")
         for pack in PackAuthoring.installedPacks() {
-            print("\(pack.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(pack.language.padding(toLength: 8, withPad: " ", startingAt: 0)) \(pack.voice.padding(toLength: 10, withPad: " ", startingAt: 0)) \(pack.folder)")
+            print("\(pack.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(pack.language.padding(toLength: 8, withPad: " ", startingAt: 0)) \(pack.voice.padding(toLength: 10, withPad: " ", startingAt: 0)) \(TerminalText.safe(pack.folder))")
         }
         return .ok
     }

@@ -128,3 +128,14 @@ final class PrivateFilesTests: XCTestCase {
         XCTAssertEqual(mode(base + "/cache"), 0o700)
     }
 }
+
+final class JournalReadTests: XCTestCase {
+    /// A journal path that is a folder says so, instead of "0 sessions" as if true.
+    func testAFolderAtTheJournalsPathIsAWarning() throws {
+        let folder = temporaryFolder()
+        let (sessions, warnings) = Journal(path: folder).read()
+        XCTAssertEqual(sessions.count, 0)
+        XCTAssertEqual(warnings, ["\(folder): cannot read the history: it is a folder"])
+        XCTAssertEqual(Journal(path: folder + "/none.jsonl").read().warnings, [], "a new history is no warning")
+    }
+}

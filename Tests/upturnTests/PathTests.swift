@@ -43,3 +43,20 @@ final class PathTests: XCTestCase {
         XCTAssertEqual(render.status, 0, render.stderr)
     }
 }
+
+/// Names with escape codes in them are printed escaped, on every line (issue 18).
+final class EscapedNamesTests: XCTestCase {
+    func testCheckAndPackNewEscapeTheName() throws {
+        let folder = Upturn.file("esc-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let plan = folder + "/a\u{1B}[31mred.json5"
+        try "{title: 'x', steps: [{say: 'Hello.'}]}".write(toFile: plan, atomically: false, encoding: .utf8)
+        let check = try Upturn.run(["check", plan])
+        XCTAssertEqual(check.status, 0, check.stderr)
+        XCTAssertFalse(check.stdout.contains("\u{1B}"), check.stdout)
+        let made = try Upturn.run(["pack", "new", folder + "/p\u{1B}[2Jack"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        XCTAssertTrue(made.stdout.hasPrefix("made "), made.stdout)
+        XCTAssertFalse(made.stdout.contains("\u{1B}"), made.stdout)
+    }
+}

@@ -126,8 +126,21 @@ public final class Journal {
     }
 
     /// Every session, oldest first, and one warning per kind of line that could not be read.
+    /// A journal that is not there is a new history; one that is there but cannot be read (a
+    /// folder, no permission) is a warning, never "0 sessions" said as if true.
     public func read() -> (sessions: [SessionRecord], warnings: [String]) {
-        guard let data = FileManager.default.contents(atPath: path) else { return ([], []) }
+        let info: stat
+        do throws(Errno) { info = try SystemCall.fileStatus(path) } catch {
+            if error == .noSuchFile { return ([], []) }
+            return ([], ["\(TerminalText.safe(path)): cannot read the history (\(error))"])
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            let kind = info.st_mode & S_IFMT == S_IFDIR ? "it is a folder" : "it is not a file"
+            return ([], ["\(TerminalText.safe(path)): cannot read the history: \(kind)"])
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return ([], ["\(TerminalText.safe(path)): cannot read the history (\(Errno.current))"])
+        }
         return Self.parse([UInt8](data), path: path)
     }
 
