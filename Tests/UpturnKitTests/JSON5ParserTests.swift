@@ -127,6 +127,12 @@ final class JSON5ParserTests: XCTestCase {
         XCTAssertEqual(try JSON5Parser.parse("{a\u{A0}: 1}")["a"]?.value, .number(1))
         assertSyntaxError("{a\u{2603}: 1}", line: 1, column: 3, contains: "expected ':'")
         assertSyntaxError("{\\u0031a: 1}", line: 1, column: 8, contains: "not a letter or digit a name may hold")
+        // Escapes are for names, never the literals (ES5): `nul\u006c` is no null.
+        for literal in ["nul\\u006c", "\\u0074rue", "fals\\u0065", "\\u0049nfinity", "Na\\u004e"] {
+            assertSyntaxError("{a: \(literal)}", line: 1, column: 5, contains: "written with a \\u escape is not a literal")
+        }
+        // As a key, an escaped "null" is a name like any other.
+        XCTAssertEqual(try JSON5Parser.parse("{nul\\u006c: 1}")["null"]?.value, .number(1))
         let long = String(repeating: "k", count: 300)
         XCTAssertEqual(try JSON5Parser.parse("{\(long): 1}")[long]?.value, .number(1), "a long name is read whole")
     }

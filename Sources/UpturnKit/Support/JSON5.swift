@@ -255,7 +255,12 @@ public struct JSON5Parser {
         case UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "0")...UInt8(ascii: "9"):
             return JSONNode(.number(try parseNumber()), at: start)
         default:
+            let wordStart = index
             let word = try parseIdentifier()
+            // ES5 allows \u escapes in names, never in the literals: `nul\u006c` is no null.
+            if ["true", "false", "null", "Infinity", "NaN"].contains(word), bytes[wordStart..<index].contains(UInt8(ascii: "\\")) {
+                throw fail("'\(word)' written with a \\u escape is not a literal; write it plainly", at: start)
+            }
             switch word {
             case "true": return JSONNode(.bool(true), at: start)
             case "false": return JSONNode(.bool(false), at: start)
