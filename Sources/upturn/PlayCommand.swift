@@ -19,7 +19,8 @@ enum PlayCommand {
           --controls LIST  comma-separated: keyboard, socket, evdev:PATH, evdev:auto,
                            gpio:CHIP:LINE[,LINE], mpris, voice[:DEVICE], none (default:
                            keyboard on a terminal, socket, and mpris when there is a D-Bus
-                           session bus)
+                           session bus). ALSA names with commas are read whole
+                           (voice:plughw:1,0); voice=DEVICE, last, takes all after it
           --socket PATH    the control socket (default: $XDG_RUNTIME_DIR/upturn/control.sock)
           --keep-alive     play an inaudible 20 Hz tone instead of digital silence, for
                            Bluetooth and HDMI outputs that sleep and swallow a first word

@@ -41,6 +41,17 @@ final class ControlSourceTests: XCTestCase {
         XCTAssertEqual(try ControlSpec.parse("keyboard,socket"), [.keyboard, .socket])
         XCTAssertEqual(try ControlSpec.parse("gpio:gpiochip0:17,27,evdev:/dev/input/event3"), [.gpio(chip: "gpiochip0", lines: [17, 27]), .evdev(path: "/dev/input/event3")])
         XCTAssertEqual(try ControlSpec.parse("none"), [])
+        // ALSA names hold commas (issue 18: 64 "unknown control '0'").
+        XCTAssertEqual(try ControlSpec.parse("voice:plughw:1,0"), [.voice(device: "plughw:1,0")])
+        XCTAssertEqual(try ControlSpec.parse("socket,voice:hw:CARD=Mic,DEV=0,keyboard"), [.socket, .voice(device: "hw:CARD=Mic,DEV=0"), .keyboard])
+        XCTAssertEqual(try ControlSpec.parse("socket,voice=plug:'dmix:1,0'"), [.socket, .voice(device: "plug:'dmix:1,0'")])
+        XCTAssertEqual(try ControlSpec.parse("voice=a,b,c"), [.voice(device: "a,b,c")])
+        XCTAssertThrowsError(try ControlSpec.parse("socket,voice=")) { error in
+            XCTAssertEqual((error as! UpturnError).code, .usage)
+        }
+        XCTAssertThrowsError(try ControlSpec.parse("voice:mic,keybord")) { error in
+            XCTAssertTrue("\(error)".contains("unknown control 'keybord'"), "\(error)")
+        }
         XCTAssertEqual(try ControlSpec.parse("evdev:auto"), [.evdevAuto])
         for bad in ["keybaord", "gpio:17", "pedal", "evdev:"] {
             XCTAssertThrowsError(try ControlSpec.parse(bad), bad) { error in

@@ -12,16 +12,33 @@ public enum ControlSpec: Equatable, Sendable {
     /// Spoken commands from a microphone (ALSA capture device; `default` unless named).
     case voice(device: String)
 
-    public static let words = ["keyboard", "socket", "evdev:PATH", "evdev:auto", "gpio:CHIP:LINE[,LINE]", "mpris", "voice[:DEVICE]", "none"]
+    public static let words = [
+        "keyboard", "socket", "evdev:PATH", "evdev:auto", "gpio:CHIP:LINE[,LINE]", "mpris", "voice[:DEVICE]", "voice=DEVICE", "none",
+    ]
 
     /// Parses a comma-separated list; `none` alone means no controls but signals.
     /// Unknown words are usage errors (exit 64).
+    ///
+    /// ALSA's names hold commas too: `voice:plughw:1,0` and `voice:hw:CARD=Mic,DEV=0` are
+    /// read whole (a bare number or a `NAME=VALUE` after a voice device is part of it), and
+    /// `voice=DEVICE`, last in the list, takes everything after it as the device's name.
     public static func parse(_ text: String) throws(UpturnError) -> [ControlSpec] {
         var specs: [ControlSpec] = []
+        let text = Substring(text)
+        if let range = text.range(of: "voice="), range.lowerBound == text.startIndex || text[text.index(before: range.lowerBound)] == "," {
+            let device = text[range.upperBound...].trimmingCharacters(in: .whitespaces)
+            guard !device.isEmpty else { throw UpturnError.usage("--controls: voice= needs a device name, e.g. voice=plughw:1,0") }
+            specs = try parse(String(text[..<range.lowerBound]))
+            return specs + [.voice(device: device)]
+        }
         // gpio lines are comma-separated too: "gpio:0:17,27" — a bare number joins the gpio before it.
         for raw in text.split(separator: ",", omittingEmptySubsequences: true).map({ String($0).trimmingCharacters(in: .whitespaces) }) {
             if let line = Int(raw), case .gpio(let chip, let lines)? = specs.last {
                 specs[specs.count - 1] = .gpio(chip: chip, lines: lines + [line])
+                continue
+            }
+            if case .voice(let device)? = specs.last, device != "default", Int(raw) != nil || (raw.contains("=") && !raw.hasPrefix("voice")) {
+                specs[specs.count - 1] = .voice(device: device + "," + raw)
                 continue
             }
             switch raw {
