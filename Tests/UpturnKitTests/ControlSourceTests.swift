@@ -500,3 +500,19 @@ final class UncheckedBox<T>: @unchecked Sendable {
         XCTAssertEqual(queue.take(), [.stop])
     }
 }
+
+/// MPRIS's view of the status (issue 18: "Playing" with an empty title for the first seconds).
+final class MPRISStatusTests: XCTestCase {
+    func testStoppedWithNoMetadataUntilTheFirstStep() {
+        var snapshot = PlayerSnapshot()
+        let before = MPRISStatus(json: snapshot.json)
+        XCTAssertEqual(before.playbackStatus, "Stopped")
+        XCTAssertEqual(before.title, "")
+        snapshot.step = 1
+        snapshot.title = "Tilt back"
+        let playing = MPRISStatus(json: snapshot.json)
+        XCTAssertEqual(playing.playbackStatus, "Playing")
+        XCTAssertEqual(playing.title, "Tilt back")
+        XCTAssertEqual(MPRISStatus(json: "{\"state\": \"waiting\"}").playbackStatus, "Stopped")
+    }
+}

@@ -208,7 +208,11 @@ struct MPRISStatus: Equatable {
 
     init(json: String) {
         let bytes = Array(json.utf8)
-        guard let object = bytes.withUnsafeBufferPointer({ FlatJSON.parse($0) }), object["state"]?.string == "playing" else { return }
+        // Until the first step (the session still being made), Stopped with no metadata: a
+        // widget showed "Playing" with an empty title and length for the first seconds.
+        guard let object = bytes.withUnsafeBufferPointer({ FlatJSON.parse($0) }), object["state"]?.string == "playing",
+            let first = object["step"]?.int, first >= 1
+        else { return }
         playing = true
         paused = object["paused"] == .bool(true)
         step = object["step"]?.int ?? 0
