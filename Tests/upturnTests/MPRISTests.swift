@@ -34,6 +34,21 @@ final class MPRISTests: PulseBedTestCase {
 
     func playerctl(_ arguments: String...) throws -> String { try run("/usr/bin/playerctl", ["-p", "upturn"] + arguments).output }
 
+    /// A frozen bus never holds the session back (issue 18: 90 s of silence before the
+    /// session began, sd-bus's authentication timeout): MPRIS connects off the session's path.
+    func testAFrozenBusDoesNotDelayTheSession() throws {
+        let plan = Upturn.write("frozen-bus.json5", "{title: 'Frozen', steps: [{say: 'Hello.'}, {rest: '1s'}]}")
+        let out = Upturn.file("frozen-bus.wav")
+        bus?.signal(SIGSTOP)
+        defer { bus?.signal(SIGCONT) }
+        let started = Date()
+        let result = Upturn.finish(
+            try Upturn.start(["play", plan, "--alone", "--controls", "mpris", "--device", "file:FILE=\(out),FORMAT=wav"], environment: environment),
+            timeout: 60)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 15, "the session waited for a frozen bus: \(result.stderr)")
+    }
+
     func testPlayerctlDrivesASessionAndChangesAreSignalled() throws {
         let plan = Upturn.write("mpris.json5", "{title: 'Bus', steps: [{rest: '1m', title: 'First rest'}, {rest: '1m', title: 'Second rest'}]}")
         let player = try Upturn.start(["play", plan, "--device", "pulse", "--controls", "socket,mpris", "--socket", socket], environment: environment)

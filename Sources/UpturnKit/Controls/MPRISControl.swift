@@ -36,22 +36,38 @@ public final class MPRISControl: ControlSource, @unchecked Sendable {
         ProcessInfo.processInfo.environment["DBUS_SESSION_BUS_ADDRESS"].map { !$0.isEmpty } ?? false
     }
 
-    /// A bus that cannot be reached, or refuses the object or the name, is one line on
-    /// stderr: the session goes on without MPRIS.
+    /// How long a call to the bus may take (sd-bus's default is 25 s, and authenticating
+    /// with a frozen bus took 90 s).
+    static let callTimeoutMicroseconds: UInt64 = 2_000_000
+
+    /// Connects on a thread of its own: the session never waits for the bus (issue 18: a
+    /// frozen dbus-daemon held `play` 90 s in silence). A bus that cannot be reached, or
+    /// refuses the object or the name, is one line on stderr: the session goes on without it.
     public func start(_ queue: ControlQueue) throws(UpturnError) {
-        do throws(UpturnError) { try connect(queue) } catch {
-            report?(error.problems.first ?? "mpris: not available")
+        let wake = try WakePipe()
+        self.wake = wake
+        self.queue = queue
+        let thread = Thread(named: "upturn-mpris") { [self] in
+            do throws(UpturnError) { try connect() } catch {
+                report?(error.problems.first ?? "mpris: not available")
+                wake.closeReadEnd()
+                return
+            }
+            guard !wake.isWoken else { return wake.closeReadEnd() }
+            serve(wake)
         }
+        self.thread = thread
+        thread.start()
     }
 
-    private func connect(_ queue: ControlQueue) throws(UpturnError) {
+    private func connect() throws(UpturnError) {
         var opened: OpaquePointer?
         let code = sd_bus_open_user(&opened)
         guard code >= 0, let opened else {
             throw UpturnError.system(.unavailable, "mpris: no D-Bus session bus; going on without it", Errno(rawValue: -code))
         }
+        sd_bus_set_method_call_timeout(opened, Self.callTimeoutMicroseconds)
         bus = opened
-        self.queue = queue
         let me = Unmanaged.passUnretained(self).toOpaque()
         guard sd_bus_add_object_vtable(opened, nil, Self.path, Self.rootInterface, upturn_mpris_root_vtable(), me) >= 0,
             sd_bus_add_object_vtable(opened, nil, Self.path, Self.playerInterface, upturn_mpris_player_vtable(), me) >= 0
@@ -70,13 +86,9 @@ public final class MPRISControl: ControlSource, @unchecked Sendable {
         guard named >= 0 else {
             sd_bus_flush_close_unref(opened)
             bus = nil
-            throw UpturnError.system(.unavailable, "mpris: the session bus refused the name \(busName)", Errno(rawValue: -named))
+            let why = named == -ETIMEDOUT ? "did not answer" : "refused the name \(busName)"
+            throw UpturnError.system(.unavailable, "mpris: the session bus \(why); going on without it", Errno(rawValue: -named))
         }
-        let wake = try WakePipe()
-        self.wake = wake
-        let thread = Thread(named: "upturn-mpris") { [self] in serve(wake) }
-        self.thread = thread
-        thread.start()
     }
 
     /// Handles calls as they come, and tells the bus of a changed status (looked at four
