@@ -291,11 +291,41 @@ final class InstallServiceTests: XCTestCase {
         XCTAssertEqual(try install(["--user", "root"]).status, 64)
         XCTAssertEqual(try install(["--prefix", "relative"]).status, 64)
         XCTAssertEqual(try install(["--device", "x; rm -rf /"]).status, 64)
+        // A value that would split ExecStart or add lines to the unit (issue 18: a newline in
+        // --prefix slipped `User=root` in) is refused, and nothing is written.
+        for prefix in [root + "/u sr", root + "/usr\nUser=root", root + "/../usr", "/", root + "/usr/%h"] {
+            let refused = try install(["--prefix", prefix])
+            XCTAssertEqual(refused.status, 64, prefix + ": " + refused.stdout)
+            XCTAssertTrue(refused.stderr.hasPrefix("install-service: --prefix "), refused.stderr)
+        }
+        XCTAssertEqual(try install(["--unit-dir", root + "/un its"]).status, 64)
+        XCTAssertFalse(try String(contentsOfFile: root + "/units/upturn.service", encoding: .utf8).contains("User=root"))
 
         let removed = Upturn.finish(try Upturn.start(common + ["--uninstall"], executable: script))
         XCTAssertEqual(removed.status, 0, removed.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/units/upturn.service"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: installed))
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/usr/share/upturn"))
+    }
+
+    /// `--root STAGE --uninstall` removes what is under STAGE, never the host's own
+    /// (issue 18: it removed the host's PREFIX/bin/upturn and PREFIX/share/upturn).
+    func testUninstallInAStageLeavesTheHostAlone() throws {
+        let script = ShippedPacks.folder + "/../Scripts/install-service"
+        let stage = Upturn.file("stage-\(UUID().uuidString.prefix(6))")
+        let prefix = "/opt/upturn-probe-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: prefix + "/bin", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: prefix + "/share/upturn", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: prefix) }
+        FileManager.default.createFile(atPath: prefix + "/bin/upturn", contents: Data("host".utf8))
+        let common = ["--root", stage, "--prefix", prefix, "--user", "nobody", "--binary", Upturn.binary]
+        let installed = Upturn.finish(try Upturn.start(common, executable: script), timeout: 120)
+        XCTAssertEqual(installed.status, 0, installed.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: stage + prefix + "/bin/upturn"))
+        let removed = Upturn.finish(try Upturn.start(common + ["--uninstall"], executable: script), timeout: 60)
+        XCTAssertEqual(removed.status, 0, removed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stage + prefix + "/bin/upturn"))
+        XCTAssertEqual(try String(contentsOfFile: prefix + "/bin/upturn", encoding: .utf8), "host", "the host's program was removed")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: prefix + "/share/upturn"), "the host's data was removed")
     }
 }
