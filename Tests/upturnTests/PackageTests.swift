@@ -25,6 +25,18 @@ final class PackageTests: XCTestCase {
         }
     }
 
+    /// A binary that needs the toolchain's Swift runtime is refused, not shipped with a RUNPATH
+    /// into /opt/swift (issue 18: a lintian error nobody checked).
+    func testADynamicBinaryIsRefused() throws {
+        let out = Upturn.file("deb-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let made = try shell("'\(root)/Scripts/package' --binary '\(Upturn.binary)' --output '\(out)'", timeout: 300)
+        XCTAssertEqual(made.status, 64, made.output)
+        XCTAssertTrue(made.output.contains("needs the Swift runtime of the toolchain"), made.output)
+        XCTAssertTrue(made.output.contains("--static-swift-stdlib"), made.output)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), [])
+    }
+
     func testThePackageInstallsWorksWithoutSwiftAndPurgesClean() throws {
         // Scripts/test builds the package before the tests run (a build inside `swift test`
         // would wait for the test's own lock on the build folder).
@@ -34,6 +46,11 @@ final class PackageTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: path), path)
         let lint = try shell("lintian '\(path)'")
         XCTAssertFalse(lint.output.split(separator: "\n").contains { $0.hasPrefix("E: ") }, lint.output)
+        XCTAssertFalse(lint.output.contains("maintainer-script-calls-systemctl"), lint.output)
+        // The maintainer scripts: sound alone for the packaged (socket) unit; deb-systemd-invoke.
+        let scripts = try shell("dpkg-deb --ctrl-tarfile '\(path)' | tar -xO ./postinst ./prerm")
+        XCTAssertFalse(scripts.output.contains("input"), scripts.output)
+        XCTAssertFalse(scripts.output.contains("systemctl disable"), scripts.output)
 
         _ = try shell("dpkg --purge upturn")
         // Through the service installer, which takes the package and writes the unit for a device.
