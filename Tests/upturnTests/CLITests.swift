@@ -148,6 +148,20 @@ final class CLITests: XCTestCase {
         }
     }
 
+    /// Same inputs, same output, from any cache state: a clip re-made alone equals the one
+    /// made in the cold batch (issue 18: the welcome came out 44 ms shorter).
+    func testARenderIsTheSameFromAnyCacheState() throws {
+        let cache = Upturn.file("any-cache-\(UUID().uuidString.prefix(6))")
+        let env = ["XDG_CACHE_HOME": cache]
+        let first = Upturn.file("any-cache-1.wav"), second = Upturn.file("any-cache-2.wav")
+        XCTAssertEqual(try Upturn.run(["render", "first-time", "--output", first], environment: env).status, 0)
+        let clips = try FileManager.default.contentsOfDirectory(atPath: cache + "/upturn").filter { $0.hasSuffix(".clip") }.sorted()
+        XCTAssertGreaterThan(clips.count, 5)
+        for clip in clips.enumerated() where clip.offset % 3 == 0 { try FileManager.default.removeItem(atPath: cache + "/upturn/" + clip.element) }
+        XCTAssertEqual(try Upturn.run(["render", "first-time", "--output", second], environment: env).status, 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: first)), try Data(contentsOf: URL(fileURLWithPath: second)))
+    }
+
     func testUnwritableOutputIs73() throws {
         let result = try Upturn.run(["render", "first-time", "--output", "/no/such/dir/out.wav"])
         XCTAssertEqual(result.status, 73)

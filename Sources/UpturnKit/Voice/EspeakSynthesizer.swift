@@ -2,12 +2,12 @@ import CEspeakNG
 import Foundation
 import Synchronization
 
-/// Speech from libespeak-ng, in-process, in synchronous mode.
+/// Speech from libespeak-ng, in synchronous mode: initialized once in this process (the
+/// phoneme data loaded), each utterance made in a child forked from it (see `synthesize`).
 ///
 /// espeak-ng keeps global state and is not thread-safe, so every call goes through one
 /// process-wide lock. It is initialized with `espeak_ng_Initialize`, which reports failure
-/// instead of exiting the process as `espeak_Initialize` does. The voice is set only when it
-/// changes: each `espeak_ng_SetVoiceByName` call leaks a little memory.
+/// instead of exiting the process as `espeak_Initialize` does.
 public final class EspeakSynthesizer: Synthesizer {
     public let nativeRate: Int
     public let engineVersion: String
@@ -17,7 +17,9 @@ public final class EspeakSynthesizer: Synthesizer {
     struct EngineState: ~Copyable {
         var initialized = false
         var rate = 0
-        var voice: VoiceSettings?
+        /// Per voice name: true when it is a language ("fr-fr") rather than a voice file's
+        /// name, to be selected by language (only an exact one).
+        var byLanguage: [String: Bool] = [:]
     }
 
     /// The library version without initializing it ("espeak-ng 1.51").
@@ -41,7 +43,6 @@ public final class EspeakSynthesizer: Synthesizer {
             if output != ENS_OK {
                 return .failure(UpturnError.unavailable("cannot start espeak-ng output: \(Self.message(output))"))
             }
-            espeak_SetSynthCallback(synthCallback)
             state.initialized = true
             state.rate = Int(espeak_ng_GetSampleRate())
             return .success(state.rate)
@@ -59,47 +60,50 @@ public final class EspeakSynthesizer: Synthesizer {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// Speaks `text` in a child process forked from this one, whose espeak-ng was only
+    /// initialized, never used: espeak-ng carries state between utterances that no call
+    /// resets, so each prompt starts from the same state and comes out the same whatever was
+    /// said before it, from any cache state (issue 18). The C side is `upturn_espeak_spawn`.
     public func synthesize(_ text: String, voice: VoiceSettings) throws(UpturnError) -> [Int16] {
+        // espeak-ng reads a C string: a NUL would end the text there ("a\u{0}b" said "a"),
+        // and other control characters are no words either.
+        let spoken = String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
         let result: Result<[Int16], UpturnError> = Self.state.withLock { state in
-            if state.voice?.name != voice.name {
-                var status = espeak_ng_SetVoiceByName(voice.name)
-                if status != ENS_OK && Self.listVoices(initialized: true).contains(where: { $0.language == voice.name }) {
-                    // A language ("fr-fr") rather than a voice file's name: select by language.
-                    // Only an exact language: by properties espeak-ng would take any near one.
-                    status = voice.name.withCString { language in
-                        var properties = espeak_VOICE()
-                        properties.languages = language
-                        return espeak_ng_SetVoiceByProperties(&properties)
-                    }
+            if state.byLanguage[voice.name] == nil {
+                state.byLanguage[voice.name] = Self.listVoices(initialized: true).contains { $0.language == voice.name }
+            }
+            let byLanguage: Int32 = state.byLanguage[voice.name] == true ? 1 : 0
+            var readEnd: Int32 = -1
+            let pid = spoken.withCString { cText in
+                voice.name.withCString { cVoice in
+                    upturn_espeak_spawn(cText, cVoice, byLanguage, Int32(voice.rate), Int32(voice.pitch), Int32(voice.volume), &readEnd)
                 }
-                if status != ENS_OK {
-                    state.voice = nil
-                    return .failure(Self.voiceError(voice.name, installed: Self.listVoices(initialized: true)))
-                }
-                state.voice = VoiceSettings(name: voice.name, rate: -1, pitch: -1, volume: -1)
             }
-            if state.voice?.rate != voice.rate { espeak_ng_SetParameter(espeakRATE, Int32(voice.rate), 0) }
-            if state.voice?.pitch != voice.pitch { espeak_ng_SetParameter(espeakPITCH, Int32(voice.pitch), 0) }
-            if state.voice?.volume != voice.volume { espeak_ng_SetParameter(espeakVOLUME, Int32(voice.volume), 0) }
-            state.voice = voice
-
-            let box = SampleBox()
-            let unmanaged = Unmanaged.passRetained(box)
-            defer { unmanaged.release() }
-            // espeak-ng reads a C string: a NUL would end the text there ("a\u{0}b" said "a"),
-            // and other control characters are no words either.
-            let spoken = String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
-            let status = spoken.withCString { cText in
-                espeak_ng_Synthesize(
-                    cText, strlen(cText) + 1, 0, POS_CHARACTER, 0, UInt32(espeakCHARS_UTF8), nil,
-                    unmanaged.toOpaque())
+            guard pid > 0 else {
+                return .failure(UpturnError.system(.unavailable, "espeak-ng: cannot start a child to speak in", Errno.current))
             }
-            if status != ENS_OK {
-                return .failure(UpturnError.internalError("espeak-ng could not speak \"\(text.prefix(60))\": \(Self.message(status))"))
+            let samples = Self.readSamples(readEnd)
+            SystemCall.close(readEnd)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            let exited = status & 0x7F == 0
+            switch exited ? (status >> 8) & 0xFF : -1 {
+            case 0: return .success(samples)
+            case 3: return .failure(Self.voiceError(voice.name, installed: Self.listVoices(initialized: true)))
+            default:
+                let why = exited ? "status \((status >> 8) & 0xFF)" : "signal \(status & 0x7F)"
+                return .failure(UpturnError.internalError("espeak-ng could not speak \"\(text.prefix(60))\" (\(why))"))
             }
-            return .success(box.samples)
         }
         return try result.get()
+    }
+
+    /// Every sample the child wrote, to the end of the pipe.
+    private static func readSamples(_ fd: Int32) -> [Int16] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while let n = try? SystemCall.read(fd, into: &chunk), n > 0 { bytes += chunk[0..<n] }
+        return bytes.withUnsafeBytes { raw in Array(raw.bindMemory(to: Int16.self).prefix(bytes.count / 2)) }
     }
 
     /// "no espeak-ng voice 'xx'; close matches: ..." with the installed voices nearest the name.
@@ -154,21 +158,4 @@ public final class EspeakSynthesizer: Synthesizer {
         }
         return voices
     }
-}
-
-/// Where the synthesis callback puts samples; passed through espeak's `user_data`.
-private final class SampleBox {
-    var samples: [Int16] = []
-}
-
-/// The synthesis callback. It cannot capture: its context comes through the event's user_data.
-/// espeak-ng may call it with no samples, or a null buffer, at the end of an utterance.
-private let synthCallback: @convention(c) (UnsafeMutablePointer<Int16>?, Int32, UnsafeMutablePointer<espeak_EVENT>?) -> Int32 = {
-    wav, count, events in
-    guard let events, let user = events.pointee.user_data else { return 0 }
-    let box = Unmanaged<SampleBox>.fromOpaque(user).takeUnretainedValue()
-    if let wav, count > 0 {
-        box.samples.append(contentsOf: UnsafeBufferPointer(start: wav, count: Int(count)))
-    }
-    return 0
 }
