@@ -13,8 +13,10 @@
    samples longer or shorter, and different, after different texts. So every utterance is made
    in a child process forked from one whose espeak-ng has only been initialized: each starts
    from the same state, and a prompt's samples are a function of its text and voice alone.
+   Setting a voice or a parameter (in the parent) carries nothing of what was said before:
+   measured, the same text after other voices were set comes out sample for sample the same.
    The child runs this C code only (no Swift runtime), writes native-endian int16 samples to
-   the pipe, and _exits: 0 done, 3 no such voice, 4 synthesis failed, 5 the parent went away. */
+   the pipe, and _exits: 0 done, 4 synthesis failed, 5 the parent went away. */
 
 static int upturn_espeak_child_fd = -1;
 
@@ -33,9 +35,9 @@ static int upturn_espeak_child_callback(short *wav, int count, espeak_EVENT *eve
     return 0;
 }
 
-/* Starts the child; returns its pid and the pipe's reading end in *read_fd, or -1. */
-static inline pid_t upturn_espeak_spawn(
-    const char *text, const char *voice, int by_language, int rate, int pitch, int volume, int *read_fd) {
+/* Starts the child, which speaks `text` with the voice and parameters this process set;
+   returns its pid and the pipe's reading end in *read_fd, or -1. */
+static inline pid_t upturn_espeak_spawn(const char *text, int *read_fd) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) return -1;
     pid_t pid = fork();
@@ -49,18 +51,7 @@ static inline pid_t upturn_espeak_spawn(
         signal(SIGPIPE, SIG_DFL);
         upturn_espeak_child_fd = fds[1];
         espeak_SetSynthCallback(upturn_espeak_child_callback);
-        espeak_ng_STATUS status = espeak_ng_SetVoiceByName(voice);
-        if (status != ENS_OK && by_language) {
-            espeak_VOICE properties;
-            memset(&properties, 0, sizeof properties);
-            properties.languages = voice;
-            status = espeak_ng_SetVoiceByProperties(&properties);
-        }
-        if (status != ENS_OK) _exit(3);
-        espeak_ng_SetParameter(espeakRATE, rate, 0);
-        espeak_ng_SetParameter(espeakPITCH, pitch, 0);
-        espeak_ng_SetParameter(espeakVOLUME, volume, 0);
-        status = espeak_ng_Synthesize(text, strlen(text) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, NULL);
+        espeak_ng_STATUS status = espeak_ng_Synthesize(text, strlen(text) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, NULL);
         _exit(status == ENS_OK ? 0 : 4);
     }
     close(fds[1]);

@@ -17,9 +17,7 @@ public final class EspeakSynthesizer: Synthesizer {
     struct EngineState: ~Copyable {
         var initialized = false
         var rate = 0
-        /// Per voice name: true when it is a language ("fr-fr") rather than a voice file's
-        /// name, to be selected by language (only an exact one).
-        var byLanguage: [String: Bool] = [:]
+        var voice: VoiceSettings?
     }
 
     /// The library version without initializing it ("espeak-ng 1.51").
@@ -60,25 +58,42 @@ public final class EspeakSynthesizer: Synthesizer {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Speaks `text` in a child process forked from this one, whose espeak-ng was only
-    /// initialized, never used: espeak-ng carries state between utterances that no call
-    /// resets, so each prompt starts from the same state and comes out the same whatever was
-    /// said before it, from any cache state (issue 18). The C side is `upturn_espeak_spawn`.
+    /// Speaks `text` in a child process forked from this one, whose espeak-ng was initialized
+    /// and given its voice but never spoke: espeak-ng carries state between utterances that
+    /// no call resets, so each prompt starts from the same state and comes out the same
+    /// whatever was said before it, from any cache state (issue 18). Setting the voice is
+    /// done here, once per change (it costs some 5 ms, and leaks a little each time). The C
+    /// side is `upturn_espeak_spawn`.
     public func synthesize(_ text: String, voice: VoiceSettings) throws(UpturnError) -> [Int16] {
         // espeak-ng reads a C string: a NUL would end the text there ("a\u{0}b" said "a"),
         // and other control characters are no words either.
         let spoken = String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
         let result: Result<[Int16], UpturnError> = Self.state.withLock { state in
-            if state.byLanguage[voice.name] == nil {
-                state.byLanguage[voice.name] = Self.listVoices(initialized: true).contains { $0.language == voice.name }
-            }
-            let byLanguage: Int32 = state.byLanguage[voice.name] == true ? 1 : 0
-            var readEnd: Int32 = -1
-            let pid = spoken.withCString { cText in
-                voice.name.withCString { cVoice in
-                    upturn_espeak_spawn(cText, cVoice, byLanguage, Int32(voice.rate), Int32(voice.pitch), Int32(voice.volume), &readEnd)
+            // The voice is set here, only when it changes (each set leaks a little memory).
+            if state.voice?.name != voice.name {
+                var status = espeak_ng_SetVoiceByName(voice.name)
+                if status != ENS_OK && Self.listVoices(initialized: true).contains(where: { $0.language == voice.name }) {
+                    // A language ("fr-fr") rather than a voice file's name: select by language.
+                    // Only an exact language: by properties espeak-ng would take any near one.
+                    status = voice.name.withCString { language in
+                        var properties = espeak_VOICE()
+                        properties.languages = language
+                        return espeak_ng_SetVoiceByProperties(&properties)
+                    }
                 }
+                if status != ENS_OK {
+                    state.voice = nil
+                    return .failure(Self.voiceError(voice.name, installed: Self.listVoices(initialized: true)))
+                }
+                state.voice = VoiceSettings(name: voice.name, rate: -1, pitch: -1, volume: -1)
             }
+            if state.voice?.rate != voice.rate { espeak_ng_SetParameter(espeakRATE, Int32(voice.rate), 0) }
+            if state.voice?.pitch != voice.pitch { espeak_ng_SetParameter(espeakPITCH, Int32(voice.pitch), 0) }
+            if state.voice?.volume != voice.volume { espeak_ng_SetParameter(espeakVOLUME, Int32(voice.volume), 0) }
+            state.voice = voice
+
+            var readEnd: Int32 = -1
+            let pid = spoken.withCString { upturn_espeak_spawn($0, &readEnd) }
             guard pid > 0 else {
                 return .failure(UpturnError.system(.unavailable, "espeak-ng: cannot start a child to speak in", Errno.current))
             }
@@ -89,7 +104,6 @@ public final class EspeakSynthesizer: Synthesizer {
             let exited = status & 0x7F == 0
             switch exited ? (status >> 8) & 0xFF : -1 {
             case 0: return .success(samples)
-            case 3: return .failure(Self.voiceError(voice.name, installed: Self.listVoices(initialized: true)))
             default:
                 let why = exited ? "status \((status >> 8) & 0xFF)" : "signal \(status & 0x7F)"
                 return .failure(UpturnError.internalError("espeak-ng could not speak \"\(text.prefix(60))\" (\(why))"))
