@@ -122,14 +122,14 @@ final class PackListenTests: XCTestCase {
     }
 
     func testAThresholdNoCommandReachesIsRefused() {
-        for value in ["50", "10.5", "11"] {
+        for value in ["50", "30.5", "31"] {
             XCTAssertThrowsError(try read("{thresholds: {stop: \(value)}}")) { error in
                 let error = error as! UpturnError
                 XCTAssertEqual(error.code, .dataError)
-                XCTAssertTrue(error.problems.first?.contains("listen.thresholds.stop: a threshold should be a number from -50 to 10") == true, "\(error.problems)")
+                XCTAssertTrue(error.problems.first?.contains("listen.thresholds.stop: a threshold should be a number from -50 to 30") == true, "\(error.problems)")
                 XCTAssertTrue(error.problems.first?.contains("found \(value)") == true, "\(error.problems)")
             }
         }
-        XCTAssertEqual(try read("{thresholds: {stop: 10}}").thresholds["upturn stop"], 10)
+        XCTAssertEqual(try read("{thresholds: {stop: 30}}").thresholds["upturn stop"], 30)
     }
 }

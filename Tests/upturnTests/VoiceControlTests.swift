@@ -52,12 +52,16 @@ final class ListenTests: XCTestCase {
     func testTheStartPhraseAndAPacksOwnPhrases() throws {
         let start = try SpokenCommand.make("upturn start", voice: "rms")
         XCTAssertEqual(try listen(["--input", start]).map { $0["command"] as? String }, ["start"])
-        // A pack that says "upturn halt" for stop: "upturn stop" is then ordinary talk.
+        // A pack with phrases of its own for every command: "upturn stop" is then ordinary
+        // talk. (A pack that names only some keeps the English phrases for the others.)
         let pack = Upturn.file("halt-pack")
         try FileManager.default.createDirectory(atPath: pack, withIntermediateDirectories: true)
         FileManager.default.createFile(
-            atPath: pack + "/pack.json5", contents: Data("{name: 'halt', language: 'en', listen: {phrases: {stop: 'upturn halt'}}}".utf8))
-        let halt = try SpokenCommand.make("upturn halt", voice: "slt")
+            atPath: pack + "/pack.json5",
+            contents: Data(
+                "{name: 'halt', language: 'en', listen: {phrases: {pause: 'table pause', resume: 'table resume', next: 'table next', back: 'table back', stop: 'table halt', start: 'table start'}}}"
+                    .utf8))
+        let halt = try SpokenCommand.make("table halt", voice: "slt")
         XCTAssertEqual(try listen(["--input", halt, "--pack", pack]).map { $0["command"] as? String }, ["stop"])
         let stop = try SpokenCommand.make("upturn stop", voice: "slt")
         XCTAssertEqual(try listen(["--input", stop, "--pack", pack]).count, 0)

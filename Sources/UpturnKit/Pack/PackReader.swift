@@ -115,7 +115,7 @@ public enum PackReader {
                     var found = member.value.typeName
                     if case .number(let value) = member.value.value, value.isFinite { found = value == value.rounded() ? "\(Int(value))" : "\(value)" }
                     problems.add(
-                        "a threshold should be a number from -50 to \(Int(highest)) (commands score 1 to 8; above \(Int(highest)) the phrase is never heard), found \(found)",
+                        "a threshold should be a number from -50 to \(Int(highest)) (commands score up to about 25; above \(Int(highest)) the phrase is never heard), found \(found)",
                         at: member.value.location, path: "listen.thresholds.\(member.key)")
                     continue
                 }
