@@ -49,7 +49,8 @@ final class PackageTests: XCTestCase {
         XCTAssertFalse(lint.output.contains("maintainer-script-calls-systemctl"), lint.output)
         // The maintainer scripts: sound alone for the packaged (socket) unit; deb-systemd-invoke.
         let scripts = try shell("dpkg-deb --ctrl-tarfile '\(path)' | tar -xO ./postinst ./prerm")
-        XCTAssertFalse(scripts.output.contains("input"), scripts.output)
+        XCTAssertFalse(scripts.output.contains("audio input gpio") || scripts.output.contains("upturn input"), scripts.output)
+        XCTAssertTrue(scripts.output.contains("adduser --quiet upturn audio"), scripts.output)
         XCTAssertFalse(scripts.output.contains("systemctl disable"), scripts.output)
 
         _ = try shell("dpkg --purge upturn")
