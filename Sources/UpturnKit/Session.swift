@@ -44,6 +44,11 @@ public struct Session {
             pack = try PackLocator.load(packArgument ?? plan.pack)
         }
         if firstEverPreamble && history.isEmpty { plan.preamble = true }
+        // The prompts not yet in the cache are made side by side first, from a layout with
+        // estimated lengths (a few texts that depend on real lengths are made after, alone).
+        let recorder = ClipSourceRecorder(rate: rate)
+        _ = try? TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: recorder, checkIns: alone).compile(file: file)
+        library.prefetch(recorder.sources)
         let compiler = TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: library, checkIns: alone)
         let timeline = try compiler.compile(file: file)
         let cues = Player.Cues(

@@ -519,6 +519,7 @@ func packFigures() throws {
         for n in 1...12 { clips.append(.speech(text: "\(n)", voice: pack.voice)) }
         clips += CueKey.soundNames.compactMap { pack.sounds[$0].map { ClipSource.audio($0) } }
         let cold = ClipLibrary(rate: 48_000, cache: PromptCache(folder: folder))
+        cold.prefetch(clips)  // as `pack audition` and a session make a cold pack: side by side
         for clip in clips { _ = try cold.frames(of: clip) }
         colds.append(now() - t0)
         let t1 = now()

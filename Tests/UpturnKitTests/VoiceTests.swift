@@ -246,9 +246,28 @@ final class SpeechDeterminismTests: XCTestCase {
         // Another voice between does not change it either.
         _ = try synthesizer.synthesize("Guten Tag.", voice: VoiceSettings(name: "de", rate: 150, pitch: 40, volume: 100))
         XCTAssertEqual(try synthesizer.synthesize(text, voice: voice), alone)
+        // Side by side, the same samples as one by one, in order.
+        let texts = ["One", "Halfway.", text, "Ten seconds."]
+        XCTAssertEqual(try synthesizer.synthesizeAll(texts, voice: voice), try texts.map { try synthesizer.synthesize($0, voice: voice) })
         // An unknown voice is still the voice error, with close matches.
         XCTAssertThrowsError(try synthesizer.synthesize("x", voice: VoiceSettings(name: "en-uss", rate: 160, pitch: 50, volume: 100))) { error in
             XCTAssertTrue("\(error)".contains("no espeak-ng voice 'en-uss'"), "\(error)")
         }
+    }
+
+
+    /// A session's cold prompts are made side by side before the layout measures them: the
+    /// same clips, none made twice.
+    func testPrefetchMakesTheSameClipsOnce() throws {
+        let voice = VoiceSettings()
+        let sources = ["Stand on the base.", "Halfway.", "Ten seconds.", "Halfway."].map { ClipSource.speech(text: $0, voice: voice) }
+        let ahead = ClipLibrary(rate: 48_000, cache: PromptCache(folder: temporaryFolder()))
+        ahead.prefetch(sources + [.audio(.embedded(path: "en/bell.flac"))])
+        XCTAssertEqual(ahead.made, 3)
+        let alone = ClipLibrary(rate: 48_000, cache: PromptCache(folder: temporaryFolder()))
+        for source in sources {
+            XCTAssertEqual(try ahead.samples(of: source), try alone.samples(of: source))
+        }
+        XCTAssertEqual(ahead.made, 3, "nothing made twice")
     }
 }

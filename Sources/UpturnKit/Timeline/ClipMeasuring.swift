@@ -21,3 +21,17 @@ public struct EstimatedClipLengths: ClipMeasuring {
         }
     }
 }
+
+/// Estimated lengths that keep every clip asked for: a first, cheap layout whose clips can
+/// then be made side by side (`ClipLibrary.prefetch`) before the real one measures them.
+public final class ClipSourceRecorder: ClipMeasuring {
+    public private(set) var sources: [ClipSource] = []
+    private let estimate: EstimatedClipLengths
+
+    public init(rate: Int) { estimate = EstimatedClipLengths(rate: rate) }
+
+    public func frames(of source: ClipSource) throws(UpturnError) -> Int {
+        sources.append(source)
+        return try estimate.frames(of: source)
+    }
+}

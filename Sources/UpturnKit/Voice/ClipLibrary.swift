@@ -131,6 +131,41 @@ public final class ClipLibrary: ClipMeasuring {
         return stat(path, &info) == 0 ? "\(info.st_size)|\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)" : "missing"
     }
 
+    /// Makes, side by side, the speech among `sources` that is neither known here nor in the
+    /// cache (a session's prompts, laid out first with estimated lengths): the engine's
+    /// children speak two at a time. What cannot be made here is made (and its error said)
+    /// when it is measured.
+    public func prefetch(_ sources: [ClipSource]) {
+        var wanted: [VoiceSettings: [String]] = [:]
+        var seen: Set<ClipSource> = []
+        for source in sources where lengths[source] == nil && seen.insert(source).inserted {
+            guard case .speech(let text, let voice) = source, cache?.length(for: cacheKey(source)) == nil else { continue }
+            wanted[voice, default: []].append(text)
+        }
+        for (voice, texts) in wanted where texts.count > 1 {
+            guard let engine = try? engine(), let raws = try? engine.synthesizeAll(texts, voice: voice) else { continue }
+            for (text, raw) in zip(texts, raws) {
+                let source = ClipSource.speech(text: text, voice: voice)
+                guard let shaped = try? shape(speech: raw, from: engine, text: text) else { continue }
+                made += 1
+                lengths[source] = shaped.count
+                cache?.store(shaped, for: cacheKey(source))
+                keepResident(source, shaped)
+            }
+        }
+    }
+
+    private func engine() throws(UpturnError) -> any Synthesizer {
+        if let synthesizer { return synthesizer }
+        let fresh = try makeSynthesizer()
+        synthesizer = fresh
+        return fresh
+    }
+
+    private func shape(speech raw: [Int16], from engine: any Synthesizer, text: String) throws(UpturnError) -> [Int16] {
+        try shape(DecodedAudio(samples: ClipShaping.toFloat(raw), rate: engine.nativeRate), name: "\"\(text.prefix(60))\"", matchVolume: nil)
+    }
+
     private func make(_ source: ClipSource) throws(UpturnError) -> [Int16] {
         made += 1
         let decoded: DecodedAudio
@@ -138,11 +173,8 @@ public final class ClipLibrary: ClipMeasuring {
         var matchVolume: Int?
         switch source {
         case .speech(let text, let voice):
-            if synthesizer == nil { synthesizer = try makeSynthesizer() }
-            let engine = synthesizer!
-            let raw = try engine.synthesize(text, voice: voice)
-            decoded = DecodedAudio(samples: ClipShaping.toFloat(raw), rate: engine.nativeRate)
-            name = "\"\(text.prefix(60))\""
+            let engine = try engine()
+            return try shape(speech: try engine.synthesize(text, voice: voice), from: engine, text: text)
         case .audio(.embedded(let path)):
             guard let bytes = ShippedSounds.file(path) else { throw UpturnError.internalError("no built-in sound \(path)") }
             decoded = try AudioDecoder.decode(bytes, name: path)
@@ -156,6 +188,11 @@ public final class ClipLibrary: ClipMeasuring {
             name = path
         }
         if case .recording(_, let volume) = source { matchVolume = volume }
+        return try shape(decoded, name: name, matchVolume: matchVolume)
+    }
+
+    /// Resampled to the session rate, level-matched (recordings), trimmed and faded.
+    private func shape(_ decoded: DecodedAudio, name: String, matchVolume: Int?) throws(UpturnError) -> [Int16] {
         var resampled = try Resampler.resample(decoded.samples, from: decoded.rate, to: rate)
         if let matchVolume {
             resampled = ClipShaping.levelMatched(resampled, rate: rate, target: ClipShaping.speechLevel * Float(matchVolume) / 100)

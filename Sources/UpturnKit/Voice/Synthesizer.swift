@@ -5,3 +5,13 @@ public protocol Synthesizer: AnyObject {
     var nativeRate: Int { get }
     func synthesize(_ text: String, voice: VoiceSettings) throws(UpturnError) -> [Int16]
 }
+
+extension Synthesizer {
+    /// Several texts in one voice, in order. An engine that can make them side by side does
+    /// (espeak-ng: a child process each, two at a time); the default makes them one by one.
+    public func synthesizeAll(_ texts: [String], voice: VoiceSettings) throws(UpturnError) -> [[Int16]] {
+        var all: [[Int16]] = []
+        for text in texts { all.append(try synthesize(text, voice: voice)) }
+        return all
+    }
+}
