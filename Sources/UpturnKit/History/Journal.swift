@@ -59,7 +59,7 @@ public final class Journal {
     /// Appends one line and waits until it is on disk.
     private func append(_ object: [String: Any]) throws(UpturnError) {
         let folder = PathText.parent(path)
-        try? FileBytes.makePrivateFolder(folder.isEmpty ? "." : folder)
+        if !folder.isEmpty { try? FileBytes.makePrivateFolder(folder) }  // never the working folder
         // Encoded by hand, keys sorted: JSONSerialization pulls in ICU's data (3 MB resident)
         // to write a number.
         var fields: [String] = []
