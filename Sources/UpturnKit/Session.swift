@@ -46,9 +46,9 @@ public struct Session {
         if firstEverPreamble && history.isEmpty { plan.preamble = true }
         // The prompts not yet in the cache are made side by side first, from a layout with
         // estimated lengths (a few texts that depend on real lengths are made after, alone).
-        let recorder = ClipSourceRecorder(rate: rate)
-        _ = try? TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: recorder, checkIns: alone).compile(file: file)
-        library.prefetch(recorder.sources)
+        library.prefetch { (estimate) throws(UpturnError) in
+            _ = try TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: estimate, checkIns: alone).compile(file: file)
+        }
         let compiler = TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: library, checkIns: alone)
         let timeline = try compiler.compile(file: file)
         let cues = Player.Cues(

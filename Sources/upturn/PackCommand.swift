@@ -42,9 +42,7 @@ enum PackCommand {
             let rate = try CommandLineTool.rate(arguments, command: "pack audition")
             let pack = try PackLocator.load(arguments.positionals[1])
             let library = ClipLibrary(rate: rate, cache: PromptCache())
-            let recorder = ClipSourceRecorder(rate: rate)
-            _ = try? PackAuthoring.audition(pack, rate: rate, measure: recorder)
-            library.prefetch(recorder.sources)  // the pack's cold prompts, side by side
+            library.prefetch { (estimate) throws(UpturnError) in _ = try PackAuthoring.audition(pack, rate: rate, measure: estimate) }
             let timeline = try PackAuthoring.audition(pack, rate: rate, measure: library)
             let target = AudioOutput.target(device: arguments.options["--device"], output: arguments.options["--output"] ?? arguments.options["-o"])
             _ = try PlaybackSession().play(timeline, clips: library, sink: try AudioOutput.open(target, rate: rate))

@@ -111,9 +111,9 @@ public final class SpeechRecognizer {
             throw UpturnError.unavailable("cannot write the recognizer's dictionary to \(small)")
         }
         defer { try? FileManager.default.removeItem(atPath: small) }
-        let arguments = ["-hmm", acoustic, "-dict", small, "-samprate", "16000", "-logfn", "/dev/null"] + Self.settings
+        let arguments = ["-hmm", acoustic, "-dict", small, "-samprate", "16000"] + Self.settings
         try Self.probe(arguments, model: model)
-        guard let decoder = Self.decoder(arguments) else {
+        guard let decoder = Self.decoder(arguments + ["-logfn", "/dev/null"]) else {
             throw UpturnError.unavailable("\(model): pocketsphinx cannot load this model")
         }
         self.decoder = decoder
@@ -193,11 +193,7 @@ public final class SpeechRecognizer {
     private static func probe(_ arguments: [String], model: String) throws(UpturnError) {
         let log = FileManager.default.temporaryDirectory.path + "/upturn-\(getpid())-\(UUID().uuidString.prefix(8)).log"
         defer { unlink(log) }
-        let probed = arguments.filter { $0 != "-logfn" && $0 != "/dev/null" }
-        let argv = (["upturn"] + probed).map { strdup($0) }
-        defer { argv.forEach { free($0) } }
-        var pointers: [UnsafeMutablePointer<CChar>?] = argv
-        let status = pointers.withUnsafeMutableBufferPointer { upturn_ps_probe(Int32($0.count - 1), $0.baseAddress! + 1, log) }
+        let status = withArguments(arguments) { upturn_ps_probe($0, $1, log) }
         guard status != 0, status != -1 else { return }  // loaded (or no child could be made: load it here)
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         let lines = text.split(separator: "\n").map(String.init)
@@ -220,13 +216,20 @@ public final class SpeechRecognizer {
 
     private static func decoder(_ arguments: [String]) -> OpaquePointer? {
         // cmd_ln keeps pointers to the strings while the decoder lives: they are freed after.
-        let argv = (["upturn"] + arguments).map { strdup($0) }
+        withArguments(arguments) { count, argv in
+            guard let config = upturn_ps_config(count, argv) else { return nil }
+            defer { cmd_ln_free_r(config) }
+            return ps_init(config)
+        }
+    }
+
+    /// `arguments` as C's `argc` and `argv` (without a program name) while `body` runs.
+    private static func withArguments<T>(
+        _ arguments: [String], _ body: (Int32, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> T
+    ) -> T {
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
         defer { argv.forEach { free($0) } }
-        var pointers: [UnsafeMutablePointer<CChar>?] = argv
-        guard let config = pointers.withUnsafeMutableBufferPointer({ upturn_ps_config(Int32($0.count - 1), $0.baseAddress! + 1) })
-        else { return nil }
-        defer { cmd_ln_free_r(config) }
-        return ps_init(config)
+        return argv.withUnsafeMutableBufferPointer { body(Int32($0.count), $0.baseAddress!) }
     }
 
     /// Feeds audio; returns what the utterances that ended in it were heard as (only those

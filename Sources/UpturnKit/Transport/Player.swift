@@ -449,7 +449,7 @@ public final class Player {
         let now = MonotonicClock.now
         guard closing == nil, invertedTimer.isOver(at: now) else { return }
         let lived = DurationText.short(milliseconds: Int(invertedTimer.stretch(at: now).rounded()) * 1000)
-        let cap = DurationText.short(milliseconds: Int(((planInvertedSeconds ?? invertedTimer.capSeconds)).rounded()) * 1000)
+        let cap = DurationText.short(milliseconds: Int((planInvertedSeconds ?? invertedTimer.capSeconds).rounded()) * 1000)
         log("tilted for \(lived) without coming upright: the inverted-time cap (the plan's \(cap)) is reached; going to the closing")
         capReached = true
         goToClosing()

@@ -135,6 +135,14 @@ public final class ClipLibrary: ClipMeasuring {
     /// cache (a session's prompts, laid out first with estimated lengths): the engine's
     /// children speak two at a time. What cannot be made here is made (and its error said)
     /// when it is measured.
+    /// `prefetch` of what `layout` asks for, laid out with estimated lengths (its errors are
+    /// left for the real layout to say).
+    public func prefetch(layout: (any ClipMeasuring) throws(UpturnError) -> Void) {
+        let recorder = ClipSourceRecorder(rate: rate)
+        try? layout(recorder)
+        prefetch(recorder.sources)
+    }
+
     public func prefetch(_ sources: [ClipSource]) {
         var wanted: [VoiceSettings: [String]] = [:]
         var seen: Set<ClipSource> = []
