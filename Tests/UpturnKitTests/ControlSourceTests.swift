@@ -508,6 +508,11 @@ final class MPRISStatusTests: XCTestCase {
         let before = MPRISStatus(json: snapshot.json)
         XCTAssertEqual(before.playbackStatus, "Stopped")
         XCTAssertEqual(before.title, "")
+        // The welcome is step 0 of a laid-out session: it plays (CI: a widget saw "Stopped"
+        // and playerctl could not pause through a long welcome).
+        snapshot.steps = 4
+        snapshot.title = "Welcome"
+        XCTAssertEqual(MPRISStatus(json: snapshot.json).playbackStatus, "Playing")
         snapshot.step = 1
         snapshot.title = "Tilt back"
         let playing = MPRISStatus(json: snapshot.json)

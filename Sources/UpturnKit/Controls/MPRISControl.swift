@@ -220,10 +220,11 @@ struct MPRISStatus: Equatable {
 
     init(json: String) {
         let bytes = Array(json.utf8)
-        // Until the first step (the session still being made), Stopped with no metadata: a
-        // widget showed "Playing" with an empty title and length for the first seconds.
+        // Until the player has laid out its steps (the session still being made), Stopped with
+        // no metadata: a widget showed "Playing" with an empty title and length for the first
+        // seconds. The welcome (step 0) is part of the session and plays as such.
         guard let object = bytes.withUnsafeBufferPointer({ FlatJSON.parse($0) }), object["state"]?.string == "playing",
-            let first = object["step"]?.int, first >= 1
+            let steps = object["steps"]?.int, steps >= 1, object["title"]?.string?.isEmpty == false
         else { return }
         playing = true
         paused = object["paused"] == .bool(true)
