@@ -20,9 +20,7 @@ public final class CommandListener {
     /// until its echo's delay is measured).
     public init(commands: VoiceCommands, model: String, echoCancelling: Bool, referenceLead: Double = 0) throws(UpturnError) {
         self.commands = commands
-        recognizer = try SpeechRecognizer(
-            phrases: commands.allPhrases, thresholds: commands.thresholds, model: model,
-            fillers: SpeechRecognizer.fillers)
+        recognizer = try SpeechRecognizer(phrases: commands.allPhrases, thresholds: commands.thresholds, model: model)
         echo = echoCancelling
             ? (EchoDelayTracker(initialShift: referenceLead * Double(SpeechRecognizer.rate)), VoiceFrontEnd(echoTail: CommandListener.echoTail))
             : nil
