@@ -9,9 +9,12 @@ enum ListenCommand {
         Prints the voice commands heard ("upturn pause", "upturn resume", "upturn next",
         "upturn back", "upturn stop", "upturn start", or the pack's own phrases), one line
         each: seconds into the input, command, phrase and score. --json prints one object a
-        line with the keys seconds, command, phrase and score.
+        line with the keys seconds, command, phrase and score. "stop stop" and "help" are
+        shown as stop; during a session they stop only while the person is tilted.
           --device NAME     a microphone (ALSA capture device; default `default`); shows the
-                            input level on a terminal; Ctrl-C ends
+                            input level on a terminal, with a | where speech must reach,
+                            and says when the microphone is silent, dead, clips or has
+                            a DC offset; Ctrl-C ends
           --input FILE      a recording in any format and rate libsndfile reads
           --reference FILE  what was playing meanwhile (a `render` output), cancelled from
                             the input as during `play --controls voice`
@@ -56,12 +59,20 @@ enum ListenCommand {
             device: arguments.options["--device"] ?? "default", commands: commands, model: model, until: queue,
             level: { dBFS in
                 guard meter else { return }
-                let bars = String(repeating: "#", count: max(0, min(40, Int((dBFS + 60) / 1.5))))
-                StandardError.writeRaw(String(format: "\r\u{1B}[Klevel %5.1f dBFS ", dBFS) + bars)
+                // The bar, with a | where speech must reach to be heard well.
+                let at = { (level: Double) in max(0, min(40, Int((level + 60) / 1.5))) }
+                var bars = Array(String(repeating: "#", count: at(dBFS)).padding(toLength: 40, withPad: " ", startingAt: 0))
+                bars[at(MicrophoneHealth.quietestPeak)] = "|"
+                let note = dBFS < MicrophoneHealth.quietestPeak ? "  speech must reach the | to be heard" : ""
+                StandardError.writeRaw(String(format: "\r\u{1B}[Klevel %5.1f dBFS ", dBFS) + String(bars) + note)
             },
             heard: { item, seconds in
                 if meter { StandardError.writeRaw("\r\u{1B}[K") }
                 show(item, at: seconds)
+            },
+            problem: { line in
+                if meter { StandardError.writeRaw("\r\u{1B}[K") }
+                CommandLineTool.printError("upturn: " + line)
             })
         if meter { CommandLineTool.printError("") }
         return .ok

@@ -148,8 +148,15 @@ public enum ControlSpec: Equatable, Sendable {
             let listener = VoiceControl(device: device, commands: voice.commands, model: voice.model, echo: voice.echo, report: report)
             listener.waitsForDevice = waitForDevices
             listener.onStart = voice.onStart
+            listener.isTilted = { ControlSpec.isTilted(status: status()) }
             return listener
         }
+    }
+
+    /// Whether a status (`ctl status`'s object) says the person is tilted.
+    static func isTilted(status: String) -> Bool {
+        let bytes = Array(status.utf8)
+        return bytes.withUnsafeBufferPointer { FlatJSON.parse($0) }?["inverted"] == .bool(true)
     }
 
     /// The voice control in a list, if any (`play` then taps its sink for the echo reference).

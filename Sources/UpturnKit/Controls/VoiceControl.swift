@@ -18,6 +18,8 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
     public var waitsForDevice = false
     /// Called for the start phrase ("upturn start", in `serve`).
     public var onStart: (@Sendable () -> Void)?
+    /// Whether the person is tilted now ("help" and "stop stop" stop only then).
+    public var isTilted: @Sendable () -> Bool = { false }
     private var listener: CommandListener?
     private var capture: ALSACapture?
     private var wake: WakePipe?
@@ -123,6 +125,7 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
                     heard = listener.hear(microphone)
                 }
                 for item in heard { act(on: item, queue, listener: listener) }
+                for line in listener.takeMicrophoneLines() { report?("voice: microphone '\(device)' \(line)") }
             }
         }
     }
@@ -135,6 +138,10 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
             return
         }
         let phrase = item.hypothesis.phrase
+        if item.onlyTilted && !isTilted() {
+            report?("voice: heard \"\(phrase)\" while upright; it stops only while tilted")
+            return
+        }
         let action: String
         if phrase == commands.startPhrase, let onStart {
             onStart()

@@ -14,13 +14,16 @@ public final class CommandListener {
     private var microphone: [Int16] = []
     private var reference: [Int16] = []
     private var peak: Int16 = 0
+    private var health = MicrophoneHealth()
 
     /// `echoCancelling`: the reference (what the player wrote, about in step) comes with the
     /// audio; `referenceLead`: how many seconds early it comes, at most (it is delayed by that
     /// until its echo's delay is measured).
     public init(commands: VoiceCommands, model: String, echoCancelling: Bool, referenceLead: Double = 0) throws(UpturnError) {
         self.commands = commands
-        recognizer = try SpeechRecognizer(phrases: commands.allPhrases, thresholds: commands.thresholds, model: model)
+        recognizer = try SpeechRecognizer(
+            phrases: commands.allPhrases, thresholds: Dictionary(uniqueKeysWithValues: commands.allPhrases.map { ($0, commands.threshold(for: $0)) }),
+            model: model)
         echo = echoCancelling
             ? (EchoDelayTracker(initialShift: referenceLead * Double(SpeechRecognizer.rate)), VoiceFrontEnd(echoTail: CommandListener.echoTail))
             : nil
@@ -55,6 +58,7 @@ public final class CommandListener {
         microphone.append(contentsOf: samples)
         if let heard { reference.append(contentsOf: heard) }
         for sample in samples { peak = max(peak, sample == .min ? .max : abs(sample)) }
+        health.feed(samples)
         let frame = VoiceFrontEnd.frame
         var heardCommands: [HeardCommand] = []
         var offset = 0
@@ -87,9 +91,13 @@ public final class CommandListener {
         return heardCommands
     }
 
+    /// What is wrong with the microphone, newly (or no longer): one line each, to say after
+    /// "microphone 'NAME' ".
+    public func takeMicrophoneLines() -> [String] { health.takeLines() }
+
     /// A heard command with its score (see `hear`).
     public func scored(_ heard: HeardCommand) -> HeardCommand {
-        HeardCommand(hypothesis: recognizer.scored(heard.hypothesis), command: heard.command)
+        HeardCommand(hypothesis: recognizer.scored(heard.hypothesis), command: heard.command, onlyTilted: heard.onlyTilted)
     }
 
     /// The end of the audio: what is left of it heard, and the utterance under way; scored.
@@ -104,7 +112,9 @@ public final class CommandListener {
     }
 
     private func command(_ hypothesis: SpeechRecognizer.Hypothesis) -> HeardCommand {
-        HeardCommand(hypothesis: hypothesis, command: commands.phrases[hypothesis.phrase])
+        HeardCommand(
+            hypothesis: hypothesis, command: commands.command(of: hypothesis.phrase),
+            onlyTilted: commands.phrases[hypothesis.phrase] == nil && commands.tiltedPhrases[hypothesis.phrase] != nil)
     }
 }
 

@@ -9,10 +9,34 @@ public struct VoiceCommands: Sendable, Equatable {
     /// The phrase that starts today's session in `serve` (nil: none). It is heard only there.
     public var startPhrase: String?
 
-    public init(phrases: [String: ControlCommand], startPhrase: String? = nil, thresholds: [String: Double] = [:]) {
+    /// Phrases acted on only while the person is tilted ("stop stop", "help": both stop). A
+    /// person hanging upside down says what comes first; upright they are ordinary words.
+    public var tiltedPhrases: [String: ControlCommand]
+
+    public init(
+        phrases: [String: ControlCommand], startPhrase: String? = nil, thresholds: [String: Double] = [:],
+        tiltedPhrases: [String: ControlCommand] = VoiceCommands.tiltedStops
+    ) {
         self.phrases = phrases
         self.startPhrase = startPhrase
         self.thresholds = thresholds
+        self.tiltedPhrases = tiltedPhrases
+    }
+
+    /// While tilted, "stop stop" and "help" stop too, in every pack.
+    public static let tiltedStops: [String: ControlCommand] = ["stop stop": .stop, "help": .stop]
+
+    /// The command of a phrase (a tilted-only phrase's too).
+    public func command(of phrase: String) -> ControlCommand? { phrases[phrase] ?? tiltedPhrases[phrase] }
+
+    /// The smallest score a phrase needs: the pack's, or else none for the phrases that stop
+    /// (acted on the moment they are heard: a missed stop leaves a person hanging, a false
+    /// one costs a closing cue) and `SpeechRecognizer.foundAgain` for the others (heard again
+    /// whole before they act: it kept out a third of the wrong commands and cost 7% of the
+    /// right ones, on the development voices of issue 19).
+    public func threshold(for phrase: String) -> Double {
+        if let set = thresholds[phrase] { return set }
+        return command(of: phrase) == .stop ? -.infinity : SpeechRecognizer.foundAgain
     }
 
     /// The phrase of a command's key in a pack (`pause`, `next`, ..., `start`).
@@ -23,7 +47,9 @@ public struct VoiceCommands: Sendable, Equatable {
     }
 
     /// Every phrase the recognizer listens for.
-    public var allPhrases: [String] { (Array(phrases.keys) + (startPhrase.map { [$0] } ?? [])).sorted() }
+    public var allPhrases: [String] {
+        Array(Set(phrases.keys).union(tiltedPhrases.keys).union(startPhrase.map { [$0] } ?? [])).sorted()
+    }
 
     /// The highest threshold a pack may set. Commands heard score up to about 25 (flite's
     /// voices, said alone: 4 to 22); a threshold above 30 makes a phrase unreachable.
@@ -39,6 +65,8 @@ public struct VoiceCommands: Sendable, Equatable {
 public struct HeardCommand: Sendable, Equatable {
     public var hypothesis: SpeechRecognizer.Hypothesis
     public var command: ControlCommand?
+    /// A phrase acted on only while tilted ("help").
+    public var onlyTilted = false
 }
 
 /// Recognizes commands in a recording (`upturn listen --input FILE [--reference FILE]`): any
@@ -77,7 +105,7 @@ public enum FileListener {
 public enum DeviceListener {
     public static func listen(
         device: String, commands: VoiceCommands, model: String, until queue: ControlQueue,
-        level: (Double) -> Void, heard: (HeardCommand, Double) -> Void
+        level: (Double) -> Void, heard: (HeardCommand, Double) -> Void, problem: (String) -> Void = { _ in }
     ) throws(UpturnError) {
         let listener = try CommandListener(commands: commands, model: model, echoCancelling: false)
         let capture = try ALSACapture(device: device)
@@ -99,6 +127,7 @@ public enum DeviceListener {
                     found = listener.hear(UnsafeBufferPointer(start: nil, count: 0))
                 }
                 level(listener.takeLevel())
+                for line in listener.takeMicrophoneLines() { problem("microphone '\(device)' \(line)") }
             }
         }
     }
