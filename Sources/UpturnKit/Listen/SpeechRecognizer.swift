@@ -286,7 +286,7 @@ public final class SpeechRecognizer {
             ps_start_utt(decoder)
             utterance.insert(contentsOf: held, at: 0)
             held.removeAll()
-            utterance.withUnsafeBufferPointer { _ = ps_process_raw(decoder, $0.baseAddress, $0.count, 0, 0) }
+            process(utterance)
             speechStart = 0
             speech = true
         } else if speech && !wasSpeech {
@@ -316,13 +316,27 @@ public final class SpeechRecognizer {
             speechStart = 0
             ps_start_utt(decoder)
             inUtterance = true
-            carried.withUnsafeBufferPointer { _ = ps_process_raw(decoder, $0.baseAddress, $0.count, 0, 0) }
+            process(carried)
             speechSamples = carried.count
             wasSpeech = ps_get_in_speech(decoder) != 0
             return []
         }
         guard wasSpeech && !speech else { return [] }
         return endUtterance()
+    }
+
+    /// Feeds audio heard again to the utterance under way, 20 ms at a time: in one call,
+    /// seconds of it overflowed pocketsphinx's feature buffer, which ends the process
+    /// (`acmod_process_cep: Assertion n_feat_frame <= n_feat_alloc`, seen on the corpus).
+    private func process(_ audio: [Int16]) {
+        audio.withUnsafeBufferPointer { all in
+            var offset = 0
+            while offset < all.count {
+                let count = min(320, all.count - offset)
+                ps_process_raw(decoder, all.baseAddress! + offset, count, 0, 0)
+                offset += count
+            }
+        }
     }
 
     /// The command phrase in a hypothesis's words, if any.

@@ -1,0 +1,57 @@
+import XCTest
+
+@testable import UpturnKit
+
+/// The microphone's state said in one line (issue 19: a silent, dead, clipping or offset
+/// microphone each get one clear line; the session goes on).
+final class MicrophoneHealthTests: XCTestCase {
+    func seconds(_ count: Double, _ sample: (Int) -> Int16) -> [Int16] { (0..<Int(count * 16_000)).map(sample) }
+
+    func feed(_ health: inout MicrophoneHealth, _ samples: [Int16]) -> [String] {
+        samples.withUnsafeBufferPointer { health.feed($0) }
+        return health.takeLines()
+    }
+
+    func testSilenceIsSaidOnceAfterThreeSecondsAndItsEndToo() {
+        var health = MicrophoneHealth()
+        XCTAssertEqual(feed(&health, seconds(2, { _ in 0 })), [], "a device's first moments may be zero")
+        let lines = feed(&health, seconds(5, { _ in 0 }))
+        XCTAssertEqual(lines.count, 1)
+        XCTAssertTrue(lines[0].contains("digital silence"), lines[0])
+        let voice = seconds(1, { Int16(3000 * sin(Double($0) * 0.1)) })
+        XCTAssertEqual(feed(&health, voice), ["gives sound again"])
+        XCTAssertEqual(feed(&health, voice), [])
+    }
+
+    func testAStuckInputClippingAndOffset() {
+        var health = MicrophoneHealth()
+        XCTAssertTrue(feed(&health, seconds(4, { _ in 1234 })).first?.contains("never moves") ?? false)
+        var clipped = feed(&health, seconds(1, { $0 % 100 == 0 ? .max : Int16(2000 * sin(Double($0) * 0.05)) }))
+        XCTAssertTrue(clipped.contains("gives sound again"), "\(clipped)")
+        XCTAssertTrue(clipped.contains { $0.hasPrefix("clips") }, "\(clipped)")
+        clipped = feed(&health, seconds(1, { Int16(2000 * sin(Double($0) * 0.05)) }))
+        XCTAssertEqual(clipped, ["no longer clips"])
+        let offset = feed(&health, seconds(1, { 4000 + Int16(500 * sin(Double($0) * 0.05)) }))
+        XCTAssertEqual(offset.count, 1)
+        XCTAssertTrue(offset[0].contains("DC offset of 12%"), offset[0])
+        // Ordinary speech-like sound: nothing to say.
+        var quiet = MicrophoneHealth()
+        XCTAssertEqual(feed(&quiet, seconds(5, { Int16(800 * sin(Double($0) * 0.02)) })), [])
+    }
+
+    /// The English phrases, the tilted stops, and who acts first.
+    func testStopPhrasesActAtOnceAndTheOthersWhenHeardAgain() {
+        var commands = VoiceCommands.english
+        XCTAssertEqual(commands.command(of: "help"), .stop)
+        XCTAssertEqual(commands.command(of: "stop stop"), .stop)
+        XCTAssertTrue(commands.allPhrases.contains("help") && commands.allPhrases.contains("upturn stop"))
+        XCTAssertEqual(commands.threshold(for: "upturn stop"), -.infinity)
+        XCTAssertEqual(commands.threshold(for: "help"), -.infinity)
+        XCTAssertEqual(commands.threshold(for: "upturn pause"), SpeechRecognizer.foundAgain)
+        commands.thresholds["upturn stop"] = 5
+        XCTAssertEqual(commands.threshold(for: "upturn stop"), 5, "a pack's threshold wins")
+        XCTAssertTrue(ControlSpec.isTilted(status: "{\"state\": \"playing\", \"inverted\": true}"))
+        XCTAssertFalse(ControlSpec.isTilted(status: "{\"state\": \"playing\", \"inverted\": false}"))
+        XCTAssertFalse(ControlSpec.isTilted(status: "{\"state\": \"waiting\"}"))
+    }
+}
