@@ -55,3 +55,29 @@ final class MicrophoneHealthTests: XCTestCase {
         XCTAssertFalse(ControlSpec.isTilted(status: "{\"state\": \"waiting\"}"))
     }
 }
+
+/// Barge-in (issue 19): someone talking over the player ducks it 15 dB within 50 ms; what
+/// was played, ducked, is the echo reference; with nobody talking the samples pass untouched.
+final class BargeInTests: XCTestCase {
+    func testDuckingRampsDownAndBackAndTheReferenceFollows() throws {
+        let memory = MemorySink(rate: 16_000)
+        let reference = EchoReference(rate: 16_000)
+        let sink = reference.tap(memory)
+        let block = [Int16](repeating: 10_000, count: 1600)
+        try block.withUnsafeBufferPointer { try sink.write($0) }
+        XCTAssertEqual(memory.samples, block, "untouched while nobody talks")
+        reference.duck(forSeconds: 0.3)
+        try block.withUnsafeBufferPointer { try sink.write($0) }
+        let ducked = Array(memory.samples[1600...])
+        XCTAssertEqual(ducked[0], 10_000)
+        XCTAssertEqual(ducked[800...].allSatisfy { $0 == 1778 }, true, "-15 dB after 50 ms")
+        var heard: [Float] = []
+        reference.frames(from: 1600, count: 1600, into: &heard)
+        XCTAssertEqual(heard.map { Int16(($0 * 32768).rounded()) }.suffix(10), ducked.suffix(10), "the reference is what played")
+        usleep(400_000)
+        try block.withUnsafeBufferPointer { try sink.write($0) }
+        let back = Array(memory.samples[3200...])
+        XCTAssertLessThan(back[0], 2000)
+        XCTAssertEqual(back[800...].allSatisfy { $0 == 10_000 }, true, "back to full after the duck")
+    }
+}

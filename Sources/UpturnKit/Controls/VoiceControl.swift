@@ -124,6 +124,9 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
                 } else {
                     heard = listener.hear(microphone)
                 }
+                // Barge-in: someone talks over the player, which plays 15 dB quieter until 2 s
+                // after they stop, so the command word lands in quiet.
+                if let echo, listener.hearsTalk { echo.duck() }
                 for item in heard { act(on: item, queue, listener: listener) }
                 for line in listener.takeMicrophoneLines() { report?("voice: microphone '\(device)' \(line)") }
             }

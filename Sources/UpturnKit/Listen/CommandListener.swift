@@ -95,6 +95,9 @@ public final class CommandListener {
     /// "microphone 'NAME' ".
     public func takeMicrophoneLines() -> [String] { health.takeLines() }
 
+    /// Someone is talking (over the player, when it plays): barge-in ducks it.
+    public var hearsTalk: Bool { recognizer.hearsTalk }
+
     /// A heard command with its score (see `hear`).
     public func scored(_ heard: HeardCommand) -> HeardCommand {
         HeardCommand(hypothesis: recognizer.scored(heard.hypothesis), command: heard.command, onlyTilted: heard.onlyTilted)

@@ -17,6 +17,24 @@ public final class EchoReference: Sendable {
         var at = 0.0
     }
     private let state: Mutex<State>
+    /// Until when (`MonotonicClock` seconds) the player is ducked: someone is talking over it.
+    private let duckedUntil = Mutex(0.0)
+
+    /// Barge-in: the player plays 15 dB quieter from now until `seconds` after the last call
+    /// (smart speakers do the same after their wake word), so a command lands in quiet. The
+    /// reference records what was really played, ducked.
+    public func duck(forSeconds seconds: Double = EchoReference.duckSeconds) {
+        let until = MonotonicClock.now + seconds
+        duckedUntil.withLock { $0 = max($0, until) }
+    }
+
+    /// Whether the player is to be ducked now.
+    var isDucked: Bool { duckedUntil.withLock { $0 } > MonotonicClock.now }
+
+    /// How long a duck lasts after the last talk heard: 2 s.
+    public static let duckSeconds = 2.0
+    /// The ducked gain: -15 dB.
+    static let duckGain: Float = 0.177_827_94
 
     /// Keeps `seconds` of the mix (more than the sink's buffer and the echo's delay).
     public init(rate: Int, seconds: Double = 4) {
@@ -82,6 +100,10 @@ public final class EchoReference: Sendable {
 final class EchoTapSink: AudioSink {
     private let inner: any AudioSink
     let reference: EchoReference
+    /// The gain now (1 but while ducked), moved toward its target over 50 ms. At 1 the
+    /// samples pass untouched: with nobody talking, what plays is exactly what `render` makes.
+    private var gain: Float = 1
+    private var scratch: [Int16] = []
 
     init(_ inner: any AudioSink, reference: EchoReference) {
         self.inner = inner
@@ -92,8 +114,30 @@ final class EchoTapSink: AudioSink {
     var blockFrames: Int { inner.blockFrames }
 
     func write(_ samples: UnsafeBufferPointer<Int16>, wakeFD: Int32?) throws(UpturnError) -> Int {
-        let taken = try inner.write(samples, wakeFD: wakeFD)
-        reference.wrote(UnsafeBufferPointer(rebasing: samples[0..<taken]), pending: inner.pendingFrames())
+        let target: Float = reference.isDucked ? EchoReference.duckGain : 1
+        guard gain != 1 || target != 1 else {
+            let taken = try inner.write(samples, wakeFD: wakeFD)
+            reference.wrote(UnsafeBufferPointer(rebasing: samples[0..<taken]), pending: inner.pendingFrames())
+            return taken
+        }
+        let step: Float = (1 - EchoReference.duckGain) / Float(max(1, rate / 20))
+        let start = gain
+        func ramped(after count: Int) -> Float {
+            let moved = step * Float(count)
+            return target < start ? max(target, start - moved) : min(target, start + moved)
+        }
+        if scratch.count < samples.count { scratch = [Int16](repeating: 0, count: samples.count) }
+        for i in 0..<samples.count {
+            let value: Float = (Float(samples[i]) * ramped(after: i)).rounded()
+            scratch[i] = Int16(max(-32768, min(32767, value)))
+        }
+        let taken = try scratch.withUnsafeBufferPointer { all throws(UpturnError) in
+            let ducked = UnsafeBufferPointer(rebasing: all[0..<samples.count])
+            let taken = try inner.write(ducked, wakeFD: wakeFD)
+            reference.wrote(UnsafeBufferPointer(rebasing: ducked[0..<taken]), pending: inner.pendingFrames())
+            return taken
+        }
+        gain = ramped(after: taken)
         return taken
     }
 

@@ -302,7 +302,7 @@ public final class SpeechRecognizer {
             let partial = ps_get_hyp(decoder, nil).map { String(cString: $0) }.flatMap(phrase(in:))
             looks = partial != nil && partial == lastLook ? looks + 1 : 1
             lastLook = partial
-            if ProcessInfo.processInfo.environment["NOLOOK"] == nil, partial != nil && looks >= Self.steadyLooks && speechSamples >= Self.talkBeforeLooking { return endUtterance() }
+            if partial != nil && looks >= Self.steadyLooks && speechSamples >= Self.talkBeforeLooking { return endUtterance() }
         }
         if speech && speechSamples > Self.longestUtterance {
             // Long talk: what it held so far is heard now (a command in it counts, as it would
@@ -324,6 +324,10 @@ public final class SpeechRecognizer {
         guard wasSpeech && !speech else { return [] }
         return endUtterance()
     }
+
+    /// Someone has been talking for 200 ms without a break (in what is left after the echo:
+    /// the player's own talk is silenced before it gets here).
+    public var hearsTalk: Bool { speechSamples >= Self.rate / 5 }
 
     /// Feeds audio heard again to the utterance under way, 20 ms at a time: in one call,
     /// seconds of it overflowed pocketsphinx's feature buffer, which ends the process
