@@ -24,6 +24,7 @@ public final class CommandListener {
         recognizer = try SpeechRecognizer(
             phrases: commands.allPhrases, thresholds: Dictionary(uniqueKeysWithValues: commands.allPhrases.map { ($0, commands.threshold(for: $0)) }),
             model: model)
+        recognizer.alone = Set(commands.tiltedPhrases.keys.map(SpeechRecognizer.normalize))
         echo = echoCancelling
             ? (EchoDelayTracker(initialShift: referenceLead * Double(SpeechRecognizer.rate)), VoiceFrontEnd(echoTail: CommandListener.echoTail))
             : nil
