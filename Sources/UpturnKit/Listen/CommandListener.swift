@@ -15,6 +15,7 @@ public final class CommandListener {
     private var reference: [Int16] = []
     private var peak: Int16 = 0
     private var health = MicrophoneHealth()
+    private let suppressor = NoiseSuppressor(frame: VoiceFrontEnd.frame, rate: SpeechRecognizer.rate)
 
     /// `echoCancelling`: the reference (what the player wrote, about in step) comes with the
     /// audio; `referenceLead`: how many seconds early it comes, at most (it is delayed by that
@@ -78,6 +79,7 @@ public final class CommandListener {
                     }
                 }
             }
+            microphone.withUnsafeMutableBufferPointer { suppressor.process($0.baseAddress! + offset) }
             if let cleaned = Self.cleanedDump {
                 microphone.withUnsafeBytes { _ = fwrite($0.baseAddress! + offset * 2, 2, frame, cleaned) }
             }
