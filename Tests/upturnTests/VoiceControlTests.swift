@@ -284,8 +284,8 @@ final class VoiceRoomTests: PulseBedTestCase {
         XCTAssertEqual(try Child.run("/usr/bin/paplay", ["-d", "room", file], environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new }), 0)
     }
 
-    /// "upturn stop" spoken into the room while the player speaks, tilted: the closing cue,
-    /// then exit 0.
+    /// "upturn stop" spoken into the room while the player speaks, tilted, in a voice left out
+    /// of the tuning: the closing cue, then exit 0.
     func testUpturnStopWhileThePlayerSpeaksInvertedBringsTheClosing() throws {
         // A hold whose exercise cue is long enough (about 14 s) that every saying below falls
         // inside the player's talk.
@@ -294,7 +294,9 @@ final class VoiceRoomTests: PulseBedTestCase {
             "{title: 'Voice stop', steps: [{say: 'Welcome. Lie back, lock your ankles, and hold the rails. We begin with a gentle tilt, then a hold with your arms overhead.'}, {tilt: 20, settle: '1s'}, {hold: '1m', exercise: 'Arms overhead, reaching gently through your fingertips. Let your shoulders relax and your back lengthen, and breathe slowly and evenly, in through your nose and out through your mouth'}, {tilt: 0}]}")
         let (_, events) = try showJSON(plan)
         let sayStart = try XCTUnwrap(events.first { $0["key"] as? String == "hold.exercise" }?["frame"] as? Int)
-        let command = try SpokenCommand.make("upturn stop", voice: "slt")
+        // Said by a voice the recognizer was not designed on (festival's ked; it was tuned on
+        // flite's voices).
+        let command = try SpokenCommand.festival("upturn stop", voice: "voice_ked_diphone")
         let recording = try startRecording("voice-stop.raw", source: "speaker.monitor")
         let data = Upturn.file("data-\(UUID().uuidString.prefix(6))")
         let started = try Upturn.start(
