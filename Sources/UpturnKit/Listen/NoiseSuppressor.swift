@@ -19,8 +19,6 @@ final class NoiseSuppressor {
     private var copy: [Int16]
     /// The noise floor, dBFS, over which the suppressor's output is heard.
     static let loudFloor = -55.0
-    /// Whether the last frame was heard suppressed (for the debug log).
-    private(set) var active = false
 
     init(frame: Int, rate: Int) {
         self.frame = frame
@@ -46,7 +44,7 @@ final class NoiseSuppressor {
         levels[next] = 10 * log10(energy / Double(frame) / (32768 * 32768) + 1e-12)
         next = (next + 1) % levels.count
         copy.withUnsafeMutableBufferPointer { _ = speex_preprocess_run(state, $0.baseAddress!) }
-        active = (levels.min() ?? -120) > Self.loudFloor
-        if active { for i in 0..<frame { samples[i] = copy[i] } }
+        guard (levels.min() ?? -120) > Self.loudFloor else { return }
+        for i in 0..<frame { samples[i] = copy[i] }
     }
 }

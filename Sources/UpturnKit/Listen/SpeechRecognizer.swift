@@ -154,7 +154,8 @@ public final class SpeechRecognizer {
 
     /// The garbage loop's word for a phone ("ph_aa" for AA): not an English word, so it never
     /// clashes with a pack's phrase.
-    static func phoneWord(_ phone: String) -> String { "ph_" + phone.lowercased() }
+    static func phoneWord(_ phone: String) -> String { phonePrefix + phone.lowercased() }
+    static let phonePrefix = "ph_"
 
     deinit {
         ps_free(decoder)
@@ -359,7 +360,7 @@ public final class SpeechRecognizer {
         let padded = " " + words + " "
         return phrases.first { phrase in
             guard padded.contains(" " + phrase + " ") else { return false }
-            let others = words.split(separator: " ").count { $0.hasPrefix("ph_") }
+            let others = words.split(separator: " ").count { $0.hasPrefix(Self.phonePrefix) }
             guard alone.contains(phrase) else { return others <= Self.commandWithin }
             return others <= Self.aloneWithin
         }
