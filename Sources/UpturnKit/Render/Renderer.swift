@@ -15,9 +15,11 @@ public final class Renderer {
     public let gain: Float
 
     private let events: [TimelineEvent]
-    private let clips: any ClipProviding
+    private let clips: any ClipSupply
     private var nextEvent = 0
     private var active: [(start: Int, samples: [Int16])] = []
+    /// Clips sounding at a seek's new position whose samples were not there yet.
+    private var owed: [TimelineEvent] = []
     private var mix: [Int32] = []
 
     // Music under the voice, ducked smoothly around every spoken cue.
@@ -35,7 +37,13 @@ public final class Renderer {
     public static let duckReleaseMilliseconds = 600
     public static let duckHoldMilliseconds = 150
 
-    public init(events: [TimelineEvent], frames: Int, clips: any ClipProviding, gain: Float = 1, music: MusicBed? = nil) {
+    /// A renderer that asks `clips` for each clip as it reaches it, and waits for it (offline
+    /// renders and tests; the player gives its own a `ClipLoader`).
+    public convenience init(events: [TimelineEvent], frames: Int, clips: any ClipProviding, gain: Float = 1, music: MusicBed? = nil) {
+        self.init(events: events, frames: frames, supply: DirectClips(clips), gain: gain, music: music)
+    }
+
+    public init(events: [TimelineEvent], frames: Int, supply clips: any ClipSupply, gain: Float = 1, music: MusicBed? = nil) {
         self.events = events.filter { $0.kind != .step && $0.clip != nil }.sorted { $0.frame < $1.frame }
         self.frames = frames
         self.clips = clips
@@ -68,18 +76,33 @@ public final class Renderer {
         self.init(events: timeline.events, frames: timeline.frames, clips: clips, gain: gain, music: music)
     }
 
+    public convenience init(timeline: Timeline, supply: any ClipSupply, gain: Float = 1, music: MusicBed? = nil) {
+        self.init(events: timeline.events, frames: timeline.frames, supply: supply, gain: gain, music: music)
+    }
+
     public var isFinished: Bool { position >= frames }
 
-    /// Fills `out` with the next frames and returns how many it wrote: fewer at the end, 0 after.
-    public func render(into out: UnsafeMutableBufferPointer<Int16>) throws(UpturnError) -> Int {
+    /// Fills `out` with the next frames and returns how many it wrote: fewer at the end, 0
+    /// after; nil when a clip the block needs is not there yet (nothing written, nothing
+    /// moved: ask again).
+    public func render(into out: UnsafeMutableBufferPointer<Int16>) throws(UpturnError) -> Int? {
         let count = min(out.count, frames - position)
         guard count > 0 else { return 0 }
         let blockEnd = position + count
+        while let event = owed.first {
+            guard let samples = try clips.clip(event.clip!) else { return nil }
+            active.append((event.frame, samples))
+            owed.removeFirst()
+        }
         while nextEvent < events.count && events[nextEvent].frame < blockEnd {
             let event = events[nextEvent]
+            if event.frame + event.length <= position {
+                nextEvent += 1
+                continue
+            }
+            guard let samples = try clips.clip(event.clip!) else { return nil }
             nextEvent += 1
-            if event.frame + event.length <= position { continue }
-            active.append((event.frame, try clips.samples(of: event.clip!)))
+            active.append((event.frame, samples))
         }
         if music != nil {
             mixActive(into: out, count: count)
@@ -152,9 +175,10 @@ public final class Renderer {
 
     /// Moves to `frame`: clips that started before it and are still sounding play on from
     /// their middle. The timeline does not change; only the position in it does.
-    public func seek(to frame: Int) throws(UpturnError) {
+    public func seek(to frame: Int) {
         position = min(max(0, frame), frames)
         active.removeAll()
+        owed.removeAll()
         var low = 0
         var high = events.count
         while low < high {
@@ -163,8 +187,6 @@ public final class Renderer {
         }
         nextEvent = low
         duckIndex = 0
-        for event in events[..<low] where event.frame + event.length > position {
-            active.append((event.frame, try clips.samples(of: event.clip!)))
-        }
+        owed = events[..<low].filter { $0.frame + $0.length > position }
     }
 }

@@ -141,6 +141,12 @@ enum SystemCall {
         return ((try? poll(&fds, milliseconds: milliseconds)) ?? 0) > 0
     }
 
+    /// Any of `fds` (-1s are skipped) for reading: true when one became readable in time.
+    static func waitReadable(any fds: [Int32], milliseconds: Int32) -> Bool {
+        var entries = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        return ((try? poll(&entries, milliseconds: milliseconds)) ?? 0) > 0
+    }
+
     /// The corresponding C function is `ioctl`.
     static func ioctl(_ fd: Int32, _ request: UInt, _ argument: UnsafeMutableRawPointer) throws(Errno) {
         _ = try retrying { Glibc.ioctl(fd, request, argument) }

@@ -98,6 +98,10 @@ public final class Player {
     public var stepsDone: Int { statistics.stepsDone(in: timeline, stepCount: stepCount) }
 
     // Transport state, touched only by the audio thread.
+    /// Loads the clips ahead of the position: the audio thread never does (see `ClipLoader`).
+    private var loader: ClipLoader!
+    /// Since when the audio thread has waited for a clip (nil: it has not).
+    private var waitingSince: Double?
     private var main: Renderer!
     private var interjection: Renderer?
     private var pauseAfterInterjection = false
@@ -157,7 +161,14 @@ public final class Player {
     /// Plays to the end, or to a stop. The sink is finished (drained and closed) on every
     /// path, errors included, so a WAV header or device is never left half-written.
     public func play() throws(UpturnError) -> Outcome {
-        defer { invertedSeconds = invertedTimer.totalSeconds(at: MonotonicClock.now) }
+        let interjections = [cues.paused, cues.resuming, cues.audioBack, cues.answered, cues.checkIn].compactMap { $0 }
+        loader = ClipLoader(
+            provider: clips, main: timeline.events, pinned: timeline.closing + interjections.flatMap(\.events), rate: timeline.rate)
+        loader.start()
+        defer {
+            invertedSeconds = invertedTimer.totalSeconds(at: MonotonicClock.now)
+            if !loader.stop() { log("a clip was still loading when the session ended") }
+        }
         do {
             let outcome = try run()
             status?.clear()
@@ -177,8 +188,8 @@ public final class Player {
     }
 
     private func run() throws(UpturnError) -> Outcome {
-        main = Renderer(timeline: timeline, clips: clips, gain: gain, music: music)
-        if startFrame > 0 { try main.seek(to: startFrame) }
+        main = Renderer(timeline: timeline, supply: loader, gain: gain, music: music)
+        if startFrame > 0 { seekMain(to: startFrame) }
         pending = [Int16](repeating: 0, count: blockFrames)
         pendingCount = 0
         pendingOffset = 0
@@ -194,7 +205,13 @@ public final class Player {
             checkInWhilePaused()
             if pendingOffset >= pendingCount {
                 if let source = currentSource() {
-                    let n = try pending.withUnsafeMutableBufferPointer { out throws(UpturnError) in try source.render(into: out) }
+                    guard let n = try pending.withUnsafeMutableBufferPointer({ out throws(UpturnError) in try source.render(into: out) })
+                    else {
+                        waitForClips()
+                        continue
+                    }
+                    clipsArrived()
+                    if source === main { loader.moved(to: main.position) }
                     if n == 0 {
                         if let outcome = sourceEnded(source) { return outcome }
                         continue
@@ -223,6 +240,29 @@ public final class Player {
             loops += 1
             if loops % statusEvery == 0 { updateStatus(force: false) }
         }
+    }
+
+    /// A clip the next block needs is still loading: wait for it, or for a control, at most
+    /// 20 ms at a time, never on the loader itself. What the device holds plays on meanwhile;
+    /// a cue that comes late is heard late, whole.
+    private func waitForClips() {
+        let now = MonotonicClock.now
+        if waitingSince == nil { waitingSince = now }
+        _ = SystemCall.waitReadable(any: [loader.readyFD, controls?.wakeFD ?? -1], milliseconds: 20)
+        loader.drain()
+    }
+
+    /// The block had its clips: a long wait for them is said once.
+    private func clipsArrived() {
+        guard let since = waitingSince else { return }
+        waitingSince = nil
+        let waited = MonotonicClock.now - since
+        if waited >= 1 { log("a cue came \(String(format: "%.1f", waited)) s late: its clip was still loading (a slow disk, or speech being made)") }
+    }
+
+    private func seekMain(to frame: Int) {
+        main.seek(to: frame)
+        loader.moved(to: frame)
     }
 
     /// Writes what the sink takes of the pending block, and counts it.
@@ -296,7 +336,7 @@ public final class Player {
 
     private func interject(_ cue: Interjection?, gain cueGain: Float = 1) {
         guard let cue else { return }
-        interjection = Renderer(events: cue.events, frames: cue.frames, clips: clips, gain: gain * cueGain)
+        interjection = Renderer(events: cue.events, frames: cue.frames, supply: loader, gain: gain * cueGain)
     }
 
     private func handleControls() throws(UpturnError) -> ControlResult {
@@ -339,7 +379,7 @@ public final class Player {
             guard !isPaused else { return .continuePlaying }
             let resumeAt = cutCueStart(heard)
             cut()
-            try main.seek(to: resumeAt)
+            seekMain(to: resumeAt)
             interject(cues.paused, gain: 0.6)
             pauseAfterInterjection = interjection != nil
             paused = interjection == nil
@@ -400,7 +440,7 @@ public final class Player {
     private func goToClosing() {
         cut()
         paused = false
-        closing = Renderer(events: timeline.closing, frames: timeline.closingFrames, clips: clips, gain: gain)
+        closing = Renderer(events: timeline.closing, frames: timeline.closingFrames, supply: loader, gain: gain)
     }
 
     /// How a session that reached its closing ended.
@@ -438,7 +478,7 @@ public final class Player {
     private func jump(to frame: Int) throws(UpturnError) {
         cut()
         unpause()
-        try main.seek(to: frame)
+        seekMain(to: frame)
         checkIns.jumped(to: frame)
         updateStatus(force: true)
     }
@@ -482,7 +522,7 @@ public final class Player {
         let resumeAt = cutCueStart(max(0, mainWritten - lastDelay))
         pendingCount = 0
         pendingOffset = 0
-        if currentSource() === main { try main.seek(to: resumeAt) }
+        if currentSource() === main { seekMain(to: resumeAt) }
         log(error.description + "; trying to reopen it")
         let lostAt = MonotonicClock.now
         snapshot.withLock { $0.audioLost = true }
