@@ -40,3 +40,41 @@ func compile(_ text: String, rate: Int = 48_000, clips: FakeClips = FakeClips())
     let pack = try PackReader.builtinDefault()
     return try TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: clips).compile(file: "t.json5")
 }
+
+/// A player's clock that moves on by the frames written (as a device paced in real time
+/// would) and by every wait, at once: a session's minutes pass in microseconds, the same
+/// every run. A wait ends early when a descriptor is readable already (a control came).
+/// `script` posts commands when the clock passes their time (a press during a pause).
+final class SimulatedClock: PlayerClock, @unchecked Sendable {
+    // @unchecked: used by the player's thread alone while it plays.
+    private(set) var now = 1000.0
+    let start = 1000.0
+    var script: [(at: Double, command: ControlCommand)]
+    let queue: ControlQueue?
+
+    init(queue: ControlQueue? = nil, script: [(Double, ControlCommand)] = []) {
+        self.queue = queue
+        self.script = script.map { (at: 1000 + $0.0, command: $0.1) }
+    }
+
+    /// Seconds since the clock was made.
+    var elapsed: Double { now - start }
+
+    func wait(for fds: [Int32], milliseconds: Int32) {
+        var entries = fds.filter { $0 >= 0 }.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        if !entries.isEmpty && poll(&entries, nfds_t(entries.count), 0) > 0 { return }
+        advance(to: now + Double(max(0, milliseconds)) / 1000)
+    }
+
+    func wrote(_ frames: Int, rate: Int) { advance(to: now + Double(frames) / Double(rate)) }
+
+    private func advance(to time: Double) {
+        if let first = script.first, first.at <= time {
+            script.removeFirst()
+            now = max(now, first.at)
+            queue?.post(first.command)
+        } else {
+            now = time
+        }
+    }
+}

@@ -76,7 +76,7 @@ final class TransportTests: XCTestCase {
 
     func play(_ timeline: Timeline, _ sink: ScriptedSink, queue: ControlQueue) throws -> Player.Outcome {
         let player = Player(timeline: timeline, clips: clips, sink: sink, blockFrames: 480, controls: queue, cues: cues)
-        player.lostDeviceGraceSeconds = 5
+        player.clock = SimulatedClock(queue: queue)
         return try player.play()
     }
 
@@ -176,6 +176,7 @@ final class TransportTests: XCTestCase {
     }
 
     /// A pause while inverted does not stop the clock: the cap runs out on the wall clock.
+    /// (On a simulated clock: it took the cap and 3 s of real time before.)
     func testAPauseWhileInvertedRunsOutTheCap() throws {
         let timeline = try compile(plan, clips: clips)
         let hold = span(timeline, "hold")
@@ -184,18 +185,24 @@ final class TransportTests: XCTestCase {
         let queue = ControlQueue(signals: { (0, 0, 0) })
         let sink = ScriptedSink(queue: queue, script: [(pauseAt, .pause)])
         let player = Player(timeline: timeline, clips: clips, sink: sink, blockFrames: 480, controls: queue, cues: cues)
-        player.maxInvertedSeconds = Double(pauseAt - tilt.start) / 48_000 + 0.5
-        // Without a cap the pause would last for good: a resume after it, so the test ends.
-        DispatchQueue.global().asyncAfter(deadline: .now() + player.maxInvertedSeconds! + 3) { queue.post(.resume) }
+        player.maxInvertedSeconds = Double(pauseAt - tilt.start) / 48_000 + 120
+        // Without a cap the pause would last for good: a resume long after it.
+        let clock = SimulatedClock(queue: queue, script: [(3600, .resume)])
+        player.clock = clock
+        var capAt: Double?
+        player.log = { if $0.contains("the inverted-time cap") { capAt = clock.elapsed } }
         let started = MonotonicClock.now
         XCTAssertEqual(try player.play(), .invertedCap)
-        XCTAssertLessThan(MonotonicClock.now - started, player.maxInvertedSeconds! + 2, "the closing came soon after the cap")
+        // The closing began as the cap ran out, counted from the tilt: the pause counted.
+        let ranOut = Double(tilt.start) / 48_000 + player.maxInvertedSeconds!
+        XCTAssertEqual(try XCTUnwrap(capAt), ranOut, accuracy: 0.3, "the closing came as the cap ran out")
         XCTAssertGreaterThan(player.invertedSeconds, player.maxInvertedSeconds!)
+        XCTAssertLessThan(MonotonicClock.now - started, 2, "the test waits for no real time")
     }
 
     /// Someone alone, paused while inverted, is asked after a while whether they are still
     /// comfortable; with no press, the session goes to the closing (a pause kept them hanging
-    /// with no check-in before).
+    /// with no check-in before). At the real settings: asked after 60 s, 20 s to answer.
     func testAPauseWhileInvertedAloneIsCheckedIn() throws {
         let timeline = try compile(plan, clips: clips)
         let hold = span(timeline, "hold")
@@ -205,16 +212,36 @@ final class TransportTests: XCTestCase {
         alone.answered = interjection("Good.")
         alone.checkIn = interjection("Still comfortable? Press to continue.")
         let player = Player(timeline: timeline, clips: clips, sink: sink, blockFrames: 480, controls: queue, cues: alone)
-        player.pausedCheckInSeconds = 0.3
-        player.checkInAnswerSeconds = 0.5
-        let lines = LockedLines()
+        let clock = SimulatedClock(queue: queue, script: [(3600, .resume)])
+        player.clock = clock
+        var lines: [String] = []
         player.log = { lines.append($0) }
-        // Without the check-in the pause would last for good: a resume much later ends the test.
-        DispatchQueue.global().asyncAfter(deadline: .now() + 8) { queue.post(.resume) }
         XCTAssertEqual(try player.play(), .noAnswer)
-        XCTAssertTrue(lines.all.contains { $0.hasPrefix("check-in while paused") }, "\(lines.all)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("check-in while paused") }, "\(lines)")
         let question = clips.value(of: alone.checkIn!.events[0].clip!)
         XCTAssertTrue(sink.samples.contains(question), "the question was asked")
+        // Paused a second into the hold, asked 60 s later, closing 20 s after the question.
+        let pausedAt = Double(hold.start + 1000) / 48_000
+        let asked = Double(alone.checkIn!.frames) / 48_000
+        XCTAssertEqual(clock.elapsed, pausedAt + 60 + asked + 20 + Double(timeline.closingFrames + alone.paused!.frames) / 48_000, accuracy: 0.6)
+    }
+
+    /// A press while paused and tilted, before the question is due, starts the wait again.
+    func testAPressWhilePausedPutsTheCheckInOff() throws {
+        let timeline = try compile(plan, clips: clips)
+        let hold = span(timeline, "hold")
+        let queue = ControlQueue(signals: { (0, 0, 0) })
+        let sink = ScriptedSink(queue: queue, script: [(hold.start + 1000, .pause)])
+        var alone = cues
+        alone.checkIn = interjection("Still comfortable? Press to continue.")
+        let player = Player(timeline: timeline, clips: clips, sink: sink, blockFrames: 480, controls: queue, cues: alone)
+        let pausedAt = Double(hold.start + 1000) / 48_000
+        // Resumed 50 s into the pause: no question; the session plays to its end.
+        player.clock = SimulatedClock(queue: queue, script: [(pausedAt + 50, .resume)])
+        var lines: [String] = []
+        player.log = { lines.append($0) }
+        XCTAssertEqual(try player.play(), .finished)
+        XCTAssertFalse(lines.contains { $0.hasPrefix("check-in") }, "\(lines)")
     }
 
     func renderMain(_ timeline: Timeline) -> [Int16] {
@@ -312,12 +339,16 @@ final class TransportTests: XCTestCase {
         sink.loseAt = 100
         sink.reopenFailures = 1000
         let player = Player(timeline: timeline, clips: clips, sink: sink, controls: queue, cues: cues)
-        player.lostDeviceGraceSeconds = 1.5
+        let clock = SimulatedClock(queue: queue)
+        player.clock = clock
         XCTAssertThrowsError(try player.play()) { error in
             let e = error as! UpturnError
             XCTAssertEqual(e.code, .unavailable)
             XCTAssertTrue(e.description.contains("did not come back, so the session stopped at step 0"), e.description)
         }
+        // Retried for the grace time (10 s; the session had less left), every 250 ms.
+        XCTAssertEqual(clock.elapsed, 10, accuracy: 0.3)
+        XCTAssertEqual(sink.reopenFailures, 1000 - (20 + 5), "every 250 ms for 5 s, then every second")
     }
 
     func testStatusSnapshot() throws {

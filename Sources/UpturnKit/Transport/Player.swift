@@ -56,6 +56,8 @@ public final class Player {
     private let stepCount: Int
     /// Called once, after the first frames reach the sink (the benchmark's start figure).
     public var onFirstWrite: (() -> Void)?
+    /// What the player's time is counted in (a simulated clock in tests).
+    public var clock: any PlayerClock = SystemPlayerClock()
     /// One line for each thing a user should know about (a lost device).
     public var log: (String) -> Void = { _ in }
     /// An inaudible 20 Hz tone under everything, for outputs that sleep on silence.
@@ -166,7 +168,7 @@ public final class Player {
             provider: clips, main: timeline.events, pinned: timeline.closing + interjections.flatMap(\.events), rate: timeline.rate)
         loader.start()
         defer {
-            invertedSeconds = invertedTimer.totalSeconds(at: MonotonicClock.now)
+            invertedSeconds = invertedTimer.totalSeconds(at: clock.now)
             if !loader.stop() { log("a clip was still loading when the session ended") }
         }
         do {
@@ -222,7 +224,7 @@ public final class Player {
                     // Paused: nothing to write but the keep-alive tone; wait for a control.
                     updateStatus(force: true)
                     guard keepAlive else {
-                        if let controls { controls.wait(milliseconds: 250) } else { usleep(50_000) }
+                        clock.wait(for: [controls?.wakeFD ?? -1], milliseconds: controls == nil ? 50 : 250)
                         continue
                     }
                     pending.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
@@ -246,8 +248,9 @@ public final class Player {
     /// 20 ms at a time, never on the loader itself. What the device holds plays on meanwhile;
     /// a cue that comes late is heard late, whole.
     private func waitForClips() {
-        let now = MonotonicClock.now
-        if waitingSince == nil { waitingSince = now }
+        // In real time even under a simulated clock: the loader is a real thread, and the
+        // time spent waiting for it is not the session's.
+        if waitingSince == nil { waitingSince = MonotonicClock.now }
         _ = SystemCall.waitReadable(any: [loader.readyFD, controls?.wakeFD ?? -1], milliseconds: 20)
         loader.drain()
     }
@@ -272,9 +275,10 @@ public final class Player {
         }
         pendingOffset += written
         guard written > 0 else { return }
+        clock.wrote(written, rate: timeline.rate)
         if currentSource() === main {
             let end = mainWritten
-            invertedTimer.wrote(written, tilted: timeline.isTilted(at: max(0, end - 1)), at: MonotonicClock.now)
+            invertedTimer.wrote(written, tilted: timeline.isTilted(at: max(0, end - 1)), at: clock.now)
             statistics.account(written, endingAt: end, in: timeline)
             checkInDue()
         }
@@ -363,7 +367,7 @@ public final class Player {
             checkIns.answer()
             if pausedAnswerBy != nil {
                 pausedAnswerBy = nil
-                pausedTiltedSince = MonotonicClock.now
+                pausedTiltedSince = clock.now
             }
             log("check-in answered")
             interject(cues.answered, gain: 0.6)
@@ -401,7 +405,7 @@ public final class Player {
         case .back:
             let at = heard
             if holdDuringUprightCue(command, at: at) { break }
-            let now = MonotonicClock.now
+            let now = clock.now
             guard let step = timeline.step(at: at), let index = timeline.steps.firstIndex(of: step) else { break }
             var target = step.start
             if now - lastBack < 3, index > 0, at - step.start < timeline.rate * 3 {
@@ -455,7 +459,7 @@ public final class Player {
     /// are asked, and with no press in `checkInAnswerSeconds` the session goes to the closing.
     private func checkInWhilePaused() {
         guard let question = cues.checkIn, closing == nil else { return }
-        let now = MonotonicClock.now
+        let now = clock.now
         guard isPaused, timeline.isTilted(at: heard) else {
             pausedTiltedSince = nil
             pausedAnswerBy = nil
@@ -486,7 +490,7 @@ public final class Player {
     /// Past the cap on continuous time tilted (a long pause, many presses of `back`), the
     /// session goes to "Slowly return upright" whatever else is happening.
     private func checkInvertedCap() {
-        let now = MonotonicClock.now
+        let now = clock.now
         guard closing == nil, invertedTimer.isOver(at: now) else { return }
         let lived = DurationText.short(milliseconds: Int(invertedTimer.stretch(at: now).rounded()) * 1000)
         let cap = DurationText.short(milliseconds: Int((planInvertedSeconds ?? invertedTimer.capSeconds).rounded()) * 1000)
@@ -524,14 +528,14 @@ public final class Player {
         pendingOffset = 0
         if currentSource() === main { seekMain(to: resumeAt) }
         log(error.description + "; trying to reopen it")
-        let lostAt = MonotonicClock.now
+        let lostAt = clock.now
         snapshot.withLock { $0.audioLost = true }
         let remaining = Double(timeline.frames - resumeAt) / Double(timeline.rate)
-        let deadline = MonotonicClock.now + max(lostDeviceGraceSeconds, remaining)
-        while MonotonicClock.now < deadline {
+        let deadline = clock.now + max(lostDeviceGraceSeconds, remaining)
+        while clock.now < deadline {
             // Quick retries at first (a sound server restarting is back in a moment), then every second.
-            let interval: Int32 = MonotonicClock.now - lostAt < 5 ? 250 : 1000
-            if let controls { controls.wait(milliseconds: interval) } else { usleep(UInt32(interval) * 1000) }
+            let interval: Int32 = clock.now - lostAt < 5 ? 250 : 1000
+            clock.wait(for: [controls?.wakeFD ?? -1], milliseconds: interval)
             let commands = controls?.take() ?? []
             if commands.contains(.stop) { break }
             deferred += commands
@@ -573,7 +577,7 @@ public final class Player {
         }
         status?.update(frame: frame, paused: isPaused)
         let now = SessionProgress(
-            stepsDone: stepsDone, invertedSeconds: invertedTimer.totalSeconds(at: MonotonicClock.now), highestAngle: highestAngle)
+            stepsDone: stepsDone, invertedSeconds: invertedTimer.totalSeconds(at: clock.now), highestAngle: highestAngle)
         progress.withLock { $0 = now }
     }
 }
