@@ -81,7 +81,7 @@ enum PlayCommand {
                 sources.append(
                     try spec.start(
                         queue, keyMap: keyMap, socketPath: arguments.options["--socket"] ?? ControlSocket.defaultPath,
-                        status: { board.json }, report: { CommandLineTool.printError("upturn: " + $0) }, voice: voice))
+                        board: board, report: { CommandLineTool.printError("upturn: " + $0) }, voice: voice))
             }
         } catch {
             preroll?.finish()

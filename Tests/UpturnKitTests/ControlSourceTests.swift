@@ -160,13 +160,13 @@ final class ControlSourceTests: XCTestCase {
     /// `evdev:auto` with no input device: an error for `play`; `serve` waits for one.
     func testEvdevAutoWithNoDeviceWaitsInServeAndIsAnErrorInPlay() throws {
         guard EvdevControl.keyboards().isEmpty else { throw XCTSkip("this machine has input devices with keys") }
-        XCTAssertThrowsError(try ControlSpec.evdevAuto.source(keyMap: [:], socketPath: "", status: { "" }).start(ControlQueue())) { error in
+        XCTAssertThrowsError(try ControlSpec.evdevAuto.source(keyMap: [:], socketPath: "", board: StatusBoard()).start(ControlQueue())) { error in
             XCTAssertEqual((error as! UpturnError).code, .noInput)
             XCTAssertEqual((error as! UpturnError).problems, ["evdev:auto: no input device with keys in /dev/input"])
         }
         let heard = Mutex<[String]>([])
         let waiting = try ControlSpec.evdevAuto.source(
-            keyMap: [:], socketPath: "", status: { "" }, report: { line in heard.withLock { $0.append(line) } }, waitForDevices: true)
+            keyMap: [:], socketPath: "", board: StatusBoard(), report: { line in heard.withLock { $0.append(line) } }, waitForDevices: true)
         try waiting.start(ControlQueue())
         defer { waiting.stop() }
         XCTAssertEqual(heard.withLock { $0 }, ["evdev:auto: not plugged in; waiting for it"])
@@ -505,19 +505,19 @@ final class UncheckedBox<T>: @unchecked Sendable {
 final class MPRISStatusTests: XCTestCase {
     func testStoppedWithNoMetadataUntilTheFirstStep() {
         var snapshot = PlayerSnapshot()
-        let before = MPRISStatus(json: snapshot.json)
+        let before = MPRISStatus(.playing(snapshot))
         XCTAssertEqual(before.playbackStatus, "Stopped")
         XCTAssertEqual(before.title, "")
         // The welcome is step 0 of a laid-out session: it plays (CI: a widget saw "Stopped"
         // and playerctl could not pause through a long welcome).
         snapshot.steps = 4
         snapshot.title = "Welcome"
-        XCTAssertEqual(MPRISStatus(json: snapshot.json).playbackStatus, "Playing")
+        XCTAssertEqual(MPRISStatus(.playing(snapshot)).playbackStatus, "Playing")
         snapshot.step = 1
         snapshot.title = "Tilt back"
-        let playing = MPRISStatus(json: snapshot.json)
+        let playing = MPRISStatus(.playing(snapshot))
         XCTAssertEqual(playing.playbackStatus, "Playing")
         XCTAssertEqual(playing.title, "Tilt back")
-        XCTAssertEqual(MPRISStatus(json: "{\"state\": \"waiting\"}").playbackStatus, "Stopped")
+        XCTAssertEqual(MPRISStatus(.waiting(ServeWaiting(audioReady: true))).playbackStatus, "Stopped")
     }
 }

@@ -50,9 +50,12 @@ final class MicrophoneHealthTests: XCTestCase {
         XCTAssertEqual(commands.threshold(for: "upturn pause"), SpeechRecognizer.foundAgain)
         commands.thresholds["upturn stop"] = 5
         XCTAssertEqual(commands.threshold(for: "upturn stop"), 5, "a pack's threshold wins")
-        XCTAssertTrue(ControlSpec.isTilted(status: "{\"state\": \"playing\", \"inverted\": true}"))
-        XCTAssertFalse(ControlSpec.isTilted(status: "{\"state\": \"playing\", \"inverted\": false}"))
-        XCTAssertFalse(ControlSpec.isTilted(status: "{\"state\": \"waiting\"}"))
+        var snapshot = PlayerSnapshot()
+        snapshot.inverted = true
+        XCTAssertTrue(SessionStatus.playing(snapshot).isTilted)
+        snapshot.inverted = false
+        XCTAssertFalse(SessionStatus.playing(snapshot).isTilted)
+        XCTAssertFalse(SessionStatus.waiting(ServeWaiting(audioReady: true)).isTilted)
     }
 }
 

@@ -126,12 +126,12 @@ public enum ControlSpec: Equatable, Sendable {
     /// (`serve`), a pedal not plugged in yet (or, for `evdev:auto`, any device with keys) is
     /// waited for instead of being an error.
     public func source(
-        keyMap: [Int: ControlCommand], socketPath: String, status: @escaping @Sendable () -> String,
+        keyMap: [Int: ControlCommand], socketPath: String, board: StatusBoard,
         report: (@Sendable (String) -> Void)? = nil, waitForDevices: Bool = false, voice: VoiceSetup = VoiceSetup()
     ) throws(UpturnError) -> any ControlSource {
         switch self {
         case .keyboard: return KeyboardControl()
-        case .socket: return ControlSocket(path: socketPath, status: status)
+        case .socket: return ControlSocket(path: socketPath, status: { board.json })
         case .evdev(let path):
             let pedal = EvdevControl(path: path, keyMap: keyMap)
             pedal.report = report
@@ -143,20 +143,14 @@ public enum ControlSpec: Equatable, Sendable {
             pedal.waitsForDevice = waitForDevices
             return pedal
         case .gpio(let chip, let lines): return GPIOControl(chip: chip, lines: lines)
-        case .mpris: return MPRISControl(status: status, report: report)
+        case .mpris: return MPRISControl(board: board, report: report)
         case .voice(let device):
             let listener = VoiceControl(device: device, commands: voice.commands, model: voice.model, echo: voice.echo, report: report)
             listener.waitsForDevice = waitForDevices
             listener.onStart = voice.onStart
-            listener.isTilted = { ControlSpec.isTilted(status: status()) }
+            listener.isTilted = { board.status.isTilted }
             return listener
         }
-    }
-
-    /// Whether a status (`ctl status`'s object) says the person is tilted.
-    static func isTilted(status: String) -> Bool {
-        let bytes = Array(status.utf8)
-        return bytes.withUnsafeBufferPointer { FlatJSON.parse($0) }?["inverted"] == .bool(true)
     }
 
     /// The voice control in a list, if any (`play` then taps its sink for the echo reference).
@@ -203,11 +197,11 @@ extension ControlSpec {
 extension ControlSpec {
     /// Makes the source (as `source(…)` does) and starts it on `queue`.
     public func start(
-        _ queue: ControlQueue, keyMap: [Int: ControlCommand], socketPath: String, status: @escaping @Sendable () -> String,
+        _ queue: ControlQueue, keyMap: [Int: ControlCommand], socketPath: String, board: StatusBoard,
         report: (@Sendable (String) -> Void)? = nil, waitForDevices: Bool = false, voice: VoiceSetup = VoiceSetup()
     ) throws(UpturnError) -> any ControlSource {
         let made = try source(
-            keyMap: keyMap, socketPath: socketPath, status: status, report: report, waitForDevices: waitForDevices, voice: voice)
+            keyMap: keyMap, socketPath: socketPath, board: board, report: report, waitForDevices: waitForDevices, voice: voice)
         try made.start(queue)
         return made
     }

@@ -24,7 +24,7 @@ public final class Service {
 
     private let options: Options
     private let queue = ControlQueue()
-    private let board = StatusBoard(idle: "{\"state\": \"starting\"}")
+    private let board = StatusBoard()
     private let journal = Journal()
     private let requests = StartRequests()
     private var machine = ServeMachine()
@@ -95,7 +95,7 @@ public final class Service {
         var voice = VoiceSetup(model: options.voiceModel, echo: echo, onStart: { _ = requests.request(nil, wake: queue) })
         if case .voice = spec { voice.commands = try PackLocator.load(options.pack).voiceCommands() }
         let source = try spec.source(
-            keyMap: options.keyMap, socketPath: options.socketPath, status: { board.json },
+            keyMap: options.keyMap, socketPath: options.socketPath, board: board,
             report: { log("controls: " + $0) }, waitForDevices: true, voice: voice)
         if let socket = source as? ControlSocket {
             socket.onStart = { plan in requests.request(plan, wake: queue) }
@@ -272,13 +272,11 @@ public final class Service {
 
     /// What `ctl status` says between sessions.
     private func refreshIdle() {
-        var fields = ["\"state\": \"waiting\"", "\"audio_ready\": \(deviceReady)"]
-        if let announced = machine.announced { fields.append("\"announced\": \(TimelineJSON.string(announced))") }
+        var waiting = ServeWaiting(audioReady: deviceReady, announced: machine.announced)
         if let today = try? Session.todayPlan(journal: journal, settings: { () throws(UpturnError) in try Settings.read() }).1 {
-            fields.append(
-                "\"today\": {\"program\": \(TimelineJSON.string(today.program)), \"level\": \(today.level), \"angle\": \(today.angle)}")
+            waiting.today = ServeWaiting.Today(program: today.program, level: today.level, angle: today.angle)
         }
-        board.setIdle("{" + fields.joined(separator: ", ") + "}")
+        board.setIdle(.waiting(waiting))
     }
 }
 

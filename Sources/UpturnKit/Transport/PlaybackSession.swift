@@ -143,8 +143,7 @@ public struct PlaybackSession {
             if status != nil { StandardError.writeRaw("\r\u{1B}[2K") }
             log(line)
         }
-        let reader = SnapshotReader(player)
-        board?.show { reader.json }
+        if let board { player.onStatus = { board.publish($0) } }
         defer { board?.showIdle() }
 
         var record = SessionRecord(
@@ -244,9 +243,3 @@ private final class PlayerBox: @unchecked Sendable {
     init(_ player: Player) { self.player = player }
 }
 
-/// Reads the player's status for the control socket's thread (the snapshot is a Mutex).
-private final class SnapshotReader: @unchecked Sendable {
-    private let player: Player
-    init(_ player: Player) { self.player = player }
-    var json: String { player.snapshot.withLock { $0.json } }
-}

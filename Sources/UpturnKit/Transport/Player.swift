@@ -85,6 +85,9 @@ public final class Player {
     /// The plan's own cap, for what is said of it (`maxInvertedSeconds` has room added).
     public var planInvertedSeconds: Double?
     public let snapshot = Mutex(PlayerSnapshot())
+    /// Told the snapshot whenever it is taken (every quarter second while playing, and at
+    /// once on a change): `PlaybackSession` publishes it on the `StatusBoard`.
+    public var onStatus: ((PlayerSnapshot) -> Void)?
     /// The session's title, for the status (MPRIS shows it as the album).
     public var sessionTitle = ""
     /// How far the session has come, updated as it plays (for progress lines in the history).
@@ -529,7 +532,7 @@ public final class Player {
         if currentSource() === main { seekMain(to: resumeAt) }
         log(error.description + "; trying to reopen it")
         let lostAt = clock.now
-        snapshot.withLock { $0.audioLost = true }
+        publish(snapshot.withLock { $0.audioLost = true; return $0 })
         let remaining = Double(timeline.frames - resumeAt) / Double(timeline.rate)
         let deadline = clock.now + max(lostDeviceGraceSeconds, remaining)
         while clock.now < deadline {
@@ -542,7 +545,7 @@ public final class Player {
             do {
                 try sink.reopen()
                 log("audio is back")
-                snapshot.withLock { $0.audioLost = false }
+                publish(snapshot.withLock { $0.audioLost = false; return $0 })
                 if !paused { interject(cues.audioBack) }
                 return
             } catch {
@@ -555,6 +558,8 @@ public final class Player {
             error.description + "; it did not come back, so the session stopped at step \(step?.index ?? 0) (\(step?.title ?? ""))")
     }
 
+    private func publish(_ snapshot: PlayerSnapshot) { onStatus?(snapshot) }
+
     private func updateStatus(force: Bool) {
         let frame = heard
         let span = timeline.step(at: frame)
@@ -562,7 +567,7 @@ public final class Player {
         let isPaused = self.isPaused
         let checkIn = checkIns.isWaiting
         let title = sessionTitle
-        snapshot.withLock { s in
+        let taken = snapshot.withLock { s in
             s.checkIn = checkIn
             s.step = span?.index ?? 0
             s.steps = stepCount
@@ -574,7 +579,9 @@ public final class Player {
             s.inverted = span?.inverted ?? false
             s.stepLeft = Double((span?.end ?? frame) - frame) / rate
             s.sessionLeft = Double(timeline.frames - frame) / rate
+            return s
         }
+        publish(taken)
         status?.update(frame: frame, paused: isPaused)
         let now = SessionProgress(
             stepsDone: stepsDone, invertedSeconds: invertedTimer.totalSeconds(at: clock.now), highestAngle: highestAngle)
