@@ -145,7 +145,7 @@ final class ALSASinkTests: XCTestCase {
         pcm.state = .disconnected
         XCTAssertEqual(lost(pcm)?.lostDevice, .disconnected)
         let other = FakePCM([-Int(EBADFD)])
-        XCTAssertEqual(lost(other)?.lostDevice, .failed(ALSAError(code: -EBADFD)))
+        XCTAssertEqual(lost(other)?.lostDevice, .failed(ALSAError(code: -EBADFD).device))
     }
 
     func testAHungUpPollIsADisconnectedDevice() throws {

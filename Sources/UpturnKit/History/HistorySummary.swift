@@ -24,10 +24,10 @@ public struct HistorySummary {
     public var json: String {
         let items = sessions.map { s -> String in
             var fields = [
-                "\"start\": \"\(DateText.iso(s.start))\"", "\"plan\": \(TimelineJSON.string(s.plan))",
-                "\"title\": \(TimelineJSON.string(s.title))", "\"steps_done\": \(s.stepsDone)", "\"steps\": \(s.steps)",
+                "\"start\": \"\(DateText.iso(s.start))\"", "\"plan\": \(JSONText.string(s.plan))",
+                "\"title\": \(JSONText.string(s.title))", "\"steps_done\": \(s.stepsDone)", "\"steps\": \(s.steps)",
                 "\"inverted_seconds\": \(s.invertedSeconds)", "\"highest_angle\": \(s.highestAngle)",
-                "\"ended\": \(TimelineJSON.string(s.ending.rawValue))",
+                "\"ended\": \(JSONText.string(s.ending.rawValue))",
             ]
             if let end = s.end { fields.insert("\"end\": \"\(DateText.iso(end))\"", at: 1) }
             return "{" + fields.joined(separator: ", ") + "}"

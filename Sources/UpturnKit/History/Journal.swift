@@ -66,12 +66,12 @@ public final class Journal {
         for key in object.keys.sorted() {
             let value: String
             switch object[key] {
-            case let s as String: value = TimelineJSON.string(s)
+            case let s as String: value = JSONText.string(s)
             case let n as Int: value = "\(n)"
             case let d as Double where d.isFinite: value = "\(d)"
             default: throw UpturnError.internalError("cannot encode the history field \(key)")
             }
-            fields.append(TimelineJSON.string(key) + ":" + value)
+            fields.append(JSONText.string(key) + ":" + value)
         }
         let data = Array(("{" + fields.joined(separator: ",") + "}").utf8)
         do throws(Errno) {

@@ -47,7 +47,7 @@ public final class SpeechRecognizer {
     public static let defaultThreshold = -Double.infinity
     /// A threshold that asks only that the phrase is found again when its utterance is heard
     /// again whole (a score over -99).
-    public static let foundAgain = -98.0
+    public static let foundAgain = VoiceCommands.foundAgain
     /// The longest utterance heard as a possible command: 4 s of speech (a phrase takes
     /// about one). Longer talk is not a command; heard to its end, it would cost more and
     /// more and could be forced into one.
@@ -161,9 +161,7 @@ public final class SpeechRecognizer {
         ps_free(decoder)
     }
 
-    static func normalize(_ phrase: String) -> String {
-        phrase.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
-    }
+    static func normalize(_ phrase: String) -> String { VoiceCommands.normalize(phrase) }
 
     /// The acoustic model folder and the dictionary of a model folder.
     private static func locate(_ model: String) throws(UpturnError) -> (acoustic: String, dictionary: String) {

@@ -21,4 +21,7 @@ public struct ALSAError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// The text of `snd_strerror`.
     public var description: String { String(cString: snd_strerror(code)) }
+
+    /// As a device loss names it.
+    public var device: DeviceError { DeviceError(code: code, text: description) }
 }

@@ -64,12 +64,12 @@ public final class ALSASink: AudioSink {
         case .wouldBlock:
             return .wait
         case .deviceLost:
-            return .lost(.failed(error))
+            return .lost(.failed(error.device))
         case .underrun, .suspended, .interrupted:
-            return pcm.recover(error.code) >= 0 ? .retry : .lost(.failed(error))
+            return pcm.recover(error.code) >= 0 ? .retry : .lost(.failed(error.device))
         default:
             // A disconnected device may also show as a state with other codes.
-            return .lost(pcm.state == .disconnected ? .disconnected : .failed(error))
+            return .lost(pcm.state == .disconnected ? .disconnected : .failed(error.device))
         }
     }
 
@@ -95,7 +95,7 @@ public final class ALSASink: AudioSink {
             case .retry:
                 failures += 1
                 if failures > Self.recoveryLimit {
-                    throw UpturnError.lost("audio device '\(device)' keeps failing: \(error)", .keepsFailing(error))
+                    throw UpturnError.lost("audio device '\(device)' keeps failing: \(error)", .keepsFailing(error.device))
                 }
             case .wait:
                 if try waitForRoom(pcm, wakeFD: wakeFD) { return offset }

@@ -37,11 +37,11 @@ public enum PackAuthoring {
         let name = PathText.lastComponent(folder)
         var text = "// A cue pack made by `upturn pack new`. Change any words; a key you delete falls back to the default pack.\n"
         text += "// Check it with `upturn check \(folder)`, hear it with `upturn pack audition \(folder)`.\n{\n"
-        text += "  name: \(TimelineJSON.string(name)),\n"
-        text += "  language: \(TimelineJSON.string(source.language)),\n"
+        text += "  name: \(JSONText.string(name)),\n"
+        text += "  language: \(JSONText.string(source.language)),\n"
         let v = source.voice
-        text += "  voice: { name: \(TimelineJSON.string(voice ?? v.name)), rate: \(v.rate), pitch: \(v.pitch), volume: \(v.volume) },\n"
-        let units = ["minute", "minutes", "second", "seconds"].map { "\($0): \(TimelineJSON.string(source.units[$0] ?? $0))" }
+        text += "  voice: { name: \(JSONText.string(voice ?? v.name)), rate: \(v.rate), pitch: \(v.pitch), volume: \(v.volume) },\n"
+        let units = ["minute", "minutes", "second", "seconds"].map { "\($0): \(JSONText.string(source.units[$0] ?? $0))" }
         text += "  units: { \(units.joined(separator: ", ")) },\n"
         text += "  cues: {\n"
         var copies: [(AudioFileRef, String)] = []
@@ -49,11 +49,11 @@ public enum PackAuthoring {
             text += "    // \(key.about)" + (key.variables.isEmpty ? "" : ": " + key.variables.map { "{\($0)}" }.joined(separator: " ")) + "\n"
             switch source.cues[key.key] {
             case .text(let template)?:
-                text += "    \(TimelineJSON.string(key.key)): \(TimelineJSON.string(template)),\n"
+                text += "    \(JSONText.string(key.key)): \(JSONText.string(template)),\n"
             case .recording(let ref, let words)?:
                 let file = fileName(ref)
                 copies.append((ref, file))
-                text += "    \(TimelineJSON.string(key.key)): { file: \(TimelineJSON.string(file))" + (words.map { ", text: \(TimelineJSON.string($0))" } ?? "") + " },\n"
+                text += "    \(JSONText.string(key.key)): { file: \(JSONText.string(file))" + (words.map { ", text: \(JSONText.string($0))" } ?? "") + " },\n"
             case nil:
                 break
             }
@@ -64,7 +64,7 @@ public enum PackAuthoring {
             guard let ref = source.sounds[name] else { continue }
             let file = fileName(ref)
             copies.append((ref, file))
-            sounds.append(" \(name): \(TimelineJSON.string(file))")
+            sounds.append(" \(name): \(JSONText.string(file))")
         }
         text += sounds.joined(separator: ",") + " },\n}\n"
         for (ref, file) in copies {
@@ -91,40 +91,6 @@ public enum PackAuthoring {
         switch ref {
         case .embedded(let path), .file(let path): return PathText.lastComponent(path)
         }
-    }
-
-    /// Every cue of a pack, each announced by its key, as one timeline: an author hears the
-    /// whole pack in one go.
-    public static func audition(_ pack: CuePack, rate: Int, measure: any ClipMeasuring) throws(UpturnError) -> Timeline {
-        let announcer = VoiceSettings(name: "en-us", rate: 170, pitch: 30, volume: 80)
-        var events: [TimelineEvent] = []
-        var t = rate / 5
-        let gap = rate / 3
-        func add(_ key: String, _ text: String?, _ clip: ClipSource, kind: TimelineEvent.Kind) throws(UpturnError) {
-            let length = try measure.frames(of: clip)
-            events.append(TimelineEvent(frame: t, kind: kind, key: key, text: text, step: 0, clip: clip, length: length, angle: 0, inverted: false))
-            t += length + gap
-        }
-        for key in CueKey.all {
-            let spokenKey = key.key.replacingOccurrences(of: ".", with: " ").replacingOccurrences(of: "-", with: " ")
-            try add("announce", spokenKey, .speech(text: spokenKey, voice: announcer), kind: .speech)
-            switch pack.cues[key.key] {
-            case .text(let template)?:
-                let text = Template.fill(template, exampleValues)
-                try add(key.key, text, .speech(text: text, voice: pack.voice), kind: .speech)
-            case .recording(let ref, let words)?:
-                try add(key.key, words, .recording(ref, volume: pack.voice.volume), kind: .speech)
-            case nil:
-                break
-            }
-            t += gap
-        }
-        for name in CueKey.soundNames {
-            guard let ref = pack.sounds[name] else { continue }
-            try add("announce", "sound \(name)", .speech(text: "sound \(name)", voice: announcer), kind: .speech)
-            try add(name, nil, .audio(ref), kind: .sound)
-        }
-        return Timeline(rate: rate, frames: t + rate / 2, events: events, steps: [], closing: [], closingFrames: 0)
     }
 
     /// The installed packs, by name: the built-in default, then each search folder's.

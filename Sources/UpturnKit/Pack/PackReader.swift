@@ -64,9 +64,7 @@ public enum PackReader {
     }
 
     /// The words each voice command takes (`upturn listen`, `--controls voice`).
-    static let listenCommands: [(key: String, command: ControlCommand?)] = [
-        ("pause", .pause), ("resume", .resume), ("next", .skip), ("back", .back), ("stop", .stop), ("start", nil),
-    ]
+    static var listenCommands: [(key: String, command: ControlCommand?)] { VoiceCommands.packKeys }
 
     /// `listen: {phrases: {pause: "upturn pause", ...}, thresholds: {stop: 2}}`: phrases of
     /// two to six words; a command the pack does not name keeps its English phrase (the
@@ -85,7 +83,7 @@ public enum PackReader {
             reader.rejectUnknownKeys(keys, problems: &problems, what: "listen.phrases")
             for (key, command) in listenCommands {
                 guard let text = reader.string(key, problems: &problems, maxLength: 80) else { continue }
-                let phrase = SpeechRecognizer.normalize(text)
+                let phrase = VoiceCommands.normalize(text)
                 let words = phrase.split(separator: " ")
                 guard (2...6).contains(words.count), words.allSatisfy({ $0.allSatisfy { $0.isLetter || $0 == "'" } }) else {
                     problems.add(

@@ -1,3 +1,5 @@
+import Glibc
+
 /// The exit codes of the `upturn` command, as DESIGN.md lists them (sysexits.h values).
 public enum ExitCode: Int32, Sendable {
     case ok = 0
@@ -65,9 +67,9 @@ public struct UpturnError: Error, CustomStringConvertible, Equatable, Sendable {
 public enum DeviceLoss: Equatable, Sendable, CustomStringConvertible {
     /// A PCM call failed with this code, and it cannot be recovered in place (-ENODEV: gone;
     /// a sound server that died answers with other codes).
-    case failed(ALSAError)
+    case failed(DeviceError)
     /// Recovery in place kept failing: underruns or suspends without end.
-    case keepsFailing(ALSAError)
+    case keepsFailing(DeviceError)
     /// The device hung up or reports the DISCONNECTED state.
     case disconnected
     /// It is closed: an earlier reopen failed.
@@ -81,4 +83,26 @@ public enum DeviceLoss: Equatable, Sendable, CustomStringConvertible {
         case .closed: return "closed"
         }
     }
+}
+
+/// An audio API's error code (a negative errno, as ALSA returns them) and its text: the
+/// device loss's cause, named here so that Support needs no audio library (`ALSAError`
+/// makes one).
+public struct DeviceError: Equatable, Sendable, CustomStringConvertible {
+    public var code: Int32
+    /// The library's own words for it (`snd_strerror`), or the system's.
+    public var text: String
+
+    public init(code: Int32, text: String? = nil) {
+        self.code = code
+        self.text = text ?? String(cString: strerror(-code))
+    }
+
+    public var description: String { text }
+    public static func == (a: DeviceError, b: DeviceError) -> Bool { a.code == b.code }
+
+    /// Underrun: the device ran out of frames (-EPIPE).
+    public static let underrun = DeviceError(code: -EPIPE)
+    /// The device went away: a USB speaker pulled, a sound server gone (-ENODEV).
+    public static let deviceLost = DeviceError(code: -ENODEV)
 }

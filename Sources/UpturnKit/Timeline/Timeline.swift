@@ -1,12 +1,3 @@
-/// The audio a clip is made from: text in a voice, or an audio file.
-public enum ClipSource: Hashable, Sendable {
-    case speech(text: String, voice: VoiceSettings)
-    /// A sound, played as it is (bell, tick).
-    case audio(AudioFileRef)
-    /// A recorded cue, level-matched to the pack's speech at the voice's volume.
-    case recording(AudioFileRef, volume: Int)
-}
-
 /// One thing that happens at a frame of the session.
 public struct TimelineEvent: Equatable, Sendable {
     public enum Kind: String, Sendable {

@@ -33,6 +33,6 @@ public struct PlayerSnapshot: Sendable, Equatable {
 
     public var json: String {
         func n(_ x: Double) -> String { String(format: "%.1f", x) }
-        return "{\"state\": \"playing\", \"step\": \(step), \"steps\": \(steps), \"title\": \(TimelineJSON.string(title)), \"session\": \(TimelineJSON.string(session)), \"step_length\": \(n(stepLength)), \"position\": \(n(seconds)), \"paused\": \(paused), \"inverted\": \(inverted), \"step_left\": \(n(stepLeft)), \"session_left\": \(n(sessionLeft)), \"audio_lost\": \(audioLost), \"check_in\": \(checkIn)}"
+        return "{\"state\": \"playing\", \"step\": \(step), \"steps\": \(steps), \"title\": \(JSONText.string(title)), \"session\": \(JSONText.string(session)), \"step_length\": \(n(stepLength)), \"position\": \(n(seconds)), \"paused\": \(paused), \"inverted\": \(inverted), \"step_left\": \(n(stepLeft)), \"session_left\": \(n(sessionLeft)), \"audio_lost\": \(audioLost), \"check_in\": \(checkIn)}"
     }
 }

@@ -174,10 +174,10 @@ extension SessionStatus {
         case .playing(let snapshot): return snapshot.json
         case .waiting(let waiting):
             var fields = ["\"state\": \"waiting\"", "\"audio_ready\": \(waiting.audioReady)"]
-            if let announced = waiting.announced { fields.append("\"announced\": \(TimelineJSON.string(announced))") }
+            if let announced = waiting.announced { fields.append("\"announced\": \(JSONText.string(announced))") }
             if let today = waiting.today {
                 fields.append(
-                    "\"today\": {\"program\": \(TimelineJSON.string(today.program)), \"level\": \(today.level), \"angle\": \(today.angle)}")
+                    "\"today\": {\"program\": \(JSONText.string(today.program)), \"level\": \(today.level), \"angle\": \(today.angle)}")
             }
             return "{" + fields.joined(separator: ", ") + "}"
         }
