@@ -39,7 +39,7 @@ _upturn() {
         --device) COMPREPLY=($(compgen -W "$("$upturn" devices 2>/dev/null | awk '{print $1}')" -- "$cur")); return ;;
         --print) COMPREPLY=($(compgen -W "$("$upturn" programs 2>/dev/null | awk '$1 != "today" {print $1}')" -- "$cur")); return ;;
         --output|-o|--socket|--input|--reference|--voice-model) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --controls) COMPREPLY=($(compgen -W "keyboard socket evdev:auto evdev: gpio: mpris voice voice: none" -- "$cur")); return ;;
+        --controls) COMPREPLY=($(compgen -W "keyboard socket evdev: evdev:auto gpio: mpris voice voice: none" -- "$cur")); return ;;
         --voice) COMPREPLY=($(compgen -W "$("$upturn" voices 2>/dev/null | awk '{print $2}')" -- "$cur")); return ;;
         --volume|--rate|--since|--from) return ;;
     esac

@@ -12,7 +12,8 @@ enum PlayCommand {
         The device stays open for the whole session. On a terminal a status line shows the
         step and the time left.
 
-          --device NAME    ALSA device (default: default; `upturn devices` lists them)
+          --device NAME    ALSA device (default: default; `upturn devices` lists them);
+                           wav:FILE writes the session to a WAV file instead
           --pack NAME|DIR  cue pack (default: the plan's, else en)
           --volume 0-100   loudness (default: 100)
           --rate HZ        session sample rate (default: 48000)
@@ -61,7 +62,7 @@ enum PlayCommand {
             statusLine: isatty(STDERR_FILENO) == 1, controls: queue, board: board, journal: journal, log: { CommandLineTool.printError("upturn: " + $0) })
         let planName = arguments.positionals.first ?? Session.defaultProgram
         let music = try Session.check(plan: planName, pack: arguments.options["--pack"])
-        let device = try AudioOutput.open(.device(arguments.options["--device"] ?? "default"), rate: rate)
+        let device = try AudioOutput.open(.parse(arguments.options["--device"]), rate: rate)
         // A voice control hears the player's own output through the mix the sink records.
         let echo = ControlSpec.voiceDevice(specs) == nil ? nil : EchoReference(rate: device.rate)
         let sink = echo?.tap(device) ?? device

@@ -30,6 +30,28 @@ final class ControlSourceTests: XCTestCase {
         XCTAssertEqual(p.button(2, pressed: false, at: 9, command: .skip, longCommand: nil), [.skip])
     }
 
+    /// The shell's completion of `--controls` is the table's.
+    func testTheCompletionListsEveryControlWord() throws {
+        let root = PathText.parent(PathText.parent(PathText.parent(#filePath)))
+        let script = try String(contentsOfFile: root + "/Scripts/completion/upturn.bash", encoding: .utf8)
+        let line = try XCTUnwrap(script.split(separator: "\n").first { $0.contains("--controls) COMPREPLY") })
+        let quoted = try XCTUnwrap(line.split(separator: "\"").dropFirst().first)
+        XCTAssertEqual(quoted.split(separator: " ").map(String.init), ControlSpec.completionWords)
+        // And every plain word parses to its spec.
+        for entry in ControlSpec.table { if let plain = entry.plain { XCTAssertEqual(try ControlSpec.parse(plain.word), [plain.spec]) } }
+    }
+
+    /// `--device` is read in one place: `wav:FILE` is a file, anything else an ALSA name.
+    func testDeviceNamesAreReadByAudioOutput() {
+        XCTAssertEqual(AudioOutput.Target.parse(nil), .device("default"))
+        XCTAssertEqual(AudioOutput.Target.parse("hw:1,0"), .device("hw:1,0"))
+        XCTAssertEqual(AudioOutput.Target.parse("file:FILE=/tmp/x.raw,FORMAT=raw"), .device("file:FILE=/tmp/x.raw,FORMAT=raw"), "ALSA's file plugin")
+        XCTAssertEqual(AudioOutput.Target.parse("wav:/tmp/x.wav"), .file("/tmp/x.wav"))
+        XCTAssertEqual(AudioOutput.Target.parse("wav:"), .device("wav:"))
+        XCTAssertEqual(AudioOutput.target(device: "wav:a.wav", output: nil), .file("a.wav"))
+        XCTAssertEqual(AudioOutput.target(device: "hw:0", output: "b.wav"), .file("b.wav"))
+    }
+
     func testKeyboardKeys() {
         XCTAssertEqual(KeyboardControl.commands(in: Array(" nbq".utf8)), [.toggle, .skip, .back, .stop])
         XCTAssertEqual(KeyboardControl.commands(in: [0x1B]), [.stop])
@@ -423,10 +445,12 @@ final class UncheckedBox<T>: @unchecked Sendable {
     /// silent exit 0 (issue 18: `ctl start` with a 4.6 KB name printed nothing).
     func testATooLongRequestIsAnErrorWithAReason() throws {
         let path = temporaryFolder() + "/control.sock"
-        let socket = ControlSocket(path: path, status: { "{}" })
-        socket.onStart = { _ in "ok" }
+        // Made as the service makes it: the start capability given, no cast.
+        let socket = try ControlSpec.socket.source(keyMap: [:], socketPath: path, board: StatusBoard(), starter: { plan in "started \(plan ?? "today")" })
         try socket.start(ControlQueue())
         defer { socket.stop() }
+        XCTAssertEqual(try ControlSocket.send("start core", to: path), "started core")
+        XCTAssertEqual(try ControlSocket.send("start", to: path), "started today")
         let long = "start " + String(repeating: "a", count: 4600)
         XCTAssertThrowsError(try ControlSocket.send(long, to: path)) { error in
             XCTAssertEqual((error as! UpturnError).code, .usage)

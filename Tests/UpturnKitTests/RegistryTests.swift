@@ -38,6 +38,19 @@ final class RegistryTests: XCTestCase {
         XCTAssertEqual(Set(try object(pack, "properties", "sounds", "properties").keys), Set(SoundKey.allCases.map(\.rawValue)))
     }
 
+    /// Every static member is in `all` (a key left out of it passed every other test: the
+    /// schema, the packs and `pack keys` are all checked against `all`).
+    func testEveryStaticKeyIsInAll() throws {
+        let root = PathText.parent(PathText.parent(PathText.parent(#filePath)))
+        let source = try String(contentsOfFile: root + "/Sources/UpturnKit/Vocabulary/CueKey.swift", encoding: .utf8)
+        let declared = try NSRegularExpression(pattern: #"static let \w+ = CueKey\("([^"]+)""#)
+            .matches(in: source, range: NSRange(source.startIndex..., in: source))
+            .map { String(source[Range($0.range(at: 1), in: source)!]) }
+        XCTAssertGreaterThan(declared.count, 20)
+        XCTAssertEqual(Set(declared), Set(CueKey.all.map(\.key)), "static keys and `all` differ")
+        XCTAssertEqual(declared.count, CueKey.all.count)
+    }
+
     func testKeysAreUniqueAndFoundByName() {
         XCTAssertEqual(Set(CueKey.names).count, CueKey.all.count)
         for key in CueKey.all {

@@ -7,6 +7,12 @@ public protocol ControlSource: AnyObject {
     func stop()
 }
 
+/// What a control source that can start a session calls (`serve`: the socket's `start
+/// [PLAN]`, "upturn start"): the plan asked for (nil: today's), and the reply to give. A
+/// source is given one when it is made (`ControlSpec.source`), so a new source that starts
+/// sessions (the companion page) needs no change in the service.
+public typealias SessionStarter = @Sendable (_ plan: String?) -> String
+
 /// Tells a short press from a long one, for one-button control: a press shorter than
 /// `longPress` is a toggle (or the button's command); holding it that long is `stop`,
 /// at once, without waiting for the release.

@@ -12,9 +12,26 @@ public enum ControlSpec: Equatable, Sendable {
     /// Spoken commands from a microphone (ALSA capture device; `default` unless named).
     case voice(device: String)
 
-    public static let words = [
-        "keyboard", "socket", "evdev:PATH", "evdev:auto", "gpio:CHIP:LINE[,LINE]", "mpris", "voice[:DEVICE]", "voice=DEVICE", "none",
+    /// Every control source's words, once: as `--controls` help and errors list them
+    /// (`usage`), as the shell completes them (`completion`; `Scripts/completion` is checked
+    /// against it by a test), and the spec of a word that takes no argument (`plain`).
+    /// A new source adds its line here, its case, and its `source(…)` and `label` arms.
+    static let table: [(usage: String, completion: [String], plain: (word: String, spec: ControlSpec)?)] = [
+        ("keyboard", ["keyboard"], ("keyboard", .keyboard)),
+        ("socket", ["socket"], ("socket", .socket)),
+        ("evdev:PATH", ["evdev:"], nil),
+        ("evdev:auto", ["evdev:auto"], ("evdev:auto", .evdevAuto)),
+        ("gpio:CHIP:LINE[,LINE]", ["gpio:"], nil),
+        ("mpris", ["mpris"], ("mpris", .mpris)),
+        ("voice[:DEVICE]", ["voice", "voice:"], ("voice", .voice(device: "default"))),
+        ("voice=DEVICE", [], nil),
+        ("none", ["none"], nil),
     ]
+
+    public static var words: [String] { table.map(\.usage) }
+
+    /// What the shell completes after `--controls`.
+    public static var completionWords: [String] { table.flatMap(\.completion) }
 
     /// Parses a comma-separated list; `none` alone means no controls but signals.
     /// Unknown words are usage errors (exit 64).
@@ -41,29 +58,23 @@ public enum ControlSpec: Equatable, Sendable {
                 specs[specs.count - 1] = .voice(device: device + "," + raw)
                 continue
             }
-            switch raw {
-            case "none": continue
-            case "keyboard": specs.append(.keyboard)
-            case "socket": specs.append(.socket)
-            case "evdev:auto": specs.append(.evdevAuto)
-            case "mpris": specs.append(.mpris)
-            case "voice": specs.append(.voice(device: "default"))
-            default:
-                if raw.hasPrefix("voice:"), raw.count > 6 {
-                    specs.append(.voice(device: String(raw.dropFirst(6))))
-                } else if raw.hasPrefix("evdev:"), raw.count > 6 {
-                    specs.append(.evdev(path: String(raw.dropFirst(6))))
-                } else if raw.hasPrefix("gpio:") {
-                    let parts = raw.split(separator: ":", omittingEmptySubsequences: false)
-                    guard parts.count == 3, !parts[1].isEmpty, let line = Int(parts[2]) else {
-                        throw UpturnError.usage("--controls: '\(raw.prefix(60))' should be gpio:CHIP:LINE, e.g. gpio:gpiochip0:17")
-                    }
-                    specs.append(.gpio(chip: String(parts[1]), lines: [line]))
-                } else {
-                    let hint = Spelling.hint(for: raw, in: ["keyboard", "socket", "evdev:auto", "mpris", "voice", "none"])
-                    throw UpturnError.usage(
-                        "--controls: unknown control '\(raw.prefix(60))'\(hint); use \(words.joined(separator: ", "))")
+            if raw == "none" { continue }
+            if let plain = table.first(where: { $0.plain?.word == raw })?.plain {
+                specs.append(plain.spec)
+            } else if raw.hasPrefix("voice:"), raw.count > 6 {
+                specs.append(.voice(device: String(raw.dropFirst(6))))
+            } else if raw.hasPrefix("evdev:"), raw.count > 6 {
+                specs.append(.evdev(path: String(raw.dropFirst(6))))
+            } else if raw.hasPrefix("gpio:") {
+                let parts = raw.split(separator: ":", omittingEmptySubsequences: false)
+                guard parts.count == 3, !parts[1].isEmpty, let line = Int(parts[2]) else {
+                    throw UpturnError.usage("--controls: '\(raw.prefix(60))' should be gpio:CHIP:LINE, e.g. gpio:gpiochip0:17")
                 }
+                specs.append(.gpio(chip: String(parts[1]), lines: [line]))
+            } else {
+                let hint = Spelling.hint(for: raw, in: table.compactMap { $0.plain?.word } + ["none"])
+                throw UpturnError.usage(
+                    "--controls: unknown control '\(raw.prefix(60))'\(hint); use \(words.joined(separator: ", "))")
             }
         }
         return specs
@@ -127,11 +138,15 @@ public enum ControlSpec: Equatable, Sendable {
     /// waited for instead of being an error.
     public func source(
         keyMap: [Int: ControlCommand], socketPath: String, board: StatusBoard,
-        report: (@Sendable (String) -> Void)? = nil, waitForDevices: Bool = false, voice: VoiceSetup = VoiceSetup()
+        report: (@Sendable (String) -> Void)? = nil, waitForDevices: Bool = false, voice: VoiceSetup = VoiceSetup(),
+        starter: SessionStarter? = nil
     ) throws(UpturnError) -> any ControlSource {
         switch self {
         case .keyboard: return KeyboardControl()
-        case .socket: return ControlSocket(path: socketPath, status: { board.json })
+        case .socket:
+            let socket = ControlSocket(path: socketPath, status: { board.json })
+            socket.onStart = starter
+            return socket
         case .evdev(let path):
             let pedal = EvdevControl(path: path, keyMap: keyMap)
             pedal.report = report
@@ -147,7 +162,7 @@ public enum ControlSpec: Equatable, Sendable {
         case .voice(let device):
             let listener = VoiceControl(device: device, commands: voice.commands, model: voice.model, echo: voice.echo, report: report)
             listener.waitsForDevice = waitForDevices
-            listener.onStart = voice.onStart
+            if let starter { listener.onStart = { @Sendable in _ = starter(nil) } }
             listener.isTilted = { board.status.isTilted }
             return listener
         }
@@ -161,21 +176,18 @@ public enum ControlSpec: Equatable, Sendable {
 }
 
 /// What a voice control needs besides its device: the phrases (from the cue pack), the
-/// recognizer's model, the player's output to cancel, and what "upturn start" does (`serve`).
+/// recognizer's model, and the player's output to cancel.
 public struct VoiceSetup: Sendable {
     public var commands: VoiceCommands
     public var model: String
     public var echo: EchoReference?
-    public var onStart: (@Sendable () -> Void)?
 
     public init(
-        commands: VoiceCommands = .english, model: String = SpeechRecognizer.defaultModel, echo: EchoReference? = nil,
-        onStart: (@Sendable () -> Void)? = nil
+        commands: VoiceCommands = .english, model: String = SpeechRecognizer.defaultModel, echo: EchoReference? = nil
     ) {
         self.commands = commands
         self.model = model
         self.echo = echo
-        self.onStart = onStart
     }
 }
 

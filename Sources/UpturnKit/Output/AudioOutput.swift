@@ -14,6 +14,17 @@ public enum AudioOutput {
         /// Kept in memory (tests).
         case memory
 
+        /// What `--device` names: `wav:FILE` is a WAV file (written as fast as it renders,
+        /// for trying a setup without speakers), anything else an ALSA device; none is
+        /// `default`. `play`, `serve` and `say` all read it here.
+        public static func parse(_ name: String?) -> Target {
+            guard let name else { return .device("default") }
+            if name.hasPrefix(wavScheme), name.count > wavScheme.count { return .file(String(name.dropFirst(wavScheme.count))) }
+            return .device(name)
+        }
+
+        public static let wavScheme = "wav:"
+
         public var description: String {
             switch self {
             case .device(let name): return "audio device '\(name)'"
@@ -49,6 +60,6 @@ public enum AudioOutput {
     /// A command's `--output FILE` (when given) or `--device NAME` (default: "default").
     public static func target(device: String?, output: String?) -> Target {
         if let output { return .file(output) }
-        return .device(device ?? "default")
+        return Target.parse(device)
     }
 }

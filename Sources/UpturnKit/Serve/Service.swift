@@ -42,7 +42,7 @@ public final class Service {
 
     /// The device, recording what it plays for a voice control.
     private func openDevice() throws(UpturnError) -> any AudioSink {
-        echo.tap(try AudioOutput.open(.device(options.device), rate: options.rate))
+        echo.tap(try AudioOutput.open(.parse(options.device), rate: options.rate))
     }
 
     /// Runs until SIGINT or SIGTERM (after "Slowly return upright" when a session is inverted).
@@ -92,14 +92,12 @@ public final class Service {
     /// control "upturn start" (today's session).
     private func start(_ spec: ControlSpec) throws(UpturnError) -> any ControlSource {
         let board = self.board, requests = self.requests, queue = self.queue, log = self.log
-        var voice = VoiceSetup(model: options.voiceModel, echo: echo, onStart: { _ = requests.request(nil, wake: queue) })
+        var voice = VoiceSetup(model: options.voiceModel, echo: echo)
         if case .voice = spec { voice.commands = try PackLocator.load(options.pack).voiceCommands() }
         let source = try spec.source(
             keyMap: options.keyMap, socketPath: options.socketPath, board: board,
-            report: { log("controls: " + $0) }, waitForDevices: true, voice: voice)
-        if let socket = source as? ControlSocket {
-            socket.onStart = { plan in requests.request(plan, wake: queue) }
-        }
+            report: { log("controls: " + $0) }, waitForDevices: true, voice: voice,
+            starter: { plan in requests.request(plan, wake: queue) })
         try source.start(queue)
         return source
     }
@@ -258,7 +256,7 @@ public final class Service {
     private func probeDevice(quiet: Bool) {
         let was = deviceReady
         do throws(UpturnError) {
-            let sink = try AudioOutput.open(.device(options.device), rate: options.rate)
+            let sink = try AudioOutput.open(.parse(options.device), rate: options.rate)
             sink.abort()
             if !deviceReady && quiet { log("audio device \(options.device) is ready") }
             deviceReady = true
