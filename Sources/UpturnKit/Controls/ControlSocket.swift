@@ -12,6 +12,8 @@ import Synchronization
 /// Clients are served side by side, each with a deadline, so one that is slow or never
 /// reads cannot hold up a `stop`. `@NAME` is an abstract socket (no file), peer-checked too.
 public final class ControlSocket: ControlSource, @unchecked Sendable {
+    // @unchecked: the settings are set before start(); then only the socket's thread
+    // touches its state, and stop() only wakes it (WakePipe is Sendable).
     public let path: String
     private let status: @Sendable () -> String
     /// Wakes the socket thread, which otherwise sleeps in `poll` until a client comes.
@@ -106,11 +108,11 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
             throw UpturnError.system(.unavailable, "cannot listen on the control socket \(path)", error)
         }
         umask(previous)
-        if !isAbstract { chmod(path, 0o600) }
+        if !isAbstract { SystemCall.chmod(path, 0o600) }
         let wake: WakePipe
         do throws(UpturnError) { wake = try WakePipe() } catch {
             SystemCall.close(fd)
-            if !isAbstract { unlink(path) }
+            if !isAbstract { try? SystemCall.unlink(path) }
             throw error
         }
         listening = true
@@ -235,7 +237,7 @@ public final class ControlSocket: ControlSource, @unchecked Sendable {
 
     public func stop() {
         guard !stopping.exchange(true, ordering: .relaxed), listening else { return }
-        if !isAbstract { unlink(path) }
+        if !isAbstract { try? SystemCall.unlink(path) }
         wake?.wake()  // the socket thread wakes and closes the listening socket
         listening = false
     }

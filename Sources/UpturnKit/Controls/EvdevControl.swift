@@ -5,6 +5,8 @@ import Synchronization
 /// media keys, read as `struct input_event` records from `/dev/input/event*`.
 /// Holding the toggle key 1.5 s is `stop`.
 public final class EvdevControl: ControlSource, @unchecked Sendable {
+    // @unchecked: the settings are set before start(); then only the reading thread touches
+    // its state, and stop() only wakes it (WakePipe is Sendable).
     /// The device, or "auto": the first event device with keys, chosen each time one is opened.
     public let path: String
     public let keyMap: [Int: ControlCommand]

@@ -26,6 +26,8 @@ public protocol ButtonLines: AnyObject, Sendable {
 /// Raspberry Pi buttons on GPIO: one is enough (a press toggles, holding it 1.5 s stops);
 /// a second one skips. Buttons pull the line to ground, so a press is a falling edge.
 public final class GPIOControl: ControlSource, @unchecked Sendable {
+    // @unchecked: set up by start() before its thread starts; then only that thread reads
+    // the lines, and stop() only wakes it (WakePipe is Sendable).
     private let open: () throws(UpturnError) -> any ButtonLines
     private var wake: WakePipe?
     private var thread: Thread?
@@ -85,6 +87,8 @@ public final class GPIOControl: ControlSource, @unchecked Sendable {
 /// on `/dev/gpiochipN` requests the lines as inputs with pull-up, both edges, and a
 /// 10 ms debounce; edges arrive as `struct gpio_v2_line_event` records on the line fd.
 public final class GPIOChardevLines: ButtonLines, @unchecked Sendable {
+    // @unchecked: `fd` is set by open() before the reading thread starts, and closed by
+    // it as it ends.
     public let lines: [Int]
     private var fd: Int32 = -1
 

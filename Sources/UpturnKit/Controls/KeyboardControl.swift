@@ -5,6 +5,8 @@ import Synchronization
 /// The terminal is put in raw mode and restored by `stop()`, which the command calls on
 /// every way out (a normal end, a signal, an error).
 public final class KeyboardControl: ControlSource, @unchecked Sendable {
+    // @unchecked: `saved` and the thread are set by start() and read by stop() on the
+    // command's thread; the reading thread touches only the descriptor and the queue.
     private let fd: Int32
     private var saved: termios?
     private var wake: WakePipe?
@@ -54,18 +56,13 @@ public final class KeyboardControl: ControlSource, @unchecked Sendable {
     /// A program started with `&` or from a background job is not, and touching the
     /// terminal's mode or reading it would stop the whole player with SIGTTOU or SIGTTIN.
     public static func isForeground(_ fd: Int32 = STDIN_FILENO) -> Bool {
-        isatty(fd) == 1 && tcgetpgrp(fd) == getpgrp()
+        SystemCall.ownsTerminal(fd)
     }
 
     /// Sets the terminal's mode with SIGTTOU blocked on this thread, so a player that was
     /// moved to the background (Ctrl-Z, then `bg`) restores the terminal instead of stopping.
     private func setMode(_ mode: inout termios) {
-        var block = sigset_t(), old = sigset_t()
-        sigemptyset(&block)
-        sigaddset(&block, SIGTTOU)
-        pthread_sigmask(SIG_BLOCK, &block, &old)
-        tcsetattr(fd, TCSANOW, &mode)
-        pthread_sigmask(SIG_SETMASK, &old, nil)
+        SystemCall.setTerminalMode(fd, mode)
     }
 
     public func start(_ queue: ControlQueue) throws(UpturnError) {
@@ -73,8 +70,7 @@ public final class KeyboardControl: ControlSource, @unchecked Sendable {
         guard Self.isForeground(fd) else {
             throw UpturnError.usage("keyboard control needs upturn in the terminal's foreground, not started with & or from a background job")
         }
-        var mode = termios()
-        guard tcgetattr(fd, &mode) == 0 else { throw UpturnError.usage("cannot read the terminal's mode") }
+        guard var mode = SystemCall.terminalMode(fd) else { throw UpturnError.usage("cannot read the terminal's mode") }
         saved = mode
         mode.c_lflag &= ~tcflag_t(ICANON | ECHO)
         withUnsafeMutableBytes(of: &mode.c_cc) { cc in
@@ -91,7 +87,10 @@ public final class KeyboardControl: ControlSource, @unchecked Sendable {
                 var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), wake.pollEntry]
                 guard (try? SystemCall.poll(&fds, milliseconds: -1)) ?? 0 > 0, fds[1].revents == 0, fds[0].revents != 0 else { continue }
                 // Moved to the background: the keys are the shell's now, and reading would stop us.
-                guard tcgetpgrp(fd) == getpgrp() else { usleep(200_000); continue }
+                guard SystemCall.ownsTerminal(fd) else {
+                    SystemCall.sleep(milliseconds: 200)
+                    continue
+                }
                 guard let n = try? SystemCall.read(fd, into: &buffer), n > 0 else { break }
                 for command in Self.commands(in: Array(buffer[0..<n])) { queue.post(command) }
             }

@@ -12,6 +12,8 @@ import Synchronization
 /// player's snapshot, and PropertiesChanged is sent when it changes. The bus is served on
 /// a thread of its own through sd-bus; a bus that goes away never stops the session.
 public final class MPRISControl: ControlSource, @unchecked Sendable {
+    // @unchecked: the fields are set by start() before the bus thread starts; from then on
+    // only that thread touches them, and stop() only wakes it (WakePipe is Sendable).
     static let path = "/org/mpris/MediaPlayer2"
     static let rootInterface = "org.mpris.MediaPlayer2"
     static let playerInterface = "org.mpris.MediaPlayer2.Player"

@@ -9,6 +9,8 @@ import Foundation
 /// press, and logged with its phrase and score. It never blocks playback. A microphone that
 /// goes away is one line on stderr; listening resumes when it comes back.
 public final class VoiceControl: ControlSource, @unchecked Sendable {
+    // @unchecked: the settings are set before start(); then only the listening thread
+    // touches the listener and the capture, and stop() only wakes it (WakePipe is Sendable).
     public let device: String
     private let commands: VoiceCommands
     private let model: String
@@ -63,22 +65,13 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
     /// aligned to it go to `PATH.mic` and `PATH.ref` (raw 16 kHz mono S16), to be heard again
     /// with `upturn listen --input --reference` (Scripts/bench-voice does).
     /// A file that cannot be made is one warning, and no dump: never a trap mid-session.
-    nonisolated(unsafe) static let dump: (UnsafeMutablePointer<FILE>, UnsafeMutablePointer<FILE>)? = {
+    static let dump: (mic: RawDump, ref: RawDump)? = {
         guard let base = ProcessInfo.processInfo.environment["UPTURN_VOICE_DUMP"] else { return nil }
-        let mic: UnsafeMutablePointer<FILE>? = fopen(base + ".mic", "w")
-        guard let mic else { return dumpRefused(base + ".mic") }
-        let ref: UnsafeMutablePointer<FILE>? = fopen(base + ".ref", "w")
-        guard let ref else {
-            fclose(mic)
-            return dumpRefused(base + ".ref")
-        }
+        guard let mic = RawDump(path: base + ".mic", variable: "UPTURN_VOICE_DUMP"),
+            let ref = RawDump(path: base + ".ref", variable: "UPTURN_VOICE_DUMP")
+        else { return nil }
         return (mic, ref)
     }()
-
-    private static func dumpRefused(_ path: String) -> (UnsafeMutablePointer<FILE>, UnsafeMutablePointer<FILE>)? {
-        StandardError.write("upturn: warning: UPTURN_VOICE_DUMP: \(TerminalText.safe(path)): cannot write it (\(Errno.current)); not dumping")
-        return nil
-    }
 
     /// Stops listening, and waits (up to 3 s) for the command being acted on to be logged: a
     /// "stop" ends the session while its score is still being taken, and its log line was lost
@@ -117,8 +110,8 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
                 let heard: [HeardCommand]
                 if let aligned = aligner?.next(count, captureDelay: capture.delay()) {
                     if let dump = Self.dump {
-                        microphone.withMemoryRebound(to: UInt8.self) { _ = fwrite($0.baseAddress, 1, $0.count, dump.0) }
-                        aligned.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, dump.1) }
+                        microphone.withMemoryRebound(to: UInt8.self) { dump.mic.write(UnsafeRawBufferPointer($0)) }
+                        aligned.withUnsafeBytes { dump.ref.write($0) }
                     }
                     heard = aligned.withUnsafeBufferPointer { listener.hear(microphone, reference: $0) }
                 } else {

@@ -39,11 +39,11 @@ public final class CommandListener {
 
     /// For tuning: with `UPTURN_LISTEN_CLEANED=PATH`, what the recognizer hears (the
     /// microphone less the echo) goes to PATH, raw 16 kHz mono S16.
-    nonisolated(unsafe) static let cleanedDump: UnsafeMutablePointer<FILE>? = ProcessInfo.processInfo.environment["UPTURN_LISTEN_CLEANED"].flatMap { fopen($0, "w") }
+    static let cleanedDump = ProcessInfo.processInfo.environment["UPTURN_LISTEN_CLEANED"].flatMap { RawDump(path: $0, variable: "UPTURN_LISTEN_CLEANED") }
 
     /// And the reference as the echo canceller took it (delayed by `EchoDelayTracker`) to
     /// PATH.ref.
-    nonisolated(unsafe) static let alignedDump: UnsafeMutablePointer<FILE>? = ProcessInfo.processInfo.environment["UPTURN_LISTEN_CLEANED"].flatMap { fopen($0 + ".ref", "w") }
+    static let alignedDump = ProcessInfo.processInfo.environment["UPTURN_LISTEN_CLEANED"].flatMap { RawDump(path: $0 + ".ref", variable: "UPTURN_LISTEN_CLEANED") }
 
     /// The loudest sample heard since the last call, as dBFS (the level meter).
     public func takeLevel() -> Double {
@@ -73,7 +73,7 @@ public final class CommandListener {
                             tracker.align(
                                 microphone: UnsafeBufferPointer(rebasing: mic[offset..<offset + frame]),
                                 reference: UnsafeBufferPointer(rebasing: ref[offset..<offset + frame]), into: aligned)
-                            if let dump = Self.alignedDump { _ = fwrite(aligned.baseAddress!, 2, frame, dump) }
+                            if let dump = Self.alignedDump { dump.write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(aligned)[0..<frame * 2])) }
                             canceller.process(mic.baseAddress! + offset, reference: aligned.baseAddress!)
                         }
                     }
@@ -81,7 +81,7 @@ public final class CommandListener {
             }
             microphone.withUnsafeMutableBufferPointer { suppressor.process($0.baseAddress! + offset) }
             if let cleaned = Self.cleanedDump {
-                microphone.withUnsafeBytes { _ = fwrite($0.baseAddress! + offset * 2, 2, frame, cleaned) }
+                microphone.withUnsafeBytes { cleaned.write(UnsafeRawBufferPointer(rebasing: $0[offset * 2..<(offset + frame) * 2])) }
             }
             heardCommands += microphone.withUnsafeBufferPointer { mic in
                 recognizer.feed(UnsafeBufferPointer(rebasing: mic[offset..<offset + frame]))

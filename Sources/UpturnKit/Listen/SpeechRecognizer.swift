@@ -217,7 +217,7 @@ public final class SpeechRecognizer {
     /// the file it stopped at; that line is the error. About the time of one model load.
     private static func probe(_ arguments: [String], model: String) throws(UpturnError) {
         let log = FileManager.default.temporaryDirectory.path + "/upturn-\(getpid())-\(UUID().uuidString.prefix(8)).log"
-        defer { unlink(log) }
+        defer { try? SystemCall.unlink(log) }
         let status = withArguments(arguments) { upturn_ps_probe($0, $1, log) }
         guard status != 0, status != -1 else { return }  // loaded (or no child could be made: load it here)
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""

@@ -36,7 +36,7 @@ public final class WAVFileSink: AudioSink {
         }
         do throws(Errno) {
             if let temporary {
-                unlink(temporary)
+                try? SystemCall.unlink(temporary)
                 fd = try SystemCall.open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
             } else {
                 fd = try SystemCall.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
@@ -108,8 +108,7 @@ public final class WAVFileSink: AudioSink {
             throw UpturnError.system(.cantCreate, "\(path): cannot write", error)
         }
         guard let temporary else { return }
-        if rename(temporary, path) != 0 {
-            let error = Errno.current
+        do throws(Errno) { try SystemCall.rename(temporary, to: path) } catch {
             removeTemporary()
             throw UpturnError.system(.cantCreate, "\(path): cannot write", error)
         }
@@ -124,6 +123,6 @@ public final class WAVFileSink: AudioSink {
     }
 
     private func removeTemporary() {
-        if let temporary { unlink(temporary) }
+        if let temporary { try? SystemCall.unlink(temporary) }
     }
 }

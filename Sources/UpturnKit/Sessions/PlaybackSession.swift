@@ -53,6 +53,8 @@ public struct PlaybackSession {
     /// the lead-in ends, however long the session and however cold the prompt cache. What
     /// reaches the sink is the same as without it, frame for frame.
     public final class Preroll: @unchecked Sendable {
+        // @unchecked: `failure` is written by the pre-roll thread before it signals `done`,
+        // and read only after `done` was waited for.
         /// The frames written: where the session goes on.
         public let frames: Int
         private let done = DispatchSemaphore(value: 0)
@@ -233,12 +235,14 @@ extension SessionRecord.Ending {
 
 /// The sink handed to the pre-roll thread; only that thread touches it until `finish()`.
 private final class SinkBox: @unchecked Sendable {
+    // @unchecked: handed over whole; one thread at a time uses the sink.
     let sink: any AudioSink
     init(_ sink: any AudioSink) { self.sink = sink }
 }
 
 /// The player handed to the audio thread; only that thread touches it after the start.
 private final class PlayerBox: @unchecked Sendable {
+    // @unchecked: handed over whole; one thread at a time uses the player.
     let player: Player
     init(_ player: Player) { self.player = player }
 }

@@ -22,7 +22,7 @@ public enum FileBytes {
     public static func makePrivateFolder(_ path: String) throws(Errno) {
         try makeFolders(path, mode: 0o700)
         guard let info = try? SystemCall.linkStatus(path), info.st_uid == getuid(), info.st_mode & 0o077 != 0 else { return }
-        chmod(path, info.st_mode & 0o700)
+        SystemCall.chmod(path, info.st_mode & 0o700)
     }
 
     /// Opens a regular file for reading (links followed). A FIFO, a device or a socket is

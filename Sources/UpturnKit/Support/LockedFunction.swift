@@ -8,6 +8,8 @@ import Synchronization
 /// one link longer: slower to call, more memory, and at some 66 000 reads a stack overflow
 /// releasing it (issue 18). A class reference crosses `inout` as it is.
 public final class LockedFunction<Function>: @unchecked Sendable {
+    // @unchecked: `Function` is a closure type the callers make @Sendable; the box is only
+    // ever read or replaced whole, under the Mutex.
     private final class Box: @unchecked Sendable {
         let function: Function
         init(_ function: Function) { self.function = function }

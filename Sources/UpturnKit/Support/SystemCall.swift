@@ -147,6 +147,51 @@ enum SystemCall {
         return ((try? poll(&entries, milliseconds: milliseconds)) ?? 0) > 0
     }
 
+    /// The corresponding C function is `rename`: atomic within a file system.
+    static func rename(_ from: String, to: String) throws(Errno) {
+        _ = try retrying { Glibc.rename(from, to) }
+    }
+
+    /// The corresponding C function is `chmod`.
+    @discardableResult
+    static func chmod(_ path: String, _ mode: mode_t) -> Bool { Glibc.chmod(path, mode) == 0 }
+
+    /// Routes `signal` to `handler` without SA_RESTART, so a waiting `poll` wakes up.
+    static func handle(_ signal: Int32, with handler: @convention(c) (Int32) -> Void) {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = handler
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        _ = sigaction(signal, &action, nil)
+    }
+
+    /// Ignores `signal` (SIGPIPE: a closed stdout never ends a session).
+    static func ignore(_ signal: Int32) { _ = Glibc.signal(signal, SIG_IGN) }
+
+    /// The terminal's mode, or nil when `fd` is not one.
+    static func terminalMode(_ fd: Int32) -> termios? {
+        var mode = termios()
+        return tcgetattr(fd, &mode) == 0 ? mode : nil
+    }
+
+    /// Sets the terminal's mode with SIGTTOU blocked on this thread, so a process moved to
+    /// the background (Ctrl-Z, then `bg`) sets it instead of stopping.
+    static func setTerminalMode(_ fd: Int32, _ mode: termios) {
+        var mode = mode
+        var block = sigset_t(), old = sigset_t()
+        sigemptyset(&block)
+        sigaddset(&block, SIGTTOU)
+        pthread_sigmask(SIG_BLOCK, &block, &old)
+        tcsetattr(fd, TCSANOW, &mode)
+        pthread_sigmask(SIG_SETMASK, &old, nil)
+    }
+
+    /// Whether `fd` is a terminal whose foreground process group is this process's.
+    static func ownsTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 && tcgetpgrp(fd) == getpgrp() }
+
+    /// Sleeps; the rest of a sleep a signal cut short is not slept.
+    static func sleep(milliseconds: Int) { _ = usleep(useconds_t(max(0, milliseconds) * 1000)) }
+
     /// The corresponding C function is `ioctl`.
     static func ioctl(_ fd: Int32, _ request: UInt, _ argument: UnsafeMutableRawPointer) throws(Errno) {
         _ = try retrying { Glibc.ioctl(fd, request, argument) }

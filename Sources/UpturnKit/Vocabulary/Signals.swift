@@ -24,14 +24,8 @@ public enum Signals {
             (SIGUSR1, { _ in Signals.bump(Signals.toggles) }),
             (SIGUSR2, { _ in Signals.bump(Signals.skips) }),
         ]
-        for (signal, handler) in table {
-            var action = sigaction()
-            action.__sigaction_handler.sa_handler = handler
-            sigemptyset(&action.sa_mask)
-            action.sa_flags = 0
-            sigaction(signal, &action, nil)
-        }
-        signal(SIGPIPE, SIG_IGN)
+        for (signal, handler) in table { SystemCall.handle(signal, with: handler) }
+        SystemCall.ignore(SIGPIPE)
     }
 
     private static func bump(_ counter: borrowing Atomic<Int>) {

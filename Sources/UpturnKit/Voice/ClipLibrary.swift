@@ -127,8 +127,8 @@ public final class ClipLibrary: ClipMeasuring {
 
     /// Size and modification time: a changed recording is decoded again.
     static func stamp(_ path: String) -> String {
-        var info = stat()
-        return stat(path, &info) == 0 ? "\(info.st_size)|\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)" : "missing"
+        guard let info = try? SystemCall.fileStatus(path) else { return "missing" }
+        return "\(info.st_size)|\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
     }
 
     /// Makes, side by side, the speech among `sources` that is neither known here nor in the

@@ -9,7 +9,7 @@ import Synchronization
 /// length is never read from a damaged header (issue 18: one that claimed half its frames cut
 /// "Slowly return upright" in half for good).
 /// Files are written to a temporary name and renamed, so readers never see half a file.
-public final class PromptCache: @unchecked Sendable {
+public final class PromptCache: Sendable {
     public let folder: String
     private static let magic: [UInt8] = Array("UPTURN-CLIP-3\n".utf8)
 
@@ -98,7 +98,7 @@ public final class PromptCache: @unchecked Sendable {
             return Self.checksum(UnsafeRawBufferPointer(raw))
         }
         guard checksum == header.checksum else {
-            unlink(path(for: key))
+            try? SystemCall.unlink(path(for: key))
             return nil
         }
         if UInt16(littleEndian: 1) != 1 {
@@ -140,7 +140,7 @@ public final class PromptCache: @unchecked Sendable {
         let temporary = final + ".\(getpid()).tmp"
         // The cue texts are the user's: 0600, in a folder of mode 0700.
         guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else { return }
-        if rename(temporary, final) != 0 { unlink(temporary) }
+        do throws(Errno) { try SystemCall.rename(temporary, to: final) } catch { try? SystemCall.unlink(temporary) }
     }
 
     private static func readUInt32(_ bytes: [UInt8], at i: Int) -> UInt32 {
