@@ -357,14 +357,20 @@ final class TransportTests: XCTestCase {
         let queue = ControlQueue(signals: { (0, 0, 0) })
         let sink = ScriptedSink(queue: queue, script: [(hold.start + 48_000, .pause), (hold.start + 48_000 + cues.paused!.frames, .stop)])
         let player = Player(timeline: timeline, clips: clips, sink: sink, controls: queue, cues: cues)
+        var published: [PlayerSnapshot] = []
+        player.onStatus = { published.append($0) }
         _ = try player.play()
-        let snapshot = player.snapshot.withLock { $0 }
-        XCTAssertEqual(snapshot.step, hold.index)
-        XCTAssertTrue(snapshot.paused)
-        XCTAssertTrue(snapshot.inverted)
-        let json = try JSONSerialization.jsonObject(with: Data(snapshot.json.utf8)) as! [String: Any]
+        let paused = try XCTUnwrap(published.first { $0.paused }, "a paused status was published")
+        XCTAssertEqual(paused.step, hold.index)
+        XCTAssertTrue(paused.inverted)
+        let json = try JSONSerialization.jsonObject(with: Data(paused.json.utf8)) as! [String: Any]
         XCTAssertEqual(json["paused"] as? Bool, true)
         XCTAssertEqual(json["step"] as? Int, hold.index)
+        // The stop while paused and tilted plays the closing: that is not a pause (it said
+        // "paused" through the closing when the stop came during "Paused.", and not after it).
+        let last = player.snapshot.withLock { $0 }
+        XCTAssertFalse(last.paused)
+        XCTAssertEqual(last, published.last)
     }
 }
 

@@ -109,29 +109,19 @@ public final class Player {
     private var waitingSince: Double?
     private var main: Renderer!
     private var interjection: Renderer?
-    private var pauseAfterInterjection = false
     private var closing: Renderer?
-    private var paused = false
     /// The block being written: frames `pendingOffset..<pendingCount` are still to go.
     private var pending: [Int16] = []
     private var pendingCount = 0
     private var pendingOffset = 0
     /// Controls that came while a lost device was being reopened, applied once it is back.
     private var deferred: [ControlCommand] = []
-    /// Skips and backs that came while "Slowly return upright" was being said: applied when
-    /// the main timeline has been heard up to `heldUntil`, so the cue is never cut.
-    private var held: [ControlCommand] = []
-    private var heldUntil = 0
-    private lazy var uprightCues = timeline.uprightCues
-    /// Paused while tilted, alone: since when, and by when the question asked must be answered.
-    private var pausedTiltedSince: Double?
-    private var pausedAnswerBy: Double?
-    private var pausedCheckInMissed = false
-    private var lastBack = -100.0
     private var lastDelay = 0
     private var tone: KeepAliveTone
-    private lazy var checkIns = CheckInWatchdog(timeline: timeline, answerSeconds: checkInAnswerSeconds)
-    private lazy var invertedTimer = InvertedTimer(capSeconds: maxInvertedSeconds ?? .infinity, rate: timeline.rate)
+    /// The decisions (see `TransportMachine`); made when play starts, from the settings.
+    private var machine: TransportMachine!
+    /// The session's end, once an action said it.
+    private var ended: Outcome?
 
     public init(
         timeline: Timeline, clips: any ClipProviding, sink: any AudioSink, gain: Float = 1, blockFrames: Int = 1024,
@@ -166,12 +156,23 @@ public final class Player {
     /// Plays to the end, or to a stop. The sink is finished (drained and closed) on every
     /// path, errors included, so a WAV header or device is never left half-written.
     public func play() throws(UpturnError) -> Outcome {
+        var available: Set<TransportMachine.Cue> = []
+        if cues.paused != nil { available.insert(.paused) }
+        if cues.resuming != nil { available.insert(.resuming) }
+        if cues.audioBack != nil { available.insert(.audioBack) }
+        if cues.answered != nil { available.insert(.answered) }
+        if cues.checkIn != nil { available.insert(.checkIn) }
+        machine = TransportMachine(
+            timeline: timeline, cues: available,
+            checkInQuestionSeconds: Double(cues.checkIn?.frames ?? 0) / Double(timeline.rate),
+            pausedCheckInSeconds: pausedCheckInSeconds, checkInAnswerSeconds: checkInAnswerSeconds,
+            maxInvertedSeconds: maxInvertedSeconds, planInvertedSeconds: planInvertedSeconds)
         let interjections = [cues.paused, cues.resuming, cues.audioBack, cues.answered, cues.checkIn].compactMap { $0 }
         loader = ClipLoader(
             provider: clips, main: timeline.events, pinned: timeline.closing + interjections.flatMap(\.events), rate: timeline.rate)
         loader.start()
         defer {
-            invertedSeconds = invertedTimer.totalSeconds(at: clock.now)
+            invertedSeconds = machine.invertedTimer.totalSeconds(at: clock.now)
             if !loader.stop() { log("a clip was still loading when the session ended") }
         }
         do {
@@ -187,13 +188,9 @@ public final class Player {
         }
     }
 
-    private enum ControlResult: Equatable {
-        case continuePlaying
-        case end(Outcome)
-    }
-
     private func run() throws(UpturnError) -> Outcome {
         main = Renderer(timeline: timeline, supply: loader, gain: gain, music: music)
+        ended = nil
         if startFrame > 0 { seekMain(to: startFrame) }
         pending = [Int16](repeating: 0, count: blockFrames)
         pendingCount = 0
@@ -205,9 +202,9 @@ public final class Player {
                 cut()
                 return .interrupted
             }
-            if case .end(let outcome) = try handleControls() { return outcome }
-            checkInvertedCap()
-            checkInWhilePaused()
+            handleControls()
+            if ended == nil { perform(machine.tick(heard: heard, now: clock.now)) }
+            if let ended { return ended }
             if pendingOffset >= pendingCount {
                 if let source = currentSource() {
                     guard let n = try pending.withUnsafeMutableBufferPointer({ out throws(UpturnError) in try source.render(into: out) })
@@ -281,9 +278,8 @@ public final class Player {
         clock.wrote(written, rate: timeline.rate)
         if currentSource() === main {
             let end = mainWritten
-            invertedTimer.wrote(written, tilted: timeline.isTilted(at: max(0, end - 1)), at: clock.now)
             statistics.account(written, endingAt: end, in: timeline)
-            checkInDue()
+            perform(machine.wrote(written, endingAt: end, now: clock.now))
         }
         if let first = onFirstWrite {
             onFirstWrite = nil
@@ -294,18 +290,17 @@ public final class Player {
     private func currentSource() -> Renderer? {
         if let interjection { return interjection }
         if let closing { return closing }
-        return paused ? nil : main
+        return machine.paused ? nil : main
     }
 
     /// What happens when the renderer playing has no more frames.
     private func sourceEnded(_ source: Renderer) -> Outcome? {
         if source === interjection {
             interjection = nil
-            if pauseAfterInterjection { paused = true }
-            pauseAfterInterjection = false
+            machine.interjectionEnded()
             return nil
         }
-        if source === closing { return closingOutcome }
+        if source === closing { return machine.closingOutcome }
         return .finished
     }
 
@@ -322,11 +317,6 @@ public final class Player {
         return max(0, mainWritten - lastDelay)
     }
 
-    /// Where to go on after a cut: the start of the spoken cue that was cut, else right here.
-    private func cutCueStart(_ frame: Int) -> Int {
-        timeline.events.last { $0.kind == .speech && $0.frame <= frame && frame < $0.end }?.frame ?? frame
-    }
-
     /// Silences at once: drops what the device holds, the block not yet written, and any
     /// interjection that was playing.
     private func cut() {
@@ -336,189 +326,42 @@ public final class Player {
         interjection = nil
     }
 
-    private func unpause() {
-        paused = false
-        pauseAfterInterjection = false
+    private func interjection(_ cue: TransportMachine.Cue) -> Interjection? {
+        switch cue {
+        case .paused: return cues.paused
+        case .resuming: return cues.resuming
+        case .audioBack: return cues.audioBack
+        case .answered: return cues.answered
+        case .checkIn: return cues.checkIn
+        }
     }
 
-    private func interject(_ cue: Interjection?, gain cueGain: Float = 1) {
-        guard let cue else { return }
-        interjection = Renderer(events: cue.events, frames: cue.frames, supply: loader, gain: gain * cueGain)
+    /// Carries out the machine's actions, in order; an end is kept for the loop.
+    private func perform(_ actions: [TransportMachine.Action]) {
+        for action in actions {
+            switch action {
+            case .cut: cut()
+            case .seek(let frame): seekMain(to: frame)
+            case .interject(let cue, let cueGain):
+                guard let said = interjection(cue) else { continue }
+                interjection = Renderer(events: said.events, frames: said.frames, supply: loader, gain: gain * cueGain)
+            case .closing:
+                cut()
+                closing = Renderer(events: timeline.closing, frames: timeline.closingFrames, supply: loader, gain: gain)
+            case .end(let outcome): ended = ended ?? outcome
+            case .log(let line): log(line)
+            case .status: updateStatus(force: true)
+            }
+        }
     }
 
-    private func handleControls() throws(UpturnError) -> ControlResult {
+    private func handleControls() {
         var commands = deferred + (controls?.take() ?? [])
         deferred = []
-        if !held.isEmpty && closing == nil && currentSource() === main && heard >= heldUntil {
-            commands = held + commands
-            held = []
+        commands = machine.takeHeld(heard: heard) + commands
+        for command in commands where ended == nil {
+            perform(machine.apply(command, heard: heard, now: clock.now))
         }
-        for command in commands {
-            if case .end(let outcome) = try apply(command) { return .end(outcome) }
-        }
-        return .continuePlaying
-    }
-
-    private func apply(_ command: ControlCommand) throws(UpturnError) -> ControlResult {
-        if closing != nil {
-            // During the closing segment only a second stop counts: it ends at once.
-            if command == .stop { return .end(closingOutcome) }
-            return .continuePlaying
-        }
-        if (checkIns.isWaiting || pausedAnswerBy != nil) && command != .stop {
-            // Any press answers a check-in; it does not pause, resume or skip as well.
-            checkIns.answer()
-            if pausedAnswerBy != nil {
-                pausedAnswerBy = nil
-                pausedTiltedSince = clock.now
-            }
-            log("check-in answered")
-            interject(cues.answered, gain: 0.6)
-            updateStatus(force: true)
-            return .continuePlaying
-        }
-        switch command {
-        case .toggle:
-            let step = timeline.step(at: heard)
-            if !paused && interjection == nil && step?.kind == .wait { return try apply(.skip) }
-            return try apply(isPaused ? .resume : .pause)
-        case .pause:
-            guard !isPaused else { return .continuePlaying }
-            let resumeAt = cutCueStart(heard)
-            cut()
-            seekMain(to: resumeAt)
-            interject(cues.paused, gain: 0.6)
-            pauseAfterInterjection = interjection != nil
-            paused = interjection == nil
-            updateStatus(force: true)
-        case .resume:
-            guard isPaused else { return .continuePlaying }
-            cut()
-            unpause()
-            interject(cues.resuming)
-        case .skip:
-            let at = heard
-            if holdDuringUprightCue(command, at: at) { break }
-            var next = timeline.steps.first { $0.start > at }?.start ?? timeline.frames
-            // From a tilted step, never past the cue that brings the person upright.
-            if timeline.isTilted(at: at), let upright = uprightCues.first(where: { $0.end > at }), next > upright.frame {
-                next = upright.frame
-            }
-            try jump(to: next)
-        case .back:
-            let at = heard
-            if holdDuringUprightCue(command, at: at) { break }
-            let now = clock.now
-            guard let step = timeline.step(at: at), let index = timeline.steps.firstIndex(of: step) else { break }
-            var target = step.start
-            if now - lastBack < 3, index > 0, at - step.start < timeline.rate * 3 {
-                target = timeline.steps[index - 1].start
-            }
-            lastBack = now
-            try jump(to: target)
-        case .stop:
-            guard timeline.isTilted(at: heard) else {
-                cut()
-                return .end(.stopped)
-            }
-            goToClosing()
-        }
-        return .continuePlaying
-    }
-
-    private var isPaused: Bool { paused || pauseAfterInterjection }
-
-    /// True when "Slowly return upright" is being said at `at`: the command waits for its end.
-    private func holdDuringUprightCue(_ command: ControlCommand, at: Int) -> Bool {
-        guard let cue = uprightCues.first(where: { $0.frame <= at && at < $0.end }) else { return false }
-        if isPaused {
-            // Paused in the middle of it: the press goes on, and the cue is said whole first.
-            cut()
-            unpause()
-            interject(cues.resuming)
-        }
-        held.append(command)
-        heldUntil = cue.end
-        log("\(command.rawValue): after \"\(cue.text ?? cue.key)\"")
-        return true
-    }
-
-    /// Cuts what plays and goes to the closing "Slowly return upright" segment.
-    private func goToClosing() {
-        cut()
-        paused = false
-        closing = Renderer(events: timeline.closing, frames: timeline.closingFrames, supply: loader, gain: gain)
-    }
-
-    /// How a session that reached its closing ended.
-    private var closingOutcome: Outcome {
-        if capReached { return .invertedCap }
-        return checkIns.missed || pausedCheckInMissed ? .noAnswer : .stoppedWithClosing
-    }
-    /// The closing was forced by the inverted-time cap.
-    private var capReached = false
-
-    /// Someone alone, paused while tilted, may have fainted: after `pausedCheckInSeconds` they
-    /// are asked, and with no press in `checkInAnswerSeconds` the session goes to the closing.
-    private func checkInWhilePaused() {
-        guard let question = cues.checkIn, closing == nil else { return }
-        let now = clock.now
-        guard isPaused, timeline.isTilted(at: heard) else {
-            pausedTiltedSince = nil
-            pausedAnswerBy = nil
-            return
-        }
-        let since = pausedTiltedSince ?? now
-        pausedTiltedSince = since
-        if let deadline = pausedAnswerBy {
-            guard now >= deadline else { return }
-            pausedAnswerBy = nil
-            pausedCheckInMissed = true
-            checkInMissed()
-        } else if now - since >= pausedCheckInSeconds && interjection == nil {
-            interject(question)
-            pausedAnswerBy = now + Double(question.frames) / Double(timeline.rate) + checkInAnswerSeconds
-            log("check-in while paused: waiting \(Int(checkInAnswerSeconds)) s for a press")
-        }
-    }
-
-    private func jump(to frame: Int) throws(UpturnError) {
-        cut()
-        unpause()
-        seekMain(to: frame)
-        checkIns.jumped(to: frame)
-        updateStatus(force: true)
-    }
-
-    /// Past the cap on continuous time tilted (a long pause, many presses of `back`), the
-    /// session goes to "Slowly return upright" whatever else is happening.
-    private func checkInvertedCap() {
-        let now = clock.now
-        guard closing == nil, invertedTimer.isOver(at: now) else { return }
-        let lived = DurationText.short(milliseconds: Int(invertedTimer.stretch(at: now).rounded()) * 1000)
-        let cap = DurationText.short(milliseconds: Int((planInvertedSeconds ?? invertedTimer.capSeconds).rounded()) * 1000)
-        log("tilted for \(lived) without coming upright: the inverted-time cap (the plan's \(cap)) is reached; going to the closing")
-        capReached = true
-        goToClosing()
-    }
-
-    /// Asks, and waits for the answer to, the safety check-ins.
-    private func checkInDue() {
-        switch checkIns.written(upTo: mainWritten) {
-        case .nothing:
-            break
-        case .asked:
-            log("check-in: waiting \(Int(checkInAnswerSeconds)) s for a press")
-            updateStatus(force: true)
-        case .unanswered:
-            checkInMissed()
-        }
-    }
-
-    /// Nobody answered a check-in (asked in a hold or during a pause): the closing.
-    private func checkInMissed() {
-        log("no answer to the check-in in \(Int(checkInAnswerSeconds)) s: going to the closing")
-        goToClosing()
     }
 
     /// A lost device: rewind to the cue that was cut, try to reopen it (every 250 ms for the
@@ -526,7 +369,7 @@ public final class Player {
     /// then say "Audio is back" and go on. A stop while it is gone ends the session (69);
     /// other controls wait until it is back.
     private func recoverLostDevice(_ error: UpturnError) throws(UpturnError) {
-        let resumeAt = cutCueStart(max(0, mainWritten - lastDelay))
+        let resumeAt = machine.cutCueStart(max(0, mainWritten - lastDelay))
         pendingCount = 0
         pendingOffset = 0
         if currentSource() === main { seekMain(to: resumeAt) }
@@ -546,7 +389,7 @@ public final class Player {
                 try sink.reopen()
                 log("audio is back")
                 publish(snapshot.withLock { $0.audioLost = false; return $0 })
-                if !paused { interject(cues.audioBack) }
+                perform(machine.deviceBack())
                 return
             } catch {
                 continue
@@ -564,8 +407,8 @@ public final class Player {
         let frame = heard
         let span = timeline.step(at: frame)
         let rate = Double(timeline.rate)
-        let isPaused = self.isPaused
-        let checkIn = checkIns.isWaiting
+        let isPaused = machine.isPaused
+        let checkIn = machine.checkIns.isWaiting
         let title = sessionTitle
         let taken = snapshot.withLock { s in
             s.checkIn = checkIn
@@ -584,7 +427,7 @@ public final class Player {
         publish(taken)
         status?.update(frame: frame, paused: isPaused)
         let now = SessionProgress(
-            stepsDone: stepsDone, invertedSeconds: invertedTimer.totalSeconds(at: clock.now), highestAngle: highestAngle)
+            stepsDone: stepsDone, invertedSeconds: machine.invertedTimer.totalSeconds(at: clock.now), highestAngle: highestAngle)
         progress.withLock { $0 = now }
     }
 }
