@@ -17,10 +17,11 @@ final class DirectClips: ClipSupply {
 /// Loads a session's clips ahead of where it plays, on a thread of its own, so the audio
 /// thread only mixes: it never reads the prompt cache from disk, decodes a recording or
 /// waits for espeak-ng (on a Pi's SD card under load, any of them can outlast the device's
-/// buffer). Kept ready: the clips of the interjections and the closing ("Slowly return
-/// upright" must never wait for a disk), then the main timeline's from a little behind the
-/// position to `aheadSeconds` past it; a clip the audio thread asked for and did not find
-/// comes first. Clips that fall out of the window are let go, so memory stays flat.
+/// buffer). Kept ready: the main timeline's next 3 s, the clips of the interjections and
+/// the closing ("Slowly return upright" must never wait for a disk), then the main
+/// timeline's from a little behind the position to `aheadSeconds` past it; a clip the audio
+/// thread asked for and did not find comes first. Clips that fall out of the window are let
+/// go, so memory stays flat.
 ///
 /// The audio thread asks with `clip(_:)`, which only looks: a clip not yet loaded is nil,
 /// and the player goes on hearing controls (`readyFD` turns readable when a clip arrives)
@@ -45,6 +46,8 @@ public final class ClipLoader: ClipSupply, @unchecked Sendable {
     private let pinned: [ClipSource]
     private let ahead: Int
     private let behind: Int
+    /// The next 3 s: loaded before the pinned clips.
+    private let soonFrames: Int
     private let wake = DispatchSemaphore(value: 0)
     private let ended = DispatchSemaphore(value: 0)
     private let signalled = Atomic<Int>(0)
@@ -68,6 +71,7 @@ public final class ClipLoader: ClipSupply, @unchecked Sendable {
         self.pinned = pinned.compactMap(\.clip).filter { seen.insert($0).inserted }
         ahead = Int(aheadSeconds * Double(rate))
         behind = Int(behindSeconds * Double(rate))
+        soonFrames = 3 * rate
         pipe = (try? SystemCall.pipe(nonBlocking: true)) ?? (-1, -1)
     }
 
@@ -149,14 +153,18 @@ public final class ClipLoader: ClipSupply, @unchecked Sendable {
             if stopping { return }
             let window = main.filter { $0.start < position + ahead && $0.end > position - behind }.map(\.source)
             let keep = Set(pinned).union(window).union(asked)
-            guard let next = asked.first(where: { !have.contains($0) }) ?? pinned.first(where: { !have.contains($0) })
-                ?? window.first(where: { !have.contains($0) })
+            // What plays in the next seconds first (the session's first words wait for
+            // nothing else), then what a stop or a pause may need at once, then the rest.
+            let soon = main.filter { $0.start < position + soonFrames && $0.end > position }.map(\.source)
+            guard let next = asked.first(where: { !have.contains($0) }) ?? soon.first(where: { !have.contains($0) })
+                ?? pinned.first(where: { !have.contains($0) }) ?? window.first(where: { !have.contains($0) })
             else {
                 state.withLock { state in
                     state.ready = state.ready.filter { keep.contains($0.key) }
                     state.asked.removeAll { state.failed[$0] != nil }
                 }
-                _ = wake.wait(timeout: .now() + 1)
+                // Asleep until the position moves a second, a clip is asked for, or stop.
+                wake.wait()
                 continue
             }
             let result: Result<[Int16], UpturnError>

@@ -76,9 +76,10 @@ struct TransportMachine {
     /// The main timeline is what plays (no interjection, no closing, not paused).
     var mainPlays: Bool { !interjecting && !inClosing && !paused }
 
-    /// Commands held during the upright cue, due now that `heard` is past it.
-    mutating func takeHeld(heard: Int) -> [ControlCommand] {
-        guard !held.isEmpty, !inClosing, mainPlays, heard >= heldUntil else { return [] }
+    /// Commands held during the upright cue, due now that `heard` is past it. `heard` is
+    /// asked for only when one is held (it costs the player a call to the device).
+    mutating func takeHeld(heard: @autoclosure () -> Int) -> [ControlCommand] {
+        guard !held.isEmpty, !inClosing, mainPlays, heard() >= heldUntil else { return [] }
         defer { held = [] }
         return held
     }
@@ -138,8 +139,11 @@ struct TransportMachine {
     }
 
     /// Time passes (every block, and every wait): the cap, and the check-in while paused.
-    mutating func tick(heard: Int, now: Double) -> [Action] {
-        checkInvertedCap(now: now) + checkInWhilePaused(heard: heard, now: now)
+    /// `heard` is asked for only while paused with a check-in to ask.
+    mutating func tick(heard: @autoclosure () -> Int, now: Double) -> [Action] {
+        let capped = checkInvertedCap(now: now)
+        guard capped.isEmpty else { return capped }
+        return checkInWhilePaused(heard: heard, now: now)
     }
 
     /// `frames` of the main timeline were written, up to `end`.
@@ -234,9 +238,9 @@ struct TransportMachine {
 
     /// Someone alone, paused while tilted, may have fainted: after `pausedCheckInSeconds` they
     /// are asked, and with no press in `checkInAnswerSeconds` the session goes to the closing.
-    private mutating func checkInWhilePaused(heard: Int, now: Double) -> [Action] {
+    private mutating func checkInWhilePaused(heard: () -> Int, now: Double) -> [Action] {
         guard cues.contains(.checkIn), !inClosing else { return [] }
-        guard isPaused, timeline.isTilted(at: heard) else {
+        guard isPaused, timeline.isTilted(at: heard()) else {
             pausedTiltedSince = nil
             pausedAnswerBy = nil
             return []
