@@ -203,7 +203,10 @@ public final class Player {
                 return .interrupted
             }
             handleControls()
-            if ended == nil { perform(machine.tick(heard: heard, now: clock.now)) }
+            if ended == nil {
+                let mainPlays = currentSource() === main
+                perform(machine.tick(heard: heard(mainPlays: mainPlays), now: clock.now))
+            }
             if let ended { return ended }
             if pendingOffset >= pendingCount {
                 if let source = currentSource() {
@@ -311,10 +314,14 @@ public final class Player {
     }
 
     /// The main timeline's frame being heard now.
-    private var heard: Int {
-        guard currentSource() === main else { return main.position }
+    private var heard: Int { heard(mainPlays: currentSource() === main) }
+
+    /// The same, told whether the main timeline plays: the machine's decisions ask for it
+    /// while they run, and must not read the machine then (Swift's exclusivity).
+    private func heard(mainPlays: Bool) -> Int {
+        guard mainPlays else { return main.position }
         lastDelay = sink.pendingFrames()
-        return max(0, mainWritten - lastDelay)
+        return max(0, main.position - (pendingCount - pendingOffset) - lastDelay)
     }
 
     /// Silences at once: drops what the device holds, the block not yet written, and any
@@ -358,7 +365,8 @@ public final class Player {
     private func handleControls() {
         var commands = deferred + (controls?.take() ?? [])
         deferred = []
-        commands = machine.takeHeld(heard: heard) + commands
+        let mainPlays = currentSource() === main
+        commands = machine.takeHeld(heard: heard(mainPlays: mainPlays)) + commands
         for command in commands where ended == nil {
             perform(machine.apply(command, heard: heard, now: clock.now))
         }
