@@ -5,8 +5,10 @@ import Synchronization
 /// own) and applies control commands between blocks. Session time is counted in frames
 /// written, never in wall-clock time, so cues never drift and an unpaced device plays a
 /// whole session as fast as it takes the frames. Skip and back move the position in the
-/// timeline; they never rebuild it. Beside it: `CheckInWatchdog` (check-ins for people
-/// alone), `SessionStatistics` (for the history) and `KeepAliveTone`.
+/// timeline; they never rebuild it. What a command, the cap or a check-in does is decided by
+/// `TransportMachine`; the player carries its actions out and keeps the I/O: the renderers
+/// (their clips loaded by a `ClipLoader`), the sink, a lost device's retries, the status.
+/// Beside it: `SessionStatistics` (for the history) and `KeepAliveTone`.
 public final class Player {
     public enum Outcome: Equatable, Sendable {
         case finished
