@@ -43,8 +43,9 @@ enum ListenCommand {
                 return
             }
             let time = String(format: "%.2f", seconds), command = item.command?.rawValue ?? "start"
-            print(json ? "{\"seconds\": \(time), \"command\": \"\(command)\", \"phrase\": \"\(h.phrase)\", \"score\": \(h.score)}"
-                : "\(time) s  \(command)  \"\(h.phrase)\"  score \(h.score)")
+            print(json ? "{\"seconds\": \(time), \"command\": \"\(command)\", \"phrase\": \"\(h.phrase)\", \"score\": \(h.score)"
+                    + (item.overPlayer ? ", \"over_player\": true}" : "}")
+                : "\(time) s  \(command)  \"\(h.phrase)\"  score \(h.score)" + (item.overPlayer ? "  (over the player)" : ""))
             fflush(nil)  // a line as soon as it is heard, on a pipe too
         }
         if let input {

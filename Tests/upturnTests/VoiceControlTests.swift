@@ -142,6 +142,31 @@ final class ListenTests: XCTestCase {
         XCTAssertEqual(try listen(["--input", room]).count, 0)
     }
 
+    /// "help" said while the player talks is marked as over the player (the room's
+    /// first-time session once took its own "hold you" for "help" and stopped); in the quiet
+    /// after, it is not. Voice control acts only on the second (`VoiceControl.act`).
+    func testHelpOverThePlayersWordsIsMarked() throws {
+        let render = Upturn.file("echo-reference.wav")
+        XCTAssertEqual(try Upturn.run(["render", "first-time", "--output", render, "--rate", "16000"]).status, 0)
+        // The player talks for 12 s, then is silent (the reference says so).
+        let reference = Upturn.file("talk-then-quiet.wav")
+        XCTAssertEqual(try Child.run("/usr/bin/sox", ["-q", render, reference, "trim", "0", "12", "pad", "0", "10"]), 0)
+        let help = try SpokenCommand.make("help", voice: "slt")
+        let room = Upturn.file("help-room.wav")
+        XCTAssertEqual(
+            try Child.run(
+                "/usr/bin/sox",
+                ["-q", "-m", "-v", "0.5", "|sox -q \(reference) -p pad 0.08", "|sox -q \(help) -p pad 6", "|sox -q \(help) -p pad 16", room]),
+            0)
+        let heard = try listen(["--input", room, "--reference", reference])
+        let over = heard.filter { ($0["seconds"] as? Double ?? 0) < 12 }
+        let quiet = heard.filter { ($0["seconds"] as? Double ?? 0) >= 15 }
+        XCTAssertEqual(over.map { $0["phrase"] as? String }, ["help"], "\(heard)")
+        XCTAssertEqual(over.first?["over_player"] as? Bool, true, "\(heard)")
+        XCTAssertEqual(quiet.map { $0["phrase"] as? String }, ["help"], "\(heard)")
+        XCTAssertNil(quiet.first?["over_player"], "\(heard)")
+    }
+
     /// A phrase with no threshold is given as soon as its utterance ends, unscored (hearing
     /// it again takes tens of milliseconds, more on a Pi), and scored after, between
     /// utterances; a phrase with a threshold is scored before it is judged.

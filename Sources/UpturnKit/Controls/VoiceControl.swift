@@ -138,6 +138,10 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
             report?("voice: heard \"\(phrase)\" while upright; it stops only while tilted")
             return
         }
+        if item.onlyTilted && item.overPlayer {
+            report?("voice: heard \"\(phrase)\" while the player was talking; taken for its own words (say it again, or \"upturn stop\")")
+            return
+        }
         let action: String
         if phrase == commands.startPhrase, let onStart {
             onStart()

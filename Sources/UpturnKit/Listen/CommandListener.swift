@@ -11,6 +11,12 @@ public final class CommandListener {
     /// With a reference: the echo's delay, and its canceller.
     private let echo: (tracker: EchoDelayTracker, canceller: VoiceFrontEnd)?
     private var aligned = [Int16](repeating: 0, count: VoiceFrontEnd.frame)
+    /// For the last 2 s, frame by frame: was the reference (the player's sound, as heard)
+    /// speech? Oldest first.
+    private var playerTalked: [Bool] = []
+    static let playerWindow = 2 * SpeechRecognizer.rate / VoiceFrontEnd.frame
+    /// Speech in the reference: over -45 dBFS RMS (the player's cues are -20 to -30).
+    static let playerSpeechLevel: Float = 0.005_6
     private var microphone: [Int16] = []
     private var reference: [Int16] = []
     private var peak: Int16 = 0
@@ -75,6 +81,11 @@ public final class CommandListener {
                                 reference: UnsafeBufferPointer(rebasing: ref[offset..<offset + frame]), into: aligned)
                             if let dump = Self.alignedDump { dump.write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(aligned)[0..<frame * 2])) }
                             canceller.process(mic.baseAddress! + offset, reference: aligned.baseAddress!)
+                            var energy: Float = 0
+                            for sample in aligned { energy += Float(sample) * Float(sample) }
+                            let rms = (energy / Float(aligned.count)).squareRoot() / 32768
+                            playerTalked.append(rms > Self.playerSpeechLevel)
+                            if playerTalked.count > Self.playerWindow { playerTalked.removeFirst(playerTalked.count - Self.playerWindow) }
                         }
                     }
                 }
@@ -103,7 +114,8 @@ public final class CommandListener {
 
     /// A heard command with its score (see `hear`).
     public func scored(_ heard: HeardCommand) -> HeardCommand {
-        HeardCommand(hypothesis: recognizer.scored(heard.hypothesis), command: heard.command, onlyTilted: heard.onlyTilted)
+        HeardCommand(
+            hypothesis: recognizer.scored(heard.hypothesis), command: heard.command, onlyTilted: heard.onlyTilted, overPlayer: heard.overPlayer)
     }
 
     /// The end of the audio: what is left of it heard, and the utterance under way; scored.
@@ -120,7 +132,15 @@ public final class CommandListener {
     private func command(_ hypothesis: SpeechRecognizer.Hypothesis) -> HeardCommand {
         HeardCommand(
             hypothesis: hypothesis, command: commands.command(of: hypothesis.phrase),
-            onlyTilted: commands.phrases[hypothesis.phrase] == nil && commands.tiltedPhrases[hypothesis.phrase] != nil)
+            onlyTilted: commands.phrases[hypothesis.phrase] == nil && commands.tiltedPhrases[hypothesis.phrase] != nil,
+            overPlayer: playerTalkedThrough)
+    }
+
+    /// The player talked in more than half of the last 2 s (the utterance and the silence
+    /// that ended it).
+    private var playerTalkedThrough: Bool {
+        guard echo != nil, !playerTalked.isEmpty else { return false }
+        return playerTalked.count { $0 } * 2 > Self.playerWindow
     }
 }
 

@@ -4,6 +4,10 @@ public struct HeardCommand: Sendable, Equatable {
     public var command: ControlCommand?
     /// A phrase acted on only while tilted ("help").
     public var onlyTilted = false
+    /// The player was talking through most of the phrase (its echo reference was speech):
+    /// a short tilted-only phrase then is most likely the player's own words ("hold you" was
+    /// heard as "help" in the room's first-time session), and is not acted on.
+    public var overPlayer = false
 }
 
 /// Recognizes commands in a recording (`upturn listen --input FILE [--reference FILE]`): any
