@@ -78,3 +78,16 @@ final class SimulatedClock: PlayerClock, @unchecked Sendable {
         }
     }
 }
+
+/// The plan the transport tests play: a sentence, a tilt, an inverted hold, back upright, a
+/// wait and a rest.
+let transportPlan = """
+    {title: "T", steps: [
+      {say: "A long first sentence that takes a while to say."},
+      {tilt: 30, settle: "2s"},
+      {hold: "30s", halfway: false, countdown: false},
+      {tilt: 0},
+      {wait: "Press to go on.", timeout: "20s"},
+      {rest: "10s"},
+    ]}
+    """

@@ -5,16 +5,7 @@ import XCTest
 /// The transport's decisions alone: a command, a frame and a time in, actions out. No sink,
 /// no thread, no clock.
 final class TransportMachineTests: XCTestCase {
-    let plan = """
-        {title: "T", steps: [
-          {say: "A long first sentence that takes a while to say."},
-          {tilt: 30, settle: "2s"},
-          {hold: "30s", halfway: false, countdown: false},
-          {tilt: 0},
-          {wait: "Press to go on.", timeout: "20s"},
-          {rest: "10s"},
-        ]}
-        """
+    let plan = transportPlan
     let all: Set<TransportMachine.Cue> = [.paused, .resuming, .audioBack, .answered, .checkIn]
 
     func span(_ timeline: Timeline, _ kind: StepKind) -> StepSpan { timeline.steps.first { $0.kind == kind }! }

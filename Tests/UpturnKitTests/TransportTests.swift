@@ -49,16 +49,7 @@ final class ScriptedSink: AudioSink {
 }
 
 final class TransportTests: XCTestCase {
-    let plan = """
-        {title: "T", steps: [
-          {say: "A long first sentence that takes a while to say."},
-          {tilt: 30, settle: "2s"},
-          {hold: "30s", halfway: false, countdown: false},
-          {tilt: 0},
-          {wait: "Press to go on.", timeout: "20s"},
-          {rest: "10s"},
-        ]}
-        """
+    let plan = transportPlan
     let clips = FakeClips()
     let voice = VoiceSettings()
 
