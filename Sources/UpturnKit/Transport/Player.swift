@@ -158,18 +158,12 @@ public final class Player {
     /// Plays to the end, or to a stop. The sink is finished (drained and closed) on every
     /// path, errors included, so a WAV header or device is never left half-written.
     public func play() throws(UpturnError) -> Outcome {
-        var available: Set<TransportMachine.Cue> = []
-        if cues.paused != nil { available.insert(.paused) }
-        if cues.resuming != nil { available.insert(.resuming) }
-        if cues.audioBack != nil { available.insert(.audioBack) }
-        if cues.answered != nil { available.insert(.answered) }
-        if cues.checkIn != nil { available.insert(.checkIn) }
         machine = TransportMachine(
-            timeline: timeline, cues: available,
+            timeline: timeline, cues: Set(TransportMachine.Cue.allCases.filter { interjection($0) != nil }),
             checkInQuestionSeconds: Double(cues.checkIn?.frames ?? 0) / Double(timeline.rate),
             pausedCheckInSeconds: pausedCheckInSeconds, checkInAnswerSeconds: checkInAnswerSeconds,
             maxInvertedSeconds: maxInvertedSeconds, planInvertedSeconds: planInvertedSeconds)
-        let interjections = [cues.paused, cues.resuming, cues.audioBack, cues.answered, cues.checkIn].compactMap { $0 }
+        let interjections = TransportMachine.Cue.allCases.compactMap(interjection)
         loader = ClipLoader(
             provider: clips, main: timeline.events, pinned: timeline.closing + interjections.flatMap(\.events), rate: timeline.rate)
         loader.start()
@@ -310,9 +304,10 @@ public final class Player {
     }
 
     /// The main timeline's frames written to the sink so far.
-    private var mainWritten: Int {
-        guard currentSource() === main else { return main.position }
-        return main.position - (pendingCount - pendingOffset)
+    private var mainWritten: Int { mainWritten(mainPlays: currentSource() === main) }
+
+    private func mainWritten(mainPlays: Bool) -> Int {
+        mainPlays ? main.position - (pendingCount - pendingOffset) : main.position
     }
 
     /// The main timeline's frame being heard now.
@@ -323,7 +318,7 @@ public final class Player {
     private func heard(mainPlays: Bool) -> Int {
         guard mainPlays else { return main.position }
         lastDelay = sink.pendingFrames()
-        return max(0, main.position - (pendingCount - pendingOffset) - lastDelay)
+        return max(0, mainWritten(mainPlays: true) - lastDelay)
     }
 
     /// Silences at once: drops what the device holds, the block not yet written, and any

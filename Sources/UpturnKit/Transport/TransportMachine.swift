@@ -24,7 +24,7 @@ struct TransportMachine {
     }
 
     /// The interjections a player may say.
-    enum Cue: Hashable {
+    enum Cue: Hashable, CaseIterable {
         case paused, resuming, audioBack, answered, checkIn
     }
 
