@@ -103,7 +103,8 @@ final class ClipLoaderTests: XCTestCase {
         DispatchQueue.global().async {
             // Once the player is waiting at the halfway cue, a person says stop; the clip
             // comes 3 s later (the player's end waits for the loader, not its stop).
-            while sink.frameCount < halfway.frame - 480 { usleep(1000) }
+            let reached = Date() + 30
+            while sink.frameCount < halfway.frame - 480 && Date() < reached { usleep(1000) }
             usleep(200_000)
             let at = sink.frameCount
             waitedAt.withLock { $0 = at }
