@@ -134,7 +134,7 @@ final class TimelineTests: XCTestCase {
                 XCTAssertEqual(json["angle"] as? Int, event.angle > 0 ? event.angle : nil)
             }
         }
-        XCTAssertEqual(TimelineJSON.string("a\"b\\c\n\u{1}é"), "\"a\\\"b\\\\c\\n\\u0001é\"")
+        XCTAssertEqual(JSONText.string("a\"b\\c\n\u{1}é"), "\"a\\\"b\\\\c\\n\\u0001é\"")
         XCTAssertEqual(TimelineJSON.seconds(264_600, rate: 48_000), "5.513")
         XCTAssertEqual(TimelineJSON.seconds(0, rate: 48_000), "0.0")
     }

@@ -15,8 +15,9 @@ public final class CommandListener {
     /// speech? Oldest first.
     private var playerTalked: [Bool] = []
     static let playerWindow = 2 * SpeechRecognizer.rate / VoiceFrontEnd.frame
-    /// Speech in the reference: over -45 dBFS RMS (the player's cues are -20 to -30).
-    static let playerSpeechLevel: Float = 0.005_6
+    /// Speech in the reference: over -45 dBFS RMS (the player's cues are -20 to -30), as a
+    /// frame's energy (`VoiceFrontEnd.referenceEnergy`).
+    static let playerSpeechEnergy = pow(0.005_6 * 32768, 2) * Double(VoiceFrontEnd.frame)
     private var microphone: [Int16] = []
     private var reference: [Int16] = []
     private var peak: Int16 = 0
@@ -81,10 +82,7 @@ public final class CommandListener {
                                 reference: UnsafeBufferPointer(rebasing: ref[offset..<offset + frame]), into: aligned)
                             if let dump = Self.alignedDump { dump.write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(aligned)[0..<frame * 2])) }
                             canceller.process(mic.baseAddress! + offset, reference: aligned.baseAddress!)
-                            var energy: Float = 0
-                            for sample in aligned { energy += Float(sample) * Float(sample) }
-                            let rms = (energy / Float(aligned.count)).squareRoot() / 32768
-                            playerTalked.append(rms > Self.playerSpeechLevel)
+                            playerTalked.append(canceller.referenceEnergy > Self.playerSpeechEnergy)
                             if playerTalked.count > Self.playerWindow { playerTalked.removeFirst(playerTalked.count - Self.playerWindow) }
                         }
                     }

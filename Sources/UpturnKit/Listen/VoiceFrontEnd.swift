@@ -99,12 +99,17 @@ final class VoiceFrontEnd {
         speex_echo_state_destroy(probe)
     }
 
+    /// The last frame's reference energy (the sum of its squared samples): how loud the
+    /// player was, as heard.
+    private(set) var referenceEnergy = 0.0
+
     /// Cleans one frame in place; `reference` is what was playing as it was heard.
     func process(_ microphone: UnsafeMutablePointer<Int16>, reference: UnsafePointer<Int16>) {
         let frame = Self.frame
         frames += 1
         original.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: microphone, count: frame) }
         let micEnergy = Self.energy(microphone), refEnergy = Self.energy(reference)
+        referenceEnergy = refEnergy
         let copyEnergy = copying ? applyCopy(microphone, reference: reference) : .infinity
         cleaned.withUnsafeMutableBufferPointer { speex_echo_cancellation(echo, microphone, reference, $0.baseAddress!) }
         let adaptiveEnergy = cleaned.withUnsafeBufferPointer { Self.energy($0.baseAddress!) }

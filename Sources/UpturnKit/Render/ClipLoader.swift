@@ -51,7 +51,9 @@ public final class ClipLoader: ClipSupply, @unchecked Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let ended = DispatchSemaphore(value: 0)
     private let signalled = Atomic<Int>(0)
-    private let pipe: (read: Int32, write: Int32)
+    /// Rung when a clip has been loaded (nil: no pipe could be made; the audio thread then
+    /// looks again every 20 ms).
+    private let arrived: Doorbell?
     private var started = false
 
     /// How far past the position clips are kept ready: 20 s of the timeline.
@@ -72,17 +74,12 @@ public final class ClipLoader: ClipSupply, @unchecked Sendable {
         ahead = Int(aheadSeconds * Double(rate))
         behind = Int(behindSeconds * Double(rate))
         soonFrames = 3 * rate
-        pipe = (try? SystemCall.pipe(nonBlocking: true)) ?? (-1, -1)
-    }
-
-    deinit {
-        SystemCall.close(pipe.read)
-        SystemCall.close(pipe.write)
+        arrived = try? Doorbell()
     }
 
     /// Readable when a clip has been loaded since the last `drain()`: the audio thread polls
     /// it beside its controls while it waits for one.
-    public var readyFD: Int32 { pipe.read }
+    public var readyFD: Int32 { arrived?.fd ?? -1 }
 
     /// How many clips have been loaded (tests, the log).
     public var loaded: Int { state.withLock { $0.loaded } }
@@ -143,7 +140,7 @@ public final class ClipLoader: ClipSupply, @unchecked Sendable {
     func isLetGo(_ source: ClipSource) -> Bool { state.withLock { $0.ready[source] == nil } }
 
     /// Empties `readyFD` (the audio thread, before it waits on it again).
-    public func drain() { SystemCall.drain(pipe.read) }
+    public func drain() { arrived?.drain() }
 
     private func run() {
         while true {
@@ -177,7 +174,7 @@ public final class ClipLoader: ClipSupply, @unchecked Sendable {
                 state.loaded += 1
                 state.ready = state.ready.filter { keep.contains($0.key) || $0.key == next }
             }
-            SystemCall.poke(pipe.write)
+            arrived?.ring()
         }
     }
 }

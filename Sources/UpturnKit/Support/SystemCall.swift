@@ -137,8 +137,7 @@ enum SystemCall {
 
     /// One descriptor, for reading: true when it became readable (or hung up) in time.
     static func waitReadable(_ fd: Int32, milliseconds: Int32) -> Bool {
-        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
-        return ((try? poll(&fds, milliseconds: milliseconds)) ?? 0) > 0
+        waitReadable(any: [fd], milliseconds: milliseconds)
     }
 
     /// Any of `fds` (-1s are skipped) for reading: true when one became readable in time.

@@ -7,14 +7,14 @@ public enum TimelineJSON {
         for (i, event) in timeline.events.enumerated() {
             if i > 0 { out += ",\n  " } else { out += "\n  " }
             out += "{\"frame\": \(event.frame), \"seconds\": \(seconds(event.frame, rate: timeline.rate))"
-            out += ", \"kind\": \"\(event.kind.rawValue)\", \"key\": \(string(event.key))"
+            out += ", \"kind\": \"\(event.kind.rawValue)\", \"key\": \(JSONText.string(event.key))"
             switch event.kind {
             case .step:
-                out += ", \"title\": \(string(event.text ?? ""))"
+                out += ", \"title\": \(JSONText.string(event.text ?? ""))"
                 if event.angle > 0 { out += ", \"angle\": \(event.angle)" }
                 out += ", \"inverted\": \(event.inverted)"
             case .speech, .sound:
-                if let text = event.text { out += ", \"text\": \(string(text))" }
+                if let text = event.text { out += ", \"text\": \(JSONText.string(text))" }
                 out += ", \"length\": \(event.length)"
             }
             out += ", \"step\": \(event.step)}"
@@ -35,8 +35,6 @@ public enum TimelineJSON {
         return "\(whole).\(digits)"
     }
 
-    /// A JSON string literal (`JSONText.string`).
-    public static func string(_ s: String) -> String { JSONText.string(s) }
 }
 
 /// The timeline for people: one line per step and cue.

@@ -134,30 +134,25 @@ public final class StatusBoard: Sendable {
 
     /// One reader's changes: `fd` turns readable when there are events to `take()`.
     public final class Subscription: Sendable {
-        private let pipe: (read: Int32, write: Int32)
+        private let doorbell: Doorbell
         private let events = Mutex<[StatusEvent]>([])
 
         fileprivate init() throws(UpturnError) {
-            do throws(Errno) { pipe = try SystemCall.pipe(nonBlocking: true) } catch {
+            do throws(Errno) { doorbell = try Doorbell() } catch {
                 throw UpturnError.system(.unavailable, "cannot make a pipe for the status", error)
             }
         }
 
-        deinit {
-            SystemCall.close(pipe.read)
-            SystemCall.close(pipe.write)
-        }
-
-        public var fd: Int32 { pipe.read }
+        public var fd: Int32 { doorbell.fd }
 
         fileprivate func tell(_ new: [StatusEvent]) {
             events.withLock { $0 += new }
-            SystemCall.poke(pipe.write)
+            doorbell.ring()
         }
 
         /// The events since the last call, oldest first.
         public func take() -> [StatusEvent] {
-            SystemCall.drain(pipe.read)
+            doorbell.drain()
             return events.withLock { events in
                 defer { events.removeAll() }
                 return events
