@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(
             name: "CPocketSphinx", pkgConfig: "pocketsphinx", providers: [.apt(["libpocketsphinx-dev", "libsphinxbase-dev", "pocketsphinx-en-us"])]),
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         // The shipped cue packs and chimes, embedded so the binary works from anywhere.
         .target(
             name: "UpturnSounds",
@@ -34,7 +35,7 @@ let package = Package(
         ),
         .target(
             name: "UpturnKit",
-            dependencies: ["CALSA", "CEspeakNG", "CSndFile", "CSampleRate", "CSoxr", "CSDBus", "CPocketSphinx", "CSpeexDSP", "UpturnSounds"],
+            dependencies: ["CALSA", "CEspeakNG", "CSndFile", "CSampleRate", "CSoxr", "CSDBus", "CPocketSphinx", "CSpeexDSP", "CMicroHTTPD", "UpturnSounds"],
             resources: [
                 .embedInCode("Programs/first-time.json5"),
                 .embedInCode("Programs/stretch.json5"),
@@ -42,6 +43,11 @@ let package = Package(
                 .embedInCode("Programs/full.json5"),
                 .embedInCode("Schemas/plan.schema.json"),
                 .embedInCode("Schemas/pack.schema.json"),
+                // The companion page (serve --web): plain files, no build step.
+                .embedInCode("Web/page/index.html"),
+                .embedInCode("Web/page/app.js"),
+                .embedInCode("Web/page/app.css"),
+                .embedInCode("Web/page/icon.svg"),
             ]
         ),
         .executableTarget(name: "upturn", dependencies: ["UpturnKit"]),

@@ -5,7 +5,8 @@
 
 _upturn_options() {
     case "$1" in
-        play|serve) echo "--device --pack --volume --rate --controls --socket --keep-alive --alone --voice-model --help" ;;
+        play) echo "--device --pack --volume --rate --controls --socket --keep-alive --alone --voice-model --help" ;;
+        serve) echo "--device --pack --volume --rate --controls --socket --keep-alive --alone --voice-model --web --help" ;;
         listen) echo "--device --input --reference --json --pack --voice-model --help" ;;
         render) echo "--output --pack --rate --help" ;;
         show) echo "--json --pack --rate --alone --explain --help" ;;
@@ -28,7 +29,7 @@ _upturn() {
         words=("${COMP_WORDS[@]}")
         cword=$COMP_CWORD
     fi
-    local commands="play render show check programs say voices devices ctl pack packs schema history serve listen"
+    local commands="play render show check programs say voices devices ctl pack packs schema history serve listen web"
     if [ "$cword" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
         return
@@ -41,7 +42,7 @@ _upturn() {
         --output|-o|--socket|--input|--reference|--voice-model) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --controls) COMPREPLY=($(compgen -W "keyboard socket evdev: evdev:auto gpio: mpris voice voice: none" -- "$cur")); return ;;
         --voice) COMPREPLY=($(compgen -W "$("$upturn" voices 2>/dev/null | awk '{print $2}')" -- "$cur")); return ;;
-        --volume|--rate|--since|--from) return ;;
+        --volume|--rate|--since|--from|--web) return ;;
     esac
     if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "$(_upturn_options "$command")" -- "$cur"))
@@ -53,6 +54,7 @@ _upturn() {
         ctl) COMPREPLY=($(compgen -W "pause resume toggle skip back stop status start" -- "$cur")) ;;
         pack) [ "$cword" -eq 2 ] && COMPREPLY=($(compgen -W "keys new audition" -- "$cur")) || COMPREPLY=($(compgen -d -- "$cur")) ;;
         schema) COMPREPLY=($(compgen -W "plan pack" -- "$cur")) ;;
+        web) [ "$cword" -eq 2 ] && COMPREPLY=($(compgen -W "devices forget" -- "$cur")) ;;
         check) COMPREPLY=($(compgen -f -- "$cur")) ;;
     esac
 }

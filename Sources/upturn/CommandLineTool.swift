@@ -30,8 +30,10 @@ enum CommandLineTool {
           schema plan|pack          print the JSON Schema of plans or packs
           history [--json] [--since YYYY-MM-DD]
                                     the sessions played, and a summary
-          serve  [--device NAME] [--controls LIST] [--alone]
+          serve  [--device NAME] [--controls LIST] [--alone] [--web [ADDR][:PORT]]
                                     wait for a press, then say and play today's session
+          web    devices | forget NAME
+                                    the phones paired with the companion page
 
         PLAN is a built-in program (`upturn programs`), `today` (chosen from your history),
         or a .json5 plan file.
@@ -46,6 +48,7 @@ enum CommandLineTool {
         ("programs", ProgramsCommand.run), ("say", SayCommand.run), ("voices", VoicesCommand.run), ("devices", DevicesCommand.run),
         ("ctl", CtlCommand.run), ("pack", PackCommand.run), ("packs", PacksCommand.run), ("schema", SchemaCommand.run),
         ("history", HistoryCommand.run), ("serve", ServeCommand.run), ("listen", ListenCommand.run),
+        ("web", WebCommand.run),
     ]
 
     static func run(_ arguments: [String]) -> ExitCode {

@@ -5,7 +5,7 @@ enum ServeCommand {
     static let help = """
         usage: upturn serve [--device NAME] [--pack NAME|DIR] [--volume 0-100] [--rate HZ]
                             [--controls LIST] [--socket PATH] [--keep-alive] [--alone]
-                            [--voice-model DIR]
+                            [--voice-model DIR] [--web [ADDR][:PORT]]
 
         Runs as a service beside the table (systemd starts it: Scripts/install-service).
         It waits for a press. A press says what today holds ("Today: core, level 3,
@@ -21,11 +21,21 @@ enum ServeCommand {
 
         The options are those of `upturn play`; --controls defaults to the socket (and the
         keyboard on a terminal).
+
+        --web serves the companion page for a phone (port 8080 on every address unless
+        given: --web :9000, --web 192.168.1.20:8080). A phone pairs with a 6-digit code the
+        box says aloud; `upturn web devices` lists paired phones, `upturn web forget NAME`
+        removes one. Plain HTTP: see the README before opening it beyond your home network.
         """
 
     static func run(_ words: [String]) throws(UpturnError) -> ExitCode {
+        // `--web` alone (last, or before another option) is the default address.
+        var words = words
+        if let at = words.firstIndex(of: "--web"), at == words.count - 1 || words[at + 1].hasPrefix("--") {
+            words.insert("", at: at + 1)
+        }
         let arguments = try Arguments(
-            words, command: "serve", valued: ["--device", "--pack", "--volume", "--rate", "--controls", "--socket", "--voice-model"],
+            words, command: "serve", valued: ["--device", "--pack", "--volume", "--rate", "--controls", "--socket", "--voice-model", "--web"],
             flags: ["--keep-alive", "--alone"])
         if CommandLineTool.helped(arguments, help) { return .ok }
         try arguments.atMost(0, command: "serve")
@@ -40,6 +50,7 @@ enum ServeCommand {
         options.alone = arguments.flags.contains("--alone")
         options.socketPath = arguments.options["--socket"] ?? ControlSocket.defaultPath
         options.voiceModel = arguments.options["--voice-model"] ?? options.voiceModel
+        if let web = arguments.options["--web"] { options.web = try WebAddress.parse(web) }
         try Service(options).run()
         return .ok
     }

@@ -30,6 +30,8 @@ public struct HistorySummary {
                 "\"ended\": \(JSONText.string(s.ending.rawValue))",
             ]
             if let end = s.end { fields.insert("\"end\": \"\(DateText.iso(end))\"", at: 1) }
+            if let program = s.program { fields.append("\"program\": \(JSONText.string(program))") }
+            if let level = s.level { fields.append("\"level\": \(level)") }
             return "{" + fields.joined(separator: ", ") + "}"
         }
         return "{\"sessions\": [" + items.joined(separator: ",\n  ")

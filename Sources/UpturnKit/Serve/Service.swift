@@ -19,6 +19,8 @@ public final class Service {
         public var socketPath = ControlSocket.defaultPath
         /// The recognizer's model for `--controls voice`.
         public var voiceModel = SpeechRecognizer.defaultModel
+        /// `--web [ADDR][:PORT]`: the companion page.
+        public var web: WebAddress?
         public init() {}
     }
 
@@ -27,6 +29,8 @@ public final class Service {
     private let board = StatusBoard()
     private let journal = Journal()
     private let requests = StartRequests()
+    /// Cues the companion page asks the box to say (a pairing code), said between sessions.
+    private let sayings = Sayings()
     private var machine = ServeMachine()
     private var deviceReady = false
     /// What the service plays, for a voice control to take out of what it hears.
@@ -59,10 +63,14 @@ public final class Service {
                 log("controls: \(error.problems.first ?? ""); going on without it")
             }
         }
-        let names = options.controls.map { $0.label(socketPath: options.socketPath) }
+        var names = options.controls.map { $0.label(socketPath: options.socketPath) }
+        let web = options.web.flatMap(startWeb)
+        defer { web?.stop() }
+        if let web { names.append("web on port \(web.port)") }
         log("started (device \(options.device); controls: \(names.joined(separator: ", ")))")
         probeDevice(quiet: false)
         refreshIdle()
+        if let web, deviceReady { announceWebAddress(port: web.port) }
         log("waiting for a press")
         while !queue.terminationRequested {
             var timeout: Int32 = deviceReady ? -1 : 1000
@@ -74,6 +82,7 @@ public final class Service {
             if !deviceReady { probeDevice(quiet: true) }
             let commands = queue.take()
             if queue.terminationRequested { break }
+            for (cue, values) in sayings.take() { say(cue, values) }
             // A start asked for on the socket (at most one, taken now or refused): it, or the
             // controls. A control never starts what was asked for before.
             var events: [ServeMachine.Event] = commands.map { .control($0) } + [.tick]
@@ -100,6 +109,51 @@ public final class Service {
             starter: { plan in requests.request(plan, wake: queue) })
         try source.start(queue)
         return source
+    }
+
+    /// The companion page: a control source with a server of its own. A port that cannot be
+    /// had is logged, and the service goes on without the page (as with any control).
+    private func startWeb(_ address: WebAddress) -> WebServer? {
+        let requests = self.requests, queue = self.queue, sayings = self.sayings, log = self.log
+        let host = WebHost(
+            board: board, queue: queue, start: { plan in requests.request(plan, wake: queue) },
+            say: { cue, values in
+                // Between sessions only: nothing is said over a session.
+                guard requests.current == .idle else { return false }
+                sayings.post(cue, values)
+                queue.wake()
+                return true
+            }, log: log)
+        do throws(UpturnError) {
+            let server = try WebServer(app: WebApp(host: host))
+            try server.start(address)
+            log("web: the companion page is at http://\(address.host == "0.0.0.0" || address.host == "::" ? WebAddress.localAddress() ?? address.host : address.host):\(server.port)/")
+            return server
+        } catch {
+            log("web: \(error.problems.first ?? ""); going on without the page")
+            return nil
+        }
+    }
+
+    /// The first time the service runs with the page, it says where the page is.
+    private func announceWebAddress(port: UInt16) {
+        let marker = XDGFolders.configHome + "/upturn/web-announced"
+        guard !FileManager.default.fileExists(atPath: marker), let address = WebAddress.localAddress() else { return }
+        say(.webAddress, ["address": address.replacingOccurrences(of: ".", with: " dot "), "port": "\(port)"])
+        try? FileManager.default.createDirectory(atPath: PathText.parent(marker), withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: marker, contents: Data("\(address):\(port)\n".utf8))
+    }
+
+    /// One cue from the pack, said on the device (the page's pairing code, a line of a plan).
+    private func say(_ cue: CueKey, _ values: [String: String]) {
+        do throws(UpturnError) {
+            let library = ClipLibrary(rate: options.rate, cache: PromptCache())
+            let compiler = TimelineCompiler(
+                plan: Plan(title: "", steps: []), pack: try PackLocator.load(options.pack), rate: options.rate, measure: library)
+            speak([try compiler.interjection(cue, values: values)], clips: library)
+        } catch {
+            log("cannot say \(cue.key): \(error.problems.first ?? "")")
+        }
     }
 
     private func perform(_ action: ServeMachine.Action) {
@@ -152,17 +206,7 @@ public final class Service {
     }
 
     /// "Waiting. Press when you want to start.": the announcement was not taken up.
-    private func sayWaiting() {
-        do throws(UpturnError) {
-            // One cue: the pack is enough; no session to lay out.
-            let library = ClipLibrary(rate: options.rate, cache: PromptCache())
-            let compiler = TimelineCompiler(
-                plan: Plan(title: "", steps: []), pack: try PackLocator.load(options.pack), rate: options.rate, measure: library)
-            speak([try compiler.interjection(.serveWaiting)], clips: library)
-        } catch {
-            log("cannot say so: \(error.problems.first ?? "")")
-        }
-    }
+    private func sayWaiting() { say(.serveWaiting, [:]) }
 
     /// Plays short spoken cues on the device, opened for them and closed after. They give
     /// way to any control, which the main loop then handles.
@@ -343,4 +387,16 @@ final class StartRequests: Sendable {
 
     /// The session ended (or never began): starts are taken again.
     func end() { state.withLock { $0 = .idle } }
+}
+
+/// Cues asked for from another thread (the companion page's), said by the service's loop.
+final class Sayings: Sendable {
+    private let items = Mutex<[(CueKey, [String: String])]>([])
+    func post(_ cue: CueKey, _ values: [String: String]) { items.withLock { $0.append((cue, values)) } }
+    func take() -> [(CueKey, [String: String])] {
+        items.withLock { items in
+            defer { items.removeAll() }
+            return items
+        }
+    }
 }

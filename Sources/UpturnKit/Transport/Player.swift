@@ -415,7 +415,10 @@ public final class Player {
         let isPaused = machine.isPaused
         let checkIn = machine.checkIns.isWaiting
         let title = sessionTitle
+        let stretch = machine.invertedTimer.stretch(at: clock.now), cap = machine.invertedTimer.capSeconds
         let taken = snapshot.withLock { s in
+            s.invertedFor = stretch
+            s.invertedCap = cap
             s.checkIn = checkIn
             s.step = span?.index ?? 0
             s.steps = stepCount

@@ -52,6 +52,9 @@ public struct CueKey: Sendable, Hashable, CustomStringConvertible {
     public static let serveChoices = CueKey("serve.choices", variables: ["list"], about: "upturn serve, after a long press: the other sessions")
     public static let serveChoice = CueKey("serve.choice", variables: ["program", "minutes", "duration"], about: "upturn serve: one of the other sessions")
     public static let serveWaiting = CueKey("serve.waiting", variables: [], about: "upturn serve: no second press came; back to waiting")
+    public static let webPair = CueKey("web.pair", variables: ["code"], about: "serve --web: the code a phone pairs with, digit by digit")
+    public static let webAddress = CueKey("web.address", variables: ["address", "port"], about: "serve --web, the first time: where the companion page is")
+    public static let webSay = CueKey("web.say", variables: ["text"], about: "serve --web: a line of a plan, said on the box from the plan editor")
 
     /// Every key, in the order `upturn pack keys` lists them.
     public static let all: [CueKey] = [
@@ -82,6 +85,9 @@ public struct CueKey: Sendable, Hashable, CustomStringConvertible {
         serveChoices,
         serveChoice,
         serveWaiting,
+        webPair,
+        webAddress,
+        webSay,
     ]
 
     public static let names: [String] = all.map(\.key)

@@ -1,0 +1,324 @@
+// Upturn's companion page: plain JavaScript, no library, no build step.
+'use strict';
+const $ = (s) => document.querySelector(s);
+const el = (tag, props = {}, ...children) => {
+  const e = document.createElement(tag);
+  Object.assign(e, props);
+  for (const c of children) e.append(c);
+  return e;
+};
+const SVG = 'http://www.w3.org/2000/svg';
+const svg = (tag, attrs = {}, text) => {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+};
+
+// ---- Talking to the box ----
+class HttpError extends Error {
+  constructor(status, data) { super((data && data.error) || ('HTTP ' + status)); this.status = status; this.data = data; }
+}
+async function api(method, path, body) {
+  const options = { method, credentials: 'same-origin', headers: {} };
+  if (body !== undefined) { options.headers['Content-Type'] = 'application/json'; options.body = JSON.stringify(body); }
+  let response;
+  try { response = await fetch(path, options); } catch (e) { offline(true); throw e; }
+  offline(false);
+  let data = null;
+  try { data = await response.json(); } catch (e) { data = null; }
+  if (response.status === 401) { showPairing(); throw new HttpError(401, data); }
+  if (!response.ok) throw new HttpError(response.status, data);
+  return data;
+}
+function offline(on) { $('#offline').hidden = !on; }
+function say(where, text) { $(where).textContent = text || ''; }
+
+// ---- Views ----
+let current = null;
+function show(view) {
+  for (const v of document.querySelectorAll('.view')) v.hidden = v.id !== view;
+  for (const t of document.querySelectorAll('.tab')) t.classList.toggle('active', t.dataset.view === view);
+  $('#tabs').hidden = view === 'pair';
+  current = view;
+  if (view === 'start') loadSessions();
+  if (view === 'history') loadHistory();
+  if (view === 'plan') loadPlans();
+  if (location.hash !== '#' + view && view !== 'pair') history.replaceState(null, '', '#' + view);
+}
+for (const t of document.querySelectorAll('.tab')) t.addEventListener('click', () => show(t.dataset.view));
+
+// ---- Pairing ----
+function showPairing() {
+  stopEvents();
+  show('pair');
+}
+$('#pair-begin').addEventListener('click', async () => {
+  say('#pair-message', '');
+  try {
+    await api('POST', '/api/pair/begin');
+    $('#pair-form').hidden = false;
+    $('#pair-code').focus();
+  } catch (e) { say('#pair-message', e.message); }
+});
+$('#pair-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    await api('POST', '/api/pair', { code: $('#pair-code').value, name: $('#pair-name').value || 'phone' });
+    $('#pair-form').hidden = true;
+    $('#pair-code').value = '';
+    start();
+  } catch (e) { say('#pair-message', e.message); $('#pair-code').select(); }
+});
+
+// ---- Now: the live view ----
+let status = { state: 'starting' };
+let statusAt = performance.now();
+let events = null;
+function startEvents() {
+  stopEvents();
+  events = new EventSource('/api/events');
+  events.onmessage = (m) => { status = JSON.parse(m.data); statusAt = performance.now(); offline(false); render(); };
+  events.onopen = () => offline(false);
+  events.onerror = () => {
+    offline(true);
+    if (events.readyState === EventSource.CLOSED) {
+      // Refused (not paired any more?) or the box restarted: ask again in a moment.
+      stopEvents();
+      setTimeout(() => api('GET', '/api/hello').then(startEvents).catch(() => {}), 2000);
+    }
+  };
+}
+function stopEvents() { if (events) { events.close(); events = null; } }
+
+function clock(seconds) {
+  if (!(seconds >= 0)) return '–';
+  const s = Math.max(0, Math.round(seconds));
+  return Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0');
+}
+function render() {
+  const playing = status.state === 'playing';
+  const elapsed = playing && !status.paused ? (performance.now() - statusAt) / 1000 : 0;
+  const chip = $('#now-state');
+  chip.textContent = playing ? (status.paused ? 'Paused' : 'Playing') : status.state === 'waiting' ? 'Waiting' : 'Starting';
+  chip.className = 'chip ' + (playing ? (status.paused ? 'paused' : 'playing') : '');
+  $('#now-session').textContent = playing ? status.session : (status.today ? `Today: ${status.today.program}, level ${status.today.level}` : '');
+  $('#now-step').textContent = playing ? `${status.step + 1}/${status.steps} · ${status.title}` : (status.announced ? `Announced: ${status.announced}` : 'Waiting for a press');
+  $('#now-checkin').hidden = !(playing && status.check_in);
+  $('#now-step-left').textContent = playing ? clock(status.step_left - elapsed) : '–';
+  $('#now-session-left').textContent = playing ? clock(status.session_left - elapsed) : '–';
+  const inverted = playing && status.inverted ? status.inverted_for + elapsed : 0;
+  const cap = (playing && status.inverted_cap) || 300;
+  const share = Math.min(1, inverted / cap);
+  const bar = $('#now-inverted-bar');
+  bar.style.width = (share * 100).toFixed(1) + '%';
+  bar.className = share >= 0.9 ? 'red' : share >= 0.7 ? 'amber' : '';
+  $('#now-inverted-text').textContent = playing && status.inverted ? `${clock(inverted)} of ${clock(cap)}` : '(upright)';
+  $('#btn-toggle').textContent = playing && status.paused ? 'Resume' : 'Pause';
+  for (const b of ['#btn-back', '#btn-toggle', '#btn-next']) $(b).disabled = !playing;
+  $('#btn-stop').disabled = !playing;
+  keepAwake(playing);
+}
+setInterval(() => { if (current === 'now' && status.state === 'playing' && !status.paused) render(); }, 250);
+
+async function control(command) {
+  say('#now-message', '');
+  try { await api('POST', '/api/control', { command }); } catch (e) { say('#now-message', e.message); }
+}
+$('#btn-back').addEventListener('click', () => control('back'));
+$('#btn-next').addEventListener('click', () => control('skip'));
+$('#btn-toggle').addEventListener('click', () => control(status.paused ? 'resume' : 'pause'));
+$('#btn-stop').addEventListener('click', () => control('stop'));
+
+// The phone's screen stays on while a session plays (where the browser can).
+let wakeLock = null;
+async function keepAwake(on) {
+  if (!('wakeLock' in navigator)) return;
+  try {
+    if (on && !wakeLock && document.visibilityState === 'visible') {
+      wakeLock = await navigator.wakeLock.request('screen');
+      wakeLock.addEventListener('release', () => { wakeLock = null; });
+    } else if (!on && wakeLock) { await wakeLock.release(); wakeLock = null; }
+  } catch (e) { wakeLock = null; }
+}
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') render(); });
+
+// ---- Start ----
+async function loadSessions() {
+  say('#start-message', '');
+  let data;
+  try { data = await api('GET', '/api/sessions'); } catch (e) { say('#start-message', e.message); return; }
+  const today = $('#today');
+  today.replaceChildren();
+  if (data.today) {
+    const t = data.today;
+    today.append(el('h2', { textContent: 'Today' }),
+      el('p', { textContent: t.fallback ? `First time, because ${t.fallback}.` : `${t.title}: level ${t.level}, ${t.angle}°${t.extra_hold_seconds ? `, holds ${t.extra_hold_seconds} s longer` : ''}.` }));
+    const why = el('details', {}, el('summary', { textContent: 'Why' }));
+    const list = el('ul');
+    for (const r of t.reasons) list.append(el('li', { textContent: r }));
+    why.append(list, el('p', { textContent: t.rules }));
+    today.append(why, startButton('today', 'Start today', true));
+  }
+  const programs = $('#programs');
+  programs.replaceChildren(...data.programs.map((p) => el('li', {}, el('div', {}, p.title, el('small', { textContent: p.about })), startButton(p.name, 'Start'))));
+  const plans = $('#plans');
+  plans.replaceChildren(...(data.plans.length ? data.plans.map((p) => el('li', {}, el('div', {}, p.title || p.name, el('small', { textContent: p.name })), startButton(p.name, 'Start')))
+    : [el('li', {}, el('div', {}, 'None yet.', el('small', { textContent: 'Write one under Plans.' })))]));
+}
+function startButton(plan, label, big) {
+  const b = el('button', { textContent: label, className: big ? 'big primary' : '' });
+  b.dataset.plan = plan;
+  b.addEventListener('click', async () => {
+    say('#start-message', '');
+    try { await api('POST', '/api/start', { plan }); show('now'); } catch (e) { say('#start-message', e.message); }
+  });
+  return b;
+}
+
+// ---- History in pictures ----
+function weekStart(d) { const x = new Date(d); x.setHours(0, 0, 0, 0); x.setDate(x.getDate() - ((x.getDay() + 6) % 7)); return x; }
+function barChart(target, values, labels, unit, color) {
+  const w = 360, h = 150, pad = 24, max = Math.max(1, ...values);
+  const s = svg('svg', { viewBox: `0 0 ${w} ${h}`, role: 'img' });
+  const bw = (w - pad * 2) / Math.max(1, values.length);
+  values.forEach((v, i) => {
+    const bh = (h - pad * 2) * v / max;
+    s.append(svg('rect', { x: pad + i * bw + 2, y: h - pad - bh, width: Math.max(2, bw - 4), height: bh, rx: 3, fill: color }));
+    if (labels[i] && (values.length <= 12 || i % Math.ceil(values.length / 8) === 0)) s.append(svg('text', { x: pad + i * bw + bw / 2, y: h - 8, 'text-anchor': 'middle' }, labels[i]));
+  });
+  s.append(svg('text', { x: 4, y: 14 }, `${Math.round(max)} ${unit}`));
+  s.append(svg('line', { x1: pad, x2: w - pad, y1: h - pad, y2: h - pad, stroke: '#3a4868' }));
+  $(target).replaceChildren(values.length ? s : el('p', { textContent: 'No sessions yet.' }));
+}
+function lineChart(target, values, labels, unit, color) {
+  const w = 360, h = 150, pad = 24, max = Math.max(1, ...values);
+  const s = svg('svg', { viewBox: `0 0 ${w} ${h}`, role: 'img' });
+  const step = (w - pad * 2) / Math.max(1, values.length - 1);
+  const points = values.map((v, i) => `${pad + i * step},${h - pad - (h - pad * 2) * v / max}`);
+  s.append(svg('polyline', { points: points.join(' '), fill: 'none', stroke: color, 'stroke-width': 3, 'stroke-linejoin': 'round' }));
+  points.forEach((p) => { const [x, y] = p.split(','); s.append(svg('circle', { cx: x, cy: y, r: 3.5, fill: color })); });
+  labels.forEach((l, i) => { if (l && i % Math.ceil(values.length / 6) === 0) s.append(svg('text', { x: pad + i * step, y: h - 8, 'text-anchor': 'middle' }, l)); });
+  s.append(svg('text', { x: 4, y: 14 }, `${Math.round(max)} ${unit}`));
+  $(target).replaceChildren(values.length ? s : el('p', { textContent: 'No sessions yet.' }));
+}
+function streak(sessions) {
+  const days = new Set(sessions.filter((s) => s.ended === 'finished').map((s) => new Date(s.start).toDateString()));
+  let n = 0; const d = new Date();
+  if (!days.has(d.toDateString())) d.setDate(d.getDate() - 1);
+  while (days.has(d.toDateString())) { n++; d.setDate(d.getDate() - 1); }
+  return n;
+}
+async function loadHistory() {
+  let data, sessions;
+  try { [data, sessions] = await Promise.all([api('GET', '/api/history'), api('GET', '/api/sessions')]); } catch (e) { return; }
+  const list = data.sessions;
+  const sum = data.summary;
+  const tile = (value, label) => el('div', {}, el('b', { textContent: value }), label);
+  $('#tiles').replaceChildren(tile(sum.this_week, 'this week'), tile(clock(sum.inverted_seconds), 'inverted in all'),
+    tile(sum.highest_angle + '°', 'steepest'), tile(streak(list) + ' d', 'streak'));
+  const weeks = [];
+  const first = weekStart(new Date()); first.setDate(first.getDate() - 7 * 11);
+  for (let i = 0; i < 12; i++) { const d = new Date(first); d.setDate(d.getDate() + 7 * i); weeks.push({ d, n: 0 }); }
+  for (const s of list) { const w = weekStart(new Date(s.start)); const hit = weeks.find((x) => x.d.getTime() === w.getTime()); if (hit) hit.n++; }
+  barChart('#chart-weeks', weeks.map((w) => w.n), weeks.map((w) => `${w.d.getDate()}/${w.d.getMonth() + 1}`), 'a week', '#fca311');
+  const recent = list.slice(-30);
+  const day = (s) => { const d = new Date(s.start); return `${d.getDate()}/${d.getMonth() + 1}`; };
+  barChart('#chart-inverted', recent.map((s) => s.inverted_seconds / 60), recent.map(day), 'min', '#3fb68b');
+  lineChart('#chart-angle', recent.map((s) => s.highest_angle), recent.map(day), '°', '#7aa2ff');
+  const level = $('#level');
+  const t = sessions.today;
+  level.replaceChildren(el('p', { textContent: sum.level === null ? 'No level yet: the first session comes first.' : `Level ${sum.level}. Today: ${t ? t.angle + '°' : ''}.` }),
+    el('p', { textContent: t ? t.rules : '' }));
+}
+
+// ---- Plans ----
+let planTimer = null;
+async function loadPlans() {
+  let data;
+  try { data = await api('GET', '/api/sessions'); } catch (e) { return; }
+  const pick = $('#plan-pick');
+  const keep = pick.value;
+  pick.replaceChildren(el('option', { value: '', textContent: 'New plan…' }),
+    ...data.plans.map((p) => el('option', { value: p.name, textContent: `${p.name} (yours)` })),
+    ...data.programs.map((p) => el('option', { value: 'builtin:' + p.name, textContent: `Copy of ${p.title}` })));
+  if (keep) pick.value = keep;
+  if (!$('#plan-text').value) await pickPlan();
+}
+async function pickPlan() {
+  const value = $('#plan-pick').value;
+  const name = value.startsWith('builtin:') ? value.slice(8) : value;
+  let text = '{\n  title: "My plan",\n  steps: [\n    {say: "Welcome."},\n  ],\n}\n';
+  if (name) { try { text = (await api('GET', '/api/plans/' + encodeURIComponent(name))).text; } catch (e) { say('#plan-message', e.message); } }
+  $('#plan-name').value = value.startsWith('builtin:') ? 'my-' + name : name;
+  $('#plan-text').value = text;
+  checkPlan();
+}
+$('#plan-pick').addEventListener('change', pickPlan);
+$('#plan-text').addEventListener('input', () => { clearTimeout(planTimer); planTimer = setTimeout(checkPlan, 400); gutter([]); });
+$('#plan-text').addEventListener('scroll', () => { $('#plan-gutter').scrollTop = $('#plan-text').scrollTop; });
+function gutter(bad) {
+  const lines = $('#plan-text').value.split('\n').length;
+  const g = $('#plan-gutter');
+  g.replaceChildren(...Array.from({ length: lines }, (_, i) => el('div', { textContent: String(i + 1), className: bad.includes(i + 1) ? 'bad' : '' })));
+  g.scrollTop = $('#plan-text').scrollTop;
+}
+function showCheck(result) {
+  const problems = $('#plan-problems');
+  gutter(result.problems.map((p) => p.line).filter((l) => l));
+  problems.replaceChildren(...(result.ok ? [el('li', { className: 'good', textContent: 'The plan is good.' })]
+    : result.problems.map((p) => {
+      const li = el('li', { textContent: p.line ? `Line ${p.line}, column ${p.column}: ${p.message}` : p.message });
+      li.dataset.line = p.line || '';
+      li.addEventListener('click', () => goTo(p.line, p.column));
+      return li;
+    })));
+  const timeline = $('#plan-timeline');
+  timeline.replaceChildren(...(result.timeline ? result.timeline.events.map((e) => {
+    const li = el('li', { className: e.kind === 'step' ? 'step' : '' }, el('span', { className: 'at', textContent: clock(e.seconds) }),
+      el('span', { textContent: e.kind === 'step' ? `${e.title}${e.angle ? ' · ' + e.angle + '°' : ''}` : e.kind === 'sound' ? `(${e.key})` : e.text }));
+    if (e.kind === 'speech') {
+      const play = el('button', { textContent: '▶', title: 'Say this on the box' });
+      play.addEventListener('click', () => api('POST', '/api/say', { text: e.text }).catch((x) => say('#plan-message', x.message)));
+      li.append(play);
+    }
+    return li;
+  }) : []));
+}
+function goTo(line, column) {
+  if (!line) return;
+  const area = $('#plan-text');
+  const lines = area.value.split('\n');
+  let at = 0;
+  for (let i = 0; i < line - 1 && i < lines.length; i++) at += lines[i].length + 1;
+  at += Math.max(0, (column || 1) - 1);
+  area.focus();
+  area.setSelectionRange(at, at + 1);
+}
+async function checkPlan() {
+  try { showCheck(await api('POST', '/api/check', { name: $('#plan-name').value || 'plan', text: $('#plan-text').value })); } catch (e) { say('#plan-message', e.message); }
+}
+$('#plan-save').addEventListener('click', async () => {
+  say('#plan-message', '');
+  const name = $('#plan-name').value.trim();
+  try {
+    showCheck(await api('PUT', '/api/plans/' + encodeURIComponent(name), { text: $('#plan-text').value }));
+    say('#plan-message', `Saved as ${name}.`);
+    $('#plan-pick').value = '';
+    loadPlans().then(() => { $('#plan-pick').value = name; });
+  } catch (e) {
+    if (e.data && e.data.problems) showCheck(e.data);
+    say('#plan-message', e.status === 422 ? 'Not saved: the plan has problems.' : e.message);
+  }
+});
+
+// ---- Start-up ----
+async function start() {
+  try {
+    await api('GET', '/api/hello');
+  } catch (e) { return; }
+  startEvents();
+  const view = location.hash.slice(1);
+  show(['now', 'start', 'history', 'plan'].includes(view) ? view : 'now');
+}
+start();
