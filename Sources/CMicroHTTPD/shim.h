@@ -13,7 +13,7 @@ static inline struct MHD_Daemon *upturn_web_start(const struct sockaddr *address
                                                   MHD_RequestCompletedCallback completed, void *completed_context,
                                                   unsigned int connection_limit, unsigned int per_address_limit,
                                                   unsigned int timeout_seconds, size_t memory_limit) {
-    unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD;
     if (ipv6) flags |= MHD_USE_IPv6;
     return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_context,
                             MHD_OPTION_SOCK_ADDR, address,

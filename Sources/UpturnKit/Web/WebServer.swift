@@ -32,7 +32,7 @@ public struct WebAddress: Equatable, Sendable, CustomStringConvertible {
             rest = ""
         }
         if rest.hasPrefix(":") {
-            guard let port = UInt16(rest.dropFirst()), port > 0 else { throw bad(text) }
+            guard let port = UInt16(rest.dropFirst()) else { throw bad(text) }  // 0: any free port (logged)
             address.port = port
         }
         if address.host == "localhost" { address.host = "127.0.0.1" }

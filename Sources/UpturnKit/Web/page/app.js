@@ -96,6 +96,10 @@ function clock(seconds) {
   const s = Math.max(0, Math.round(seconds));
   return Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0');
 }
+function longTime(seconds) {
+  const m = Math.round(seconds / 60);
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')}`;
+}
 function render() {
   const playing = status.state === 'playing';
   const elapsed = playing && !status.paused ? (performance.now() - statusAt) / 1000 : 0;
@@ -185,7 +189,7 @@ function barChart(target, values, labels, unit, color) {
   values.forEach((v, i) => {
     const bh = (h - pad * 2) * v / max;
     s.append(svg('rect', { x: pad + i * bw + 2, y: h - pad - bh, width: Math.max(2, bw - 4), height: bh, rx: 3, fill: color }));
-    if (labels[i] && (values.length <= 12 || i % Math.ceil(values.length / 8) === 0)) s.append(svg('text', { x: pad + i * bw + bw / 2, y: h - 8, 'text-anchor': 'middle' }, labels[i]));
+    if (labels[i] && i % Math.ceil(values.length / 6) === 0) s.append(svg('text', { x: pad + i * bw + bw / 2, y: h - 8, 'text-anchor': 'middle' }, labels[i]));
   });
   s.append(svg('text', { x: 4, y: 14 }, `${Math.round(max)} ${unit}`));
   s.append(svg('line', { x1: pad, x2: w - pad, y1: h - pad, y2: h - pad, stroke: '#3a4868' }));
@@ -215,7 +219,7 @@ async function loadHistory() {
   const list = data.sessions;
   const sum = data.summary;
   const tile = (value, label) => el('div', {}, el('b', { textContent: value }), label);
-  $('#tiles').replaceChildren(tile(sum.this_week, 'this week'), tile(clock(sum.inverted_seconds), 'inverted in all'),
+  $('#tiles').replaceChildren(tile(sum.this_week, 'this week'), tile(longTime(sum.inverted_seconds), 'inverted in all'),
     tile(sum.highest_angle + '°', 'steepest'), tile(streak(list) + ' d', 'streak'));
   const weeks = [];
   const first = weekStart(new Date()); first.setDate(first.getDate() - 7 * 11);
