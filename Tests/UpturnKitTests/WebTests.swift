@@ -1,0 +1,335 @@
+import Foundation
+import Synchronization
+import XCTest
+
+@testable import UpturnKit
+
+/// The companion page without sockets: pairing as a state machine, the address `--web`
+/// takes, and the routes (who may ask, what they may touch), with a fake service.
+final class WebTests: XCTestCase {
+    func testACodeIsGoodOnceAndFiveWrongOnesLockPairingAndThrowItAway() {
+        var pairing = Pairing()
+        var digits = [4, 7, 2, 9, 1, 5].makeIterator()
+        XCTAssertEqual(pairing.begin(now: 0, digits: { digits.next()! }), .say("472915"))
+        XCTAssertEqual(Pairing.spoken("472915"), "4 7 2 9 1 5")
+        XCTAssertEqual(pairing.attempt("000000", now: 1), .wrong(left: 4))
+        XCTAssertEqual(pairing.attempt("472 915", now: 2), .accepted, "spaces typed between digits do not matter")
+        XCTAssertEqual(pairing.attempt("472915", now: 3), .noCode, "a code is good once")
+
+        _ = pairing.begin(now: 10, digits: { 3 })
+        for n in 1...4 { XCTAssertEqual(pairing.attempt("000000", now: 10 + Double(n)), .wrong(left: 5 - n)) }
+        XCTAssertEqual(pairing.attempt("000000", now: 15), .locked(Pairing.lockSeconds))
+        XCTAssertEqual(pairing.attempt("333333", now: 16), .locked(Pairing.lockSeconds - 1), "the right code is refused while locked")
+        XCTAssertEqual(pairing.begin(now: 30, digits: { 3 }), .locked(45))
+        XCTAssertEqual(pairing.begin(now: 75, digits: { 8 }), .say("888888"), "a new code after the lock")
+        XCTAssertEqual(pairing.attempt("333333", now: 76), .wrong(left: 4), "the old code was thrown away")
+    }
+
+    func testACodeRunsOut() {
+        var pairing = Pairing()
+        _ = pairing.begin(now: 0, digits: { 1 })
+        XCTAssertEqual(pairing.attempt("111111", now: Pairing.codeSeconds + 1), .noCode)
+    }
+
+    func testTokensAreLongAndRandom() {
+        let a = Pairing.newToken(), b = Pairing.newToken()
+        XCTAssertEqual(a.count, 64)
+        XCTAssertTrue(a.allSatisfy(\.isHexDigit))
+        XCTAssertNotEqual(a, b)
+    }
+
+    func testWebAddresses() throws {
+        XCTAssertEqual(try WebAddress.parse(""), WebAddress(host: "0.0.0.0", port: 8080))
+        XCTAssertEqual(try WebAddress.parse(":9000"), WebAddress(host: "0.0.0.0", port: 9000))
+        XCTAssertEqual(try WebAddress.parse("192.168.1.20"), WebAddress(host: "192.168.1.20", port: 8080))
+        XCTAssertEqual(try WebAddress.parse("localhost:81"), WebAddress(host: "127.0.0.1", port: 81))
+        XCTAssertEqual(try WebAddress.parse("[::1]:8443"), WebAddress(host: "::1", port: 8443))
+        XCTAssertEqual(try WebAddress.parse("[::]"), WebAddress(host: "::", port: 8080))
+        for bad in ["box.local", ":99999", ":http", "1.2.3.4:5:6", "[::1", "300.1.1.1"] {
+            XCTAssertThrowsError(try WebAddress.parse(bad), bad) { error in
+                XCTAssertEqual((error as? UpturnError)?.code, .usage, bad)
+            }
+        }
+    }
+
+    func testPairedPhonesAreKeptForTheOwnerOnlyAndForgotten() throws {
+        let path = temporaryFolder() + "/upturn/web-devices.jsonl"
+        var devices = PairedDevices(path: path)
+        XCTAssertEqual(try devices.add(name: "Pixel", token: String(repeating: "a", count: 64)), "Pixel")
+        XCTAssertEqual(try devices.add(name: "Pixel", token: String(repeating: "b", count: 64)), "Pixel 2")
+        XCTAssertEqual(try devices.add(name: "../../x\n", token: String(repeating: "c", count: 64)), "x", "only letters, digits and -_.' kept; no leading dot")
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        XCTAssertEqual(mode, 0o600)
+        var read = PairedDevices(path: path)
+        XCTAssertEqual(read.devices.map(\.name), ["Pixel", "Pixel 2", "x"])
+        XCTAssertEqual(read.device(token: String(repeating: "b", count: 64))?.name, "Pixel 2")
+        XCTAssertNil(read.device(token: String(repeating: "d", count: 64)))
+        XCTAssertTrue(try read.forget("Pixel"))
+        XCTAssertFalse(try read.forget("Pixel"))
+        XCTAssertEqual(PairedDevices(path: path).devices.map(\.name), ["Pixel 2", "x"])
+        // A torn or foreign line is skipped with a warning, not a crash.
+        try (String(decoding: FileManager.default.contents(atPath: path)!, as: UTF8.self) + "{\"name\": \"half\n").write(
+            toFile: path, atomically: true, encoding: .utf8)
+        var warnings: [String] = []
+        XCTAssertEqual(PairedDevices(path: path, warn: { warnings.append($0) }).devices.count, 2)
+        XCTAssertEqual(warnings.count, 1)
+        XCTAssertTrue(warnings[0].hasPrefix(path + ":3:"), warnings[0])
+    }
+
+    // MARK: Routes
+
+    final class FakeService: @unchecked Sendable {
+        // @unchecked: the test's thread only.
+        var said: [(String, [String: String])] = []
+        var started: [String?] = []
+        var busy = false
+        var clock = 0.0
+    }
+
+    func makeApp(_ service: FakeService = FakeService()) -> (WebApp, ControlQueue, String) {
+        let folder = temporaryFolder()
+        let queue = ControlQueue()
+        let host = WebHost(
+            board: StatusBoard(idle: .waiting(ServeWaiting(audioReady: true))), queue: queue,
+            start: { plan in service.started.append(plan); return service.busy ? "error: a session (x) is starting or playing" : "ok" },
+            say: { cue, values in
+                guard !service.busy else { return false }
+                service.said.append((cue.key, values))
+                return true
+            }, log: { _ in }, plansFolder: folder + "/plans", devicesPath: folder + "/devices.jsonl", now: { service.clock })
+        return (WebApp(host: host), queue, folder)
+    }
+
+    let origin = ["Origin": "http://box:8080", "Host": "box:8080"]
+
+    func post(_ path: String, _ body: String, cookie: String? = nil, method: String = "POST") -> WebRequest {
+        var headers = origin
+        if let cookie { headers["Cookie"] = "theme=dark; upturn=" + cookie }
+        return WebRequest(method: method, path: path, headers: headers, body: Array(body.utf8))
+    }
+
+    /// Pairs through the routes as a phone does; the cookie's token.
+    func pair(_ app: WebApp, _ service: FakeService) throws -> String {
+        XCTAssertEqual(app.handle(post("/api/pair/begin", "")).status, 200)
+        let code = try XCTUnwrap(service.said.last?.1["code"]).filter(\.isNumber)
+        XCTAssertEqual(service.said.last?.0, "web.pair")
+        let response = app.handle(post("/api/pair", "{\"code\": \"\(code)\", \"name\": \"Phone\"}"))
+        XCTAssertEqual(response.status, 200, response.bodyText)
+        let cookie = try XCTUnwrap(response.headers.first { $0.0 == "Set-Cookie" }?.1)
+        XCTAssertTrue(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/"), cookie)
+        return String(try XCTUnwrap(cookie.split(separator: ";").first).dropFirst("upturn=".count))
+    }
+
+    func testUnpairedRequestsGet401AndNothingElseButThePageAndPairing() throws {
+        let (app, queue, _) = makeApp()
+        XCTAssertEqual(app.handle(WebRequest(method: "GET", path: "/")).status, 200)
+        XCTAssertTrue(app.handle(WebRequest(method: "GET", path: "/")).bodyText.contains("Pair this phone"))
+        for (method, path) in [("GET", "/api/status"), ("GET", "/api/events"), ("GET", "/api/history"), ("GET", "/api/sessions"), ("GET", "/api/plans/x")] {
+            let response = app.handle(WebRequest(method: method, path: path, headers: ["Cookie": "upturn=" + String(repeating: "0", count: 64)]))
+            XCTAssertEqual(response.status, 401, path)
+            XCTAssertEqual(response.bodyText, "{\"error\": \"not paired\"}", path)
+        }
+        XCTAssertEqual(app.handle(post("/api/control", "{\"command\": \"stop\"}")).status, 401)
+        XCTAssertEqual(app.handle(post("/api/start", "{}")).status, 401)
+        XCTAssertTrue(queue.take().isEmpty, "nothing reached the player")
+        XCTAssertEqual(app.handle(WebRequest(method: "GET", path: "/etc/passwd")).status, 404)
+    }
+
+    func testAChangeMustComeFromThePagesOwnOrigin() throws {
+        let service = FakeService()
+        let (app, queue, _) = makeApp(service)
+        let token = try pair(app, service)
+        var request = post("/api/control", "{\"command\": \"pause\"}", cookie: token)
+        request.headers["origin"] = "http://evil.example"
+        XCTAssertEqual(app.handle(request).status, 403)
+        request.headers["origin"] = nil
+        XCTAssertEqual(app.handle(request).status, 403, "a change without an Origin")
+        request.headers["origin"] = "https://box:8080"
+        XCTAssertEqual(app.handle(request).status, 200, "TLS in front: https is the same box")
+        XCTAssertEqual(queue.take(), [.pause])
+        // Reading may leave the Origin out (a link, a reload).
+        XCTAssertEqual(app.handle(WebRequest(method: "GET", path: "/api/status", headers: ["Cookie": "upturn=" + token])).status, 200)
+    }
+
+    func testControlsReachTheQueueAndUnknownOnesAreRefused() throws {
+        let service = FakeService()
+        let (app, queue, _) = makeApp(service)
+        let token = try pair(app, service)
+        for word in ["pause", "resume", "skip", "back", "stop"] {
+            XCTAssertEqual(app.handle(post("/api/control", "{\"command\": \"\(word)\"}", cookie: token)).status, 200)
+        }
+        XCTAssertEqual(queue.take(), [.pause, .resume, .skip, .back, .stop])
+        let bad = app.handle(post("/api/control", "{\"command\": \"explode\"}", cookie: token))
+        XCTAssertEqual(bad.status, 400)
+        XCTAssertTrue(bad.bodyText.contains("unknown command 'explode'"), bad.bodyText)
+        XCTAssertEqual(app.handle(post("/api/control", "not json", cookie: token)).status, 400)
+        XCTAssertTrue(queue.take().isEmpty)
+    }
+
+    func testPairingIsSaidOnlyBetweenSessionsAndLocksAfterFiveWrongCodes() throws {
+        let service = FakeService()
+        let (app, _, _) = makeApp(service)
+        service.busy = true
+        XCTAssertEqual(app.handle(post("/api/pair/begin", "")).status, 409, "no code said over a session")
+        service.busy = false
+        XCTAssertEqual(app.handle(post("/api/pair/begin", "")).status, 200)
+        let code = service.said.last!.1["code"]!.filter(\.isNumber)
+        let wrong = code == "000000" ? "111111" : "000000"
+        for left in (1...4).reversed() {
+            let response = app.handle(post("/api/pair", "{\"code\": \"\(wrong)\"}"))
+            XCTAssertEqual(response.status, 403)
+            XCTAssertTrue(response.bodyText.contains("\"left\": \(left)"), response.bodyText)
+        }
+        XCTAssertEqual(app.handle(post("/api/pair", "{\"code\": \"\(wrong)\"}")).status, 429)
+        XCTAssertEqual(app.handle(post("/api/pair", "{\"code\": \"\(code)\"}")).status, 429, "locked: even the right code")
+        XCTAssertEqual(app.handle(post("/api/pair/begin", "")).status, 429)
+        service.clock = Pairing.lockSeconds + 1
+        XCTAssertEqual(app.handle(post("/api/pair", "{\"code\": \"\(code)\"}")).status, 409, "the old code is gone")
+    }
+
+    func testAForgottenPhoneIsLockedOutAtItsNextRequest() throws {
+        let service = FakeService()
+        let (app, _, folder) = makeApp(service)
+        let token = try pair(app, service)
+        let hello = WebRequest(method: "GET", path: "/api/hello", headers: ["Cookie": "upturn=" + token])
+        XCTAssertEqual(app.handle(hello).bodyText, "{\"paired\": true, \"name\": \"Phone\"}")
+        var devices = PairedDevices(path: folder + "/devices.jsonl")
+        usleep(20_000)  // a new modification time
+        XCTAssertTrue(try devices.forget("Phone"))
+        XCTAssertEqual(app.handle(hello).status, 401)
+    }
+
+    func testPlansStayInTheirFolderAndAreKeptOnlyWhenTheyCheck() throws {
+        let service = FakeService()
+        let (app, _, folder) = makeApp(service)
+        let token = try pair(app, service)
+        for name in ["..%2Fx", "../x", "a.b", "", String(repeating: "a", count: 61), "x y", "ñ"] {
+            XCTAssertEqual(app.handle(post("/api/plans/" + name, "{\"text\": \"{}\"}", cookie: token, method: "PUT")).status, 400, name)
+            XCTAssertEqual(app.handle(WebRequest(method: "GET", path: "/api/plans/" + name, headers: ["Cookie": "upturn=" + token])).status, 400, name)
+        }
+        XCTAssertEqual(app.handle(post("/api/plans/core", "{\"text\": \"{}\"}", cookie: token, method: "PUT")).status, 400, "a built-in's name")
+        let bad = app.handle(post("/api/plans/mine", "{\"text\": \"{title: 'x', steps: [{hold: 'soon'}]}\"}", cookie: token, method: "PUT"))
+        XCTAssertEqual(bad.status, 422)
+        XCTAssertTrue(bad.bodyText.contains("\"line\": 1"), bad.bodyText)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/plans/mine.json5"), "a plan with problems is not kept")
+        // Written files never leave the folder: the only file is the one named.
+        let good = app.handle(post("/api/plans/mine", "{\"text\": \"{title: 'Mine', steps: [{say: 'Hello.'}]}\"}", cookie: token, method: "PUT"))
+        XCTAssertEqual(good.status, 200, good.bodyText)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/plans"), ["mine.json5"])
+        // Started by name: the service is given the file's path.
+        XCTAssertEqual(app.handle(post("/api/start", "{\"plan\": \"mine\"}", cookie: token)).status, 200)
+        XCTAssertEqual(service.started.last, folder + "/plans/mine.json5")
+        XCTAssertEqual(app.handle(post("/api/start", "{\"plan\": \"../../etc/passwd\"}", cookie: token)).status, 400)
+        XCTAssertEqual(app.handle(post("/api/start", "{\"plan\": \"today\"}", cookie: token)).status, 200)
+        XCTAssertEqual(service.started.last, .some(nil), "today: the service's own choice")
+        service.busy = true
+        let refused = app.handle(post("/api/start", "{\"plan\": \"core\"}", cookie: token))
+        XCTAssertEqual(refused.status, 409)
+        XCTAssertTrue(refused.bodyText.contains("is starting or playing"), refused.bodyText)
+    }
+
+    func testTheCheckGivesEachProblemItsLineAndColumnAndAGoodPlanItsTimeline() throws {
+        let service = FakeService()
+        let (app, _, _) = makeApp(service)
+        let token = try pair(app, service)
+        let checked = app.handle(post("/api/check", "{\"text\": \"{title: 'x',\\n steps: [{tilt: 20, setle: '1s'}]}\"}", cookie: token))
+        XCTAssertEqual(checked.status, 200)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(checked.body)) as? [String: Any])
+        XCTAssertEqual(object["ok"] as? Bool, false)
+        let problem = try XCTUnwrap((object["problems"] as? [[String: Any]])?.first)
+        XCTAssertEqual(problem["line"] as? Int, 2)
+        XCTAssertEqual(problem["column"] as? Int, 21)
+        XCTAssertTrue((problem["message"] as? String ?? "").contains("did you mean 'settle'"), "\(problem)")
+    }
+
+    func testTheEventStreamIsAskedForAndThePageIsSmall() throws {
+        let service = FakeService()
+        let (app, _, _) = makeApp(service)
+        let token = try pair(app, service)
+        let events = app.handle(WebRequest(method: "GET", path: "/api/events", headers: ["Cookie": "upturn=" + token]))
+        XCTAssertTrue(events.streamsStatus)
+        XCTAssertEqual(events.contentType, "text/event-stream")
+        XCTAssertLessThan(WebPage.weight, 150_000, "the issue's page weight")
+        let page = app.handle(WebRequest(method: "GET", path: "/"))
+        XCTAssertFalse(page.bodyText.contains("http://") || page.bodyText.contains("https://"), "nothing from the internet")
+    }
+}
+
+/// The server itself on a loopback port: what a socket sees.
+final class WebServerTests: XCTestCase {
+    /// One request on a new connection; what came back within `seconds`.
+    static func exchange(_ port: UInt16, _ request: String, seconds: Double = 2, until: String? = nil) -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        XCTAssertEqual(connected, 0)
+        _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        var answer = [UInt8]()
+        let deadline = Date().addingTimeInterval(seconds)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while Date() < deadline {
+            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&entry, 1, 50) > 0 else { continue }
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            answer += buffer[0..<n]
+            if let until, String(decoding: answer, as: UTF8.self).contains(until) { break }
+        }
+        return String(decoding: answer, as: UTF8.self)
+    }
+
+    func testItAnswersRefusesLargeBodiesAndPushesStatusChanges() throws {
+        let board = StatusBoard(idle: .waiting(ServeWaiting(audioReady: true)))
+        let folder = temporaryFolder()
+        let token = String(repeating: "e", count: 64)
+        var devices = PairedDevices(path: folder + "/devices.jsonl")
+        _ = try devices.add(name: "Phone", token: token)
+        let host = WebHost(
+            board: board, queue: ControlQueue(), start: { _ in "ok" }, say: { _, _ in true }, log: { _ in }, plansFolder: folder + "/plans",
+            devicesPath: folder + "/devices.jsonl")
+        let server = try WebServer(app: WebApp(host: host))
+        try server.start(try WebAddress.parse("127.0.0.1:0"))
+        defer { server.stop() }
+        XCTAssertGreaterThan(server.port, 0)
+
+        let page = Self.exchange(server.port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        XCTAssertTrue(page.hasPrefix("HTTP/1.1 200"), page)
+        XCTAssertTrue(page.contains("Content-Security-Policy: default-src 'self'"), page)
+        XCTAssertTrue(Self.exchange(server.port, "GET /api/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").hasPrefix("HTTP/1.1 401"))
+        // A body announced over the limit is refused before it is sent.
+        let large = Self.exchange(
+            server.port, "PUT /api/plans/x HTTP/1.1\r\nHost: x\r\nOrigin: http://x\r\nCookie: upturn=\(token)\r\nContent-Length: 104857600\r\n\r\n")
+        XCTAssertTrue(large.hasPrefix("HTTP/1.1 413"), large)
+
+        // The event stream: the status at once, then each change as the board publishes it.
+        final class Received: @unchecked Sendable {
+            // @unchecked: written by the reader before `done` is signalled, read after.
+            var text = ""
+        }
+        let received = Received()
+        let done = DispatchSemaphore(value: 0)
+        let port = server.port
+        Thread.detachNewThread {
+            received.text = WebServerTests.exchange(
+                port, "GET /api/events HTTP/1.1\r\nHost: x\r\nCookie: upturn=\(token)\r\n\r\n", seconds: 5, until: "\"state\": \"playing\"")
+            done.signal()
+        }
+        usleep(300_000)
+        var snapshot = PlayerSnapshot()
+        snapshot.title = "Hold"
+        snapshot.inverted = true
+        board.publish(snapshot)
+        XCTAssertEqual(done.wait(timeout: .now() + 6), .success)
+        let text = received.text
+        XCTAssertTrue(text.contains("Content-Type: text/event-stream"), text)
+        XCTAssertTrue(text.contains("data: {\"state\": \"waiting\""), text)
+        XCTAssertTrue(text.contains("data: {\"state\": \"playing\""), text)
+        XCTAssertTrue(text.contains("\"inverted\": true"), text)
+    }
+}
