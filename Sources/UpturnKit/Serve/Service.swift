@@ -139,6 +139,7 @@ public final class Service {
     private func announceWebAddress(port: UInt16) {
         let marker = XDGFolders.configHome + "/upturn/web-announced"
         guard !FileManager.default.fileExists(atPath: marker), let address = WebAddress.localAddress() else { return }
+        log("web: saying where the page is (the first time with --web): \(address):\(port)")
         say(.webAddress, ["address": address.replacingOccurrences(of: ".", with: " dot "), "port": "\(port)"])
         try? FileManager.default.createDirectory(atPath: PathText.parent(marker), withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: marker, contents: Data("\(address):\(port)\n".utf8))
