@@ -92,11 +92,11 @@ final class WebTests: XCTestCase {
         let host = WebHost(
             board: StatusBoard(idle: .waiting(ServeWaiting(audioReady: true))), queue: queue,
             start: { plan in service.started.append(plan); return service.busy ? "error: a session (x) is starting or playing" : "ok" },
-            say: { cue, values in
+            say: { cue, values, _ in
                 guard !service.busy else { return false }
                 service.said.append((cue.key, values))
                 return true
-            }, log: { _ in }, plansFolder: folder + "/plans", devicesPath: folder + "/devices.jsonl", now: { service.clock })
+            }, log: { _ in }, plansFolder: folder + "/plans", packsFolder: folder + "/packs", devicesPath: folder + "/devices.jsonl", now: { service.clock })
         return (WebApp(host: host), queue, folder)
     }
 
@@ -291,7 +291,7 @@ final class WebServerTests: XCTestCase {
         var devices = PairedDevices(path: folder + "/devices.jsonl")
         _ = try devices.add(name: "Phone", token: token)
         let host = WebHost(
-            board: board, queue: ControlQueue(), start: { _ in "ok" }, say: { _, _ in true }, log: { _ in }, plansFolder: folder + "/plans",
+            board: board, queue: ControlQueue(), start: { _ in "ok" }, say: { _, _, _ in true }, log: { _ in }, plansFolder: folder + "/plans",
             devicesPath: folder + "/devices.jsonl")
         let server = try WebServer(app: WebApp(host: host))
         try server.start(try WebAddress.parse("127.0.0.1:0"))

@@ -83,7 +83,13 @@ s, _, _ = http("GET", "/")
 check(s == 200, "the page itself is open (%d)" % s)
 
 # ---- A phone: chromium at 390 x 844 ----
+# The phone's microphone: a person saying a cue (flite's voice), fed to chromium's fake
+# capture device; and the same words as a file for the phone's own recorder.
+spoken = os.path.join(args.shots, "spoken.wav")
+subprocess.run(["flite", "-voice", "slt", "-t", "Slowly return upright.", "-o", spoken], check=True)
 options = webdriver.ChromeOptions()
+for a in ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--use-file-for-fake-audio-capture=" + spoken]:
+    options.add_argument(a)
 for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=390,844", "--force-device-scale-factor=1", "--disable-gpu"]:
     options.add_argument(a)
 options.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2}})
@@ -284,6 +290,46 @@ try:
     check(audible >= args.closing_samples * 0.9, "Stop while tilted: the closing cue heard whole (%d of %d audible samples)" % (audible, args.closing_samples))
     wait.until(lambda d: "Waiting" in text("#now-state"))
     shot("9-now-after-stop")
+
+    # ---- Your voice: a pack recorded on the phone ----
+    tap(By.CSS_SELECTOR, '.tab[data-view="voice"]')
+    wait.until(lambda d: visible("#pack-new"))
+    driver.find_element(By.ID, "pack-name").send_keys("my-voice")
+    tap(By.CSS_SELECTOR, "#pack-new button")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '#cues li[data-key="session.upright"]'))
+    check(driver.execute_script("return window.isSecureContext"), "127.0.0.1 is a secure context: the page records itself")
+    # Recorded in the page (the fake microphone), with the level meter moving.
+    tap(By.CSS_SELECTOR, '#cues li[data-key="session.upright"] button[data-key="session.upright"]')
+    wait.until(lambda d: visible("#recorder"))
+    levels = []
+    for _ in range(20):
+        levels.append(driver.find_element(By.ID, "recorder-level").value_of_css_property("width"))
+        time.sleep(0.15)
+    check(len(set(levels)) > 2, "the level meter moves while recording")
+    shot("11-voice-recording")
+    tap(By.ID, "recorder-stop")
+    wait.until(lambda d: "Kept" in text("#voice-message") or "Nothing" in text("#voice-message") or "not" in text("#voice-message"))
+    check("Kept" in text("#voice-message"), "a cue recorded in the page is kept (%s)" % text("#voice-message"))
+    # Through the phone's own recorder (a file given to the capture input: no secure context needed).
+    driver.find_element(By.CSS_SELECTOR, '#cues li[data-key="hold.halfway"] input[type=file]').send_keys(spoken)
+    wait.until(lambda d: "Kept" in text("#voice-message") and "Halfway" in text("#voice-message") or "not" in text("#voice-message"))
+    check("Kept" in text("#voice-message"), "a cue from the phone's recorder is kept (%s)" % text("#voice-message"))
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#cues li.done")) == 2)
+    # Bad uploads: not audio, and too large.
+    folder = os.path.join(os.environ["XDG_DATA_HOME"], "upturn", "packs", "my-voice")
+    s, body, _ = http("PUT", "/api/packs/my-voice/cues/hold.halfway", b"this is not audio" * 100, {"Origin": args.url}, cookie)
+    check(s == 422, "a recording that does not decode is refused (%d %s)" % (s, body[:80]))
+    s, _, _ = http("PUT", "/api/packs/my-voice/cues/no.such-cue", open(spoken, "rb").read(), {"Origin": args.url}, cookie)
+    check(s == 400, "a cue that does not exist is refused (%d)" % s)
+    tap(By.ID, "pack-check")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#pack-problems li"))
+    check("The pack is good" in text("#pack-problems"), "the pack check passes (%s)" % text("#pack-problems"))
+    shot("12-voice-pack")
+    checked = subprocess.run([args.upturn, "check", folder], capture_output=True, text=True, env=os.environ)
+    check(checked.returncode == 0, "`upturn check` accepts the pack made on the phone (%s)" % (checked.stdout + checked.stderr).strip()[:200])
+    pack_text = open(os.path.join(folder, "pack.json5")).read()
+    check('"session.upright": { file: "session.upright.wav"' in pack_text and os.path.exists(os.path.join(folder, "hold.halfway.wav")),
+          "the pack names the recordings, kept as WAV files in its folder")
 
     # ---- History in pictures ----
     tap(By.CSS_SELECTOR, '.tab[data-view="history"]')

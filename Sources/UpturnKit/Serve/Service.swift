@@ -82,7 +82,7 @@ public final class Service {
             if !deviceReady { probeDevice(quiet: true) }
             let commands = queue.take()
             if queue.terminationRequested { break }
-            for (cue, values) in sayings.take() { say(cue, values) }
+            for (cue, values, pack) in sayings.take() { say(cue, values, pack: pack) }
             // A start asked for on the socket (at most one, taken now or refused): it, or the
             // controls. A control never starts what was asked for before.
             var events: [ServeMachine.Event] = commands.map { .control($0) } + [.tick]
@@ -117,10 +117,10 @@ public final class Service {
         let requests = self.requests, queue = self.queue, sayings = self.sayings, log = self.log
         let host = WebHost(
             board: board, queue: queue, start: { plan in requests.request(plan, wake: queue) },
-            say: { cue, values in
+            say: { cue, values, pack in
                 // Between sessions only: nothing is said over a session.
                 guard requests.current == .idle else { return false }
-                sayings.post(cue, values)
+                sayings.post(cue, values, pack: pack)
                 queue.wake()
                 return true
             }, log: log)
@@ -145,12 +145,13 @@ public final class Service {
         FileManager.default.createFile(atPath: marker, contents: Data("\(address):\(port)\n".utf8))
     }
 
-    /// One cue from the pack, said on the device (the page's pairing code, a line of a plan).
-    private func say(_ cue: CueKey, _ values: [String: String]) {
+    /// One cue from the pack (or `pack`), said on the device (the page's pairing code, a line
+    /// of a plan, a recorded cue's audition).
+    private func say(_ cue: CueKey, _ values: [String: String], pack: String? = nil) {
         do throws(UpturnError) {
             let library = ClipLibrary(rate: options.rate, cache: PromptCache())
             let compiler = TimelineCompiler(
-                plan: Plan(title: "", steps: []), pack: try PackLocator.load(options.pack), rate: options.rate, measure: library)
+                plan: Plan(title: "", steps: []), pack: try PackLocator.load(pack ?? options.pack), rate: options.rate, measure: library)
             speak([try compiler.interjection(cue, values: values)], clips: library)
         } catch {
             log("cannot say \(cue.key): \(error.problems.first ?? "")")
@@ -392,9 +393,9 @@ final class StartRequests: Sendable {
 
 /// Cues asked for from another thread (the companion page's), said by the service's loop.
 final class Sayings: Sendable {
-    private let items = Mutex<[(CueKey, [String: String])]>([])
-    func post(_ cue: CueKey, _ values: [String: String]) { items.withLock { $0.append((cue, values)) } }
-    func take() -> [(CueKey, [String: String])] {
+    private let items = Mutex<[(CueKey, [String: String], String?)]>([])
+    func post(_ cue: CueKey, _ values: [String: String], pack: String?) { items.withLock { $0.append((cue, values, pack)) } }
+    func take() -> [(CueKey, [String: String], String?)] {
         items.withLock { items in
             defer { items.removeAll() }
             return items

@@ -8,17 +8,20 @@ public struct WebHost: Sendable {
     public var board: StatusBoard
     public var queue: ControlQueue
     public var start: SessionStarter
-    /// Says a cue on the box; false when it cannot now (a session is playing).
-    public var say: @Sendable (CueKey, [String: String]) -> Bool
+    /// Says a cue on the box (from the service's pack, or the one named); false when it
+    /// cannot now (a session is playing).
+    public var say: @Sendable (CueKey, [String: String], _ pack: String?) -> Bool
     public var log: @Sendable (String) -> Void
     /// The user's plans: the only folder the page reads or writes plans in.
     public var plansFolder: String
+    /// The user's packs: the only folder the pack studio reads or writes.
+    public var packsFolder: String
     public var devicesPath: String
     public var now: @Sendable () -> Double
 
     public init(
-        board: StatusBoard, queue: ControlQueue, start: @escaping SessionStarter, say: @escaping @Sendable (CueKey, [String: String]) -> Bool,
-        log: @escaping @Sendable (String) -> Void, plansFolder: String = WebApp.defaultPlansFolder,
+        board: StatusBoard, queue: ControlQueue, start: @escaping SessionStarter, say: @escaping @Sendable (CueKey, [String: String], String?) -> Bool,
+        log: @escaping @Sendable (String) -> Void, plansFolder: String = WebApp.defaultPlansFolder, packsFolder: String = WebApp.defaultPacksFolder,
         devicesPath: String = PairedDevices.defaultPath, now: @escaping @Sendable () -> Double = { MonotonicClock.now }
     ) {
         self.board = board
@@ -27,6 +30,7 @@ public struct WebHost: Sendable {
         self.say = say
         self.log = log
         self.plansFolder = plansFolder
+        self.packsFolder = packsFolder
         self.devicesPath = devicesPath
         self.now = now
     }
@@ -38,9 +42,18 @@ public struct WebHost: Sendable {
 /// changes something needs an `Origin` that is this box.
 public final class WebApp: Sendable {
     public static let cookie = "upturn"
-    /// The largest request body taken (a plan; a recording is the pack studio's, not yet here).
+    /// The largest request body taken: a plan; a recording (the pack studio's) may be larger.
     public static let bodyLimit = 256 * 1024
+
+    /// The largest body `method` `path` may carry.
+    public static func bodyLimit(method: String, path: String) -> Int {
+        method == "PUT" && path.hasPrefix("/api/packs/") && path.contains("/cues/") ? uploadLimit : bodyLimit
+    }
     public static var defaultPlansFolder: String { XDGFolders.configHome + "/upturn/plans" }
+    /// Where `play --pack NAME` finds the user's packs.
+    public static var defaultPacksFolder: String { XDGFolders.dataHome + "/upturn/packs" }
+    /// The largest upload (a recording for the pack studio).
+    public static let uploadLimit = 4 * 1024 * 1024
 
     let host: WebHost
     private let pairing = Mutex(Pairing())
@@ -86,6 +99,14 @@ public final class WebApp: Sendable {
         case ("POST", "/api/say"): return sayOnTheBox(request, device: device)
         default: break
         }
+        if request.path == "/api/packs" {
+            switch request.method {
+            case "GET": return WebStudio.list(root: host.packsFolder)
+            case "POST": return WebStudio.create(request, root: host.packsFolder, log: host.log)
+            default: break
+            }
+        }
+        if request.path.hasPrefix("/api/packs/") { return studio(request, device: device) }
         if request.path.hasPrefix("/api/plans/") {
             let name = String(request.path.dropFirst("/api/plans/".count))
             switch request.method {
@@ -137,7 +158,7 @@ public final class WebApp: Sendable {
             return .error(429, "pairing is locked after \(Pairing.attempts) wrong codes; try again in \(Int(left.rounded(.up))) s", extra: ", \"retry\": \(Int(left.rounded(.up)))")
         case .say(let code):
             host.log("web: pairing asked from \(request.peer); the code is \(code)")
-            guard host.say(.webPair, ["code": Pairing.spoken(code)]) else {
+            guard host.say(.webPair, ["code": Pairing.spoken(code)], nil) else {
                 return .error(409, "a session is playing: the code cannot be said now; ask the box's owner for it (it is in the log)")
             }
             return .ok
@@ -189,12 +210,33 @@ public final class WebApp: Sendable {
         return .ok
     }
 
+    /// `/api/packs/NAME`, `…/NAME/cues/KEY`, `…/NAME/check`, `…/NAME/audition`.
+    private func studio(_ request: WebRequest, device: PairedDevices.Device) -> WebResponse {
+        let parts = request.path.dropFirst("/api/packs/".count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let root = host.packsFolder
+        switch (request.method, parts.count) {
+        case ("GET", 1): return WebStudio.cues(parts[0], root: root)
+        case ("PUT", 3) where parts[1] == "cues": return WebStudio.record(parts[0], key: parts[2], request, root: root, log: host.log)
+        case ("POST", 2) where parts[1] == "check": return WebStudio.check(parts[0], root: root)
+        case ("POST", 2) where parts[1] == "audition":
+            guard let folder = WebStudio.packFolder(parts[0], in: root), FileManager.default.fileExists(atPath: folder + "/pack.json5") else {
+                return .error(404, "no pack named \(parts[0].prefix(60))")
+            }
+            guard let key = WebBody(request.body)?.string("key"), let cue = CueKey.all.first(where: { $0.key == key }) else {
+                return .error(400, "expected {\"key\": …} naming a cue")
+            }
+            host.log("web: audition \(key) of \(folder) from \(device.name)")
+            return host.say(cue, PackAuthoring.exampleValues, folder) ? .ok : .error(409, "a session is playing; this can be heard after it")
+        default: return .error(404, "no such request")
+        }
+    }
+
     /// "Say this cue on the box" (the plan editor): between sessions only.
     private func sayOnTheBox(_ request: WebRequest, device: PairedDevices.Device) -> WebResponse {
         guard let body = WebBody(request.body), let text = body.string("text"), !text.isEmpty else { return .error(400, "expected {\"text\": …}") }
         guard text.count <= 300 else { return .error(400, "at most 300 characters at a time") }
         host.log("web: say \"\(text.prefix(60))\" from \(device.name)")
-        return host.say(.webSay, ["text": text]) ? .ok : .error(409, "a session is playing; this can be heard after it")
+        return host.say(.webSay, ["text": text], nil) ? .ok : .error(409, "a session is playing; this can be heard after it")
     }
 
     private func startSession(_ request: WebRequest, device: PairedDevices.Device) -> WebResponse {

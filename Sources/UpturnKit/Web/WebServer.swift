@@ -99,12 +99,13 @@ public final class WebServer: @unchecked Sendable {
     static let keepAliveMilliseconds: Int32 = 15_000
 
     let app: WebApp
+    /// Caps every body (tests lower it); each route's own limit applies under it.
     let bodyLimit: Int
     let stopping: WakePipe
     private var daemon: OpaquePointer?
     public private(set) var port: UInt16 = 0
 
-    public init(app: WebApp, bodyLimit: Int = WebApp.bodyLimit) throws(UpturnError) {
+    public init(app: WebApp, bodyLimit: Int = WebApp.uploadLimit) throws(UpturnError) {
         self.app = app
         self.bodyLimit = bodyLimit
         stopping = try WakePipe()
@@ -133,6 +134,10 @@ public final class WebServer: @unchecked Sendable {
     }
 
     deinit { stop() }
+
+    fileprivate func bodyLimit(_ state: WebConnectionState) -> Int {
+        min(bodyLimit, WebApp.bodyLimit(method: state.method, path: state.path))
+    }
 }
 
 /// One request being read: kept by MHD between its calls of `webAccess`.
@@ -222,22 +227,22 @@ private let webAccess: MHD_AccessHandlerCallback = { context, connection, url, m
         // before a byte of it is read.
         let state = WebConnectionState(method: method.map { String(cString: $0) } ?? "", path: url.map { String(cString: $0) } ?? "/")
         slot.pointee = Unmanaged.passRetained(state).toOpaque()
-        if let length = header(connection, "Content-Length").flatMap(Int.init), length > server.bodyLimit {
+        if let length = header(connection, "Content-Length").flatMap(Int.init), length > server.bodyLimit(state) {
             state.tooLarge = true
-            return send(connection, .error(413, "too large: at most \(server.bodyLimit / 1024) KB"))
+            return send(connection, .error(413, "too large: at most \(server.bodyLimit(state) / 1024) KB"))
         }
         return MHD_Result.YES
     }
     let state = Unmanaged<WebConnectionState>.fromOpaque(stateRaw).takeUnretainedValue()
     if uploadSize.pointee > 0 {
-        if state.tooLarge || state.body.count + uploadSize.pointee > server.bodyLimit { return MHD_Result.NO }  // closes the connection
+        if state.tooLarge || state.body.count + uploadSize.pointee > server.bodyLimit(state) { return MHD_Result.NO }  // closes the connection
         if let upload { state.body += UnsafeRawBufferPointer(start: upload, count: uploadSize.pointee) }
         uploadSize.pointee = 0
         return MHD_Result.YES
     }
     if state.tooLarge { return MHD_Result.YES }
     var headers: [String: String] = [:]
-    for name in ["Host", "Origin", "Cookie", "Content-Type"] { headers[name] = header(connection, name) }
+    for name in ["Host", "Origin", "Cookie", "Content-Type", "X-Upturn-Words"] { headers[name] = header(connection, name) }
     let request = WebRequest(method: state.method, path: state.path, headers: headers, body: state.body, peer: peer(connection))
     let response = server.app.handle(request)
     guard response.streamsStatus else { return send(connection, response) }

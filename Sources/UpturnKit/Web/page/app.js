@@ -44,6 +44,7 @@ function show(view) {
   if (view === 'start') loadSessions();
   if (view === 'history') loadHistory();
   if (view === 'plan') loadPlans();
+  if (view === 'voice') loadPacks();
   if (location.hash !== '#' + view && view !== 'pair') history.replaceState(null, '', '#' + view);
 }
 for (const t of document.querySelectorAll('.tab')) t.addEventListener('click', () => show(t.dataset.view));
@@ -316,6 +317,155 @@ $('#plan-save').addEventListener('click', async () => {
   }
 });
 
+
+// ---- Your voice: the pack studio ----
+// Recorded in the page where the browser gives a microphone (a secure context: TLS or
+// localhost), else through the phone's own recorder (a file input); either way decoded here
+// with Web Audio, trimmed of silence, and sent as a 16-bit WAV, which the box decodes again.
+const canRecord = window.isSecureContext && navigator.mediaDevices && navigator.mediaDevices.getUserMedia;
+let recording = null;
+async function loadPacks(select) {
+  let data;
+  try { data = await api('GET', '/api/packs'); } catch (e) { return; }
+  const pick = $('#pack-pick');
+  const keep = select || pick.value;
+  pick.replaceChildren(...data.packs.map((n) => el('option', { value: n, textContent: n })));
+  if (!data.packs.length) pick.append(el('option', { value: '', textContent: 'No pack yet: make one below' }));
+  if (keep && data.packs.includes(keep)) pick.value = keep;
+  loadCues();
+}
+$('#pack-pick').addEventListener('change', () => loadCues());
+$('#pack-new').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  say('#voice-message', '');
+  const name = $('#pack-name').value.trim();
+  try { await api('POST', '/api/packs', { name }); $('#pack-name').value = ''; loadPacks(name); } catch (e) { say('#voice-message', e.message); }
+});
+async function loadCues() {
+  const name = $('#pack-pick').value;
+  const list = $('#cues');
+  if (!name) { list.replaceChildren(); return; }
+  let data;
+  try { data = await api('GET', '/api/packs/' + encodeURIComponent(name)); } catch (e) { say('#voice-message', e.message); return; }
+  list.replaceChildren(...data.cues.map((c) => {
+    const actions = el('div', { className: 'cue-actions' });
+    if (canRecord) {
+      const rec = el('button', { textContent: 'Record' });
+      rec.dataset.key = c.key;
+      rec.addEventListener('click', () => startRecording(name, c));
+      actions.append(rec);
+    }
+    const file = el('input', { type: 'file', accept: 'audio/*' });
+    file.setAttribute('capture', '');
+    file.dataset.key = c.key;
+    file.addEventListener('change', () => { if (file.files[0]) fromFile(name, c, file.files[0]); });
+    actions.append(el('label', {}, canRecord ? 'File' : 'Record', file));
+    const hear = el('button', { textContent: '▶', title: 'Hear it on the box' });
+    hear.addEventListener('click', () => api('POST', `/api/packs/${encodeURIComponent(name)}/audition`, { key: c.key }).catch((e) => say('#voice-message', e.message)));
+    actions.append(hear);
+    const li = el('li', { className: c.recorded ? 'done' : '' }, el('div', {}, c.words || c.key, el('small', { textContent: c.key })), actions);
+    li.dataset.key = c.key;
+    return li;
+  }));
+}
+async function startRecording(pack, cue) {
+  say('#voice-message', '');
+  let stream;
+  try { stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: true } }); } catch (e) { say('#voice-message', 'No microphone: ' + e.message); return; }
+  const context = new AudioContext();
+  const source = context.createMediaStreamSource(stream);
+  const processor = context.createScriptProcessor(4096, 1, 1);
+  const chunks = [];
+  processor.onaudioprocess = (event) => {
+    const input = event.inputBuffer.getChannelData(0);
+    chunks.push(new Float32Array(input));
+    let sum = 0;
+    for (const x of input) sum += x * x;
+    $('#recorder-level').style.width = Math.min(100, Math.sqrt(sum / input.length) * 400).toFixed(0) + '%';
+  };
+  source.connect(processor);
+  processor.connect(context.destination);
+  recording = { pack, cue, stream, context, processor, chunks };
+  $('#recorder-what').textContent = `Say: “${cue.words}”`;
+  $('#recorder').hidden = false;
+  $('#recorder').scrollIntoView({ block: 'center' });
+}
+function endRecording() {
+  if (!recording) return null;
+  const r = recording;
+  recording = null;
+  r.processor.disconnect();
+  r.stream.getTracks().forEach((t) => t.stop());
+  r.context.close();
+  $('#recorder').hidden = true;
+  return r;
+}
+$('#recorder-cancel').addEventListener('click', endRecording);
+$('#recorder-stop').addEventListener('click', async () => {
+  const r = endRecording();
+  if (!r) return;
+  const samples = new Float32Array(r.chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of r.chunks) { samples.set(c, at); at += c.length; }
+  await upload(r.pack, r.cue, samples, r.context.sampleRate);
+});
+async function fromFile(pack, cue, file) {
+  say('#voice-message', '');
+  try {
+    const context = new AudioContext();
+    const decoded = await context.decodeAudioData(await file.arrayBuffer());
+    const samples = new Float32Array(decoded.length);
+    for (let ch = 0; ch < decoded.numberOfChannels; ch++) {
+      const data = decoded.getChannelData(ch);
+      for (let i = 0; i < data.length; i++) samples[i] += data[i] / decoded.numberOfChannels;
+    }
+    context.close();
+    await upload(pack, cue, samples, decoded.sampleRate);
+  } catch (e) { say('#voice-message', 'That file is not a recording the browser can read.'); }
+}
+// Silence at either end is cut, with a little kept (0.15 s).
+function trim(samples, rate) {
+  const threshold = 0.02;
+  let first = samples.findIndex((x) => Math.abs(x) > threshold);
+  if (first < 0) return null;
+  let last = samples.length - 1;
+  while (last > first && Math.abs(samples[last]) <= threshold) last--;
+  const margin = Math.round(rate * 0.15);
+  return samples.subarray(Math.max(0, first - margin), Math.min(samples.length, last + margin));
+}
+function wav(samples, rate) {
+  const bytes = new DataView(new ArrayBuffer(44 + samples.length * 2));
+  const text = (at, s) => { for (let i = 0; i < s.length; i++) bytes.setUint8(at + i, s.charCodeAt(i)); };
+  text(0, 'RIFF'); bytes.setUint32(4, 36 + samples.length * 2, true); text(8, 'WAVEfmt ');
+  bytes.setUint32(16, 16, true); bytes.setUint16(20, 1, true); bytes.setUint16(22, 1, true);
+  bytes.setUint32(24, rate, true); bytes.setUint32(28, rate * 2, true); bytes.setUint16(32, 2, true); bytes.setUint16(34, 16, true);
+  text(36, 'data'); bytes.setUint32(40, samples.length * 2, true);
+  for (let i = 0; i < samples.length; i++) bytes.setInt16(44 + i * 2, Math.max(-1, Math.min(1, samples[i])) * 32767, true);
+  return bytes.buffer;
+}
+async function upload(pack, cue, samples, rate) {
+  const kept = trim(samples, rate);
+  if (!kept) { say('#voice-message', 'Nothing was heard: try again closer to the microphone.'); return; }
+  let response;
+  try {
+    response = await fetch(`/api/packs/${encodeURIComponent(pack)}/cues/${encodeURIComponent(cue.key)}`, {
+      method: 'PUT', credentials: 'same-origin', headers: { 'Content-Type': 'audio/wav' }, body: wav(kept, Math.round(rate)) });
+  } catch (e) { offline(true); return; }
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) { say('#voice-message', data.error || 'Not kept.'); return; }
+  say('#voice-message', `Kept “${cue.words}” (${data.seconds.toFixed(1)} s).`);
+  loadCues();
+}
+$('#pack-check').addEventListener('click', async () => {
+  const name = $('#pack-pick').value;
+  if (!name) return;
+  try {
+    const result = await api('POST', `/api/packs/${encodeURIComponent(name)}/check`);
+    $('#pack-problems').replaceChildren(...(result.ok ? [el('li', { className: 'good', textContent: `The pack is good: play it with --pack ${name}.` })]
+      : result.problems.map((p) => el('li', { textContent: p }))));
+  } catch (e) { say('#voice-message', e.message); }
+});
+
 // ---- Start-up ----
 async function start() {
   try {
@@ -323,6 +473,6 @@ async function start() {
   } catch (e) { return; }
   startEvents();
   const view = location.hash.slice(1);
-  show(['now', 'start', 'history', 'plan'].includes(view) ? view : 'now');
+  show(['now', 'start', 'history', 'plan', 'voice'].includes(view) ? view : 'now');
 }
 start();
