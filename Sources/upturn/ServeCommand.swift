@@ -41,7 +41,7 @@ enum ServeCommand {
         try arguments.atMost(0, command: "serve")
         var options = Service.Options()
         options.rate = try CommandLineTool.rate(arguments, command: "serve")
-        options.volume = try arguments.integer("--volume", in: 0...100, command: "serve") ?? 100
+        options.volume = try arguments.integer("--volume", in: 0...100, command: "serve")
         options.controls = try CommandLineTool.controlSpecs(arguments)
         options.keyMap = try ControlSpec.loadKeyMap()
         options.device = arguments.options["--device"] ?? "default"

@@ -89,7 +89,7 @@ final class WebTests: XCTestCase {
     func makeApp(_ service: FakeService = FakeService()) -> (WebApp, ControlQueue, String) {
         let folder = temporaryFolder()
         let queue = ControlQueue()
-        let host = WebHost(
+        var host = WebHost(
             board: StatusBoard(idle: .waiting(ServeWaiting(audioReady: true))), queue: queue,
             start: { plan in service.started.append(plan); return service.busy ? "error: a session (x) is starting or playing" : "ok" },
             say: { cue, values, _ in
@@ -97,6 +97,7 @@ final class WebTests: XCTestCase {
                 service.said.append((cue.key, values))
                 return true
             }, log: { _ in }, plansFolder: folder + "/plans", packsFolder: folder + "/packs", devicesPath: folder + "/devices.jsonl", now: { service.clock })
+        host.settingsFile = folder + "/settings.json5"
         return (WebApp(host: host), queue, folder)
     }
 
@@ -240,6 +241,49 @@ final class WebTests: XCTestCase {
         XCTAssertEqual(problem["line"] as? Int, 2)
         XCTAssertEqual(problem["column"] as? Int, 21)
         XCTAssertTrue((problem["message"] as? String ?? "").contains("did you mean 'settle'"), "\(problem)")
+    }
+
+    func testSettingsChangeOneKeyAndKeepTheRestOfTheFile() throws {
+        let file = temporaryFolder() + "/upturn/settings.json5"
+        try Settings.set("volume", to: "70", file: file)
+        XCTAssertEqual(try Settings.read(file: file).volume, 70, "made when missing")
+        let written = "// mine\n{\n  ceiling: 45, // my knees\n  programs: [\"core\"],\n  alone: false,\n}\n"
+        try written.write(toFile: file, atomically: true, encoding: .utf8)
+        try Settings.set("alone", to: "true", file: file)
+        try Settings.set("ceiling", to: "50", file: file)
+        try Settings.set("volume", to: "80", file: file)
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        XCTAssertEqual(text, "// mine\n{\n  volume: 80,\n  ceiling: 50, // my knees\n  programs: [\"core\"],\n  alone: true,\n}\n")
+        let read = try Settings.read(file: file)
+        XCTAssertEqual(read.alone, true)
+        XCTAssertEqual(read.rules.ceiling, 50)
+        XCTAssertEqual(read.rules.programs, ["core"])
+        // A value the settings refuse is put back, with the file and place named.
+        XCTAssertThrowsError(try Settings.set("ceiling", to: "95", file: file)) { error in
+            XCTAssertTrue("\(error)".contains(file + ":4:12"), "\(error)")
+        }
+        XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), text)
+    }
+
+    func testThePageChangesTheSettingsButNotAVolumeGivenOnTheCommandLine() throws {
+        let service = FakeService()
+        let (app, _, folder) = makeApp(service)
+        let token = try pair(app, service)
+        XCTAssertEqual(
+            app.handle(WebRequest(method: "GET", path: "/api/settings", headers: ["Cookie": "upturn=" + token])).bodyText,
+            "{\"alone\": false, \"volume\": 100, \"volume_fixed\": false, \"ceiling\": 60}")
+        let changed = app.handle(post("/api/settings", "{\"volume\": 60, \"alone\": true}", cookie: token, method: "PUT"))
+        XCTAssertEqual(changed.bodyText, "{\"alone\": true, \"volume\": 60, \"volume_fixed\": false, \"ceiling\": 60}")
+        XCTAssertEqual(try Settings.read(file: folder + "/settings.json5").volume, 60)
+        for bad in ["{\"volume\": 101}", "{\"volume\": 5.5}", "{\"alone\": \"yes\"}", "{\"device\": \"hw:0\"}", "{}"] {
+            XCTAssertEqual(app.handle(post("/api/settings", bad, cookie: token, method: "PUT")).status, 400, bad)
+        }
+        var host = app.host
+        host.fixedVolume = 40
+        let fixed = WebApp(host: host)
+        let fixedToken = try pair(fixed, service)
+        XCTAssertEqual(fixed.handle(post("/api/settings", "{\"volume\": 60}", cookie: fixedToken, method: "PUT")).status, 409)
+        XCTAssertTrue(fixed.handle(WebRequest(method: "GET", path: "/api/settings", headers: ["Cookie": "upturn=" + fixedToken])).bodyText.contains("\"volume\": 40, \"volume_fixed\": true"))
     }
 
     func testTheEventStreamIsAskedForAndThePageIsSmall() throws {

@@ -246,6 +246,12 @@ try:
     tap(By.CSS_SELECTOR, '.tab[data-view="start"]')
     wait.until(lambda d: driver.find_elements(By.CSS_SELECTOR, '#plans button[data-plan="web-test"]'))
     check("Why" in text("#today"), "today's session is shown with why")
+    # Settings: big steps, kept in the settings file.
+    wait.until(lambda d: text("#vol") == "100")
+    tap(By.ID, "vol-down")
+    wait.until(lambda d: text("#vol") == "90")
+    settings_file = os.path.join(os.environ["XDG_CONFIG_HOME"], "upturn", "settings.json5")
+    check("volume: 90" in open(settings_file).read(), "the volume set on the phone is kept in settings.json5")
     shot("6-start")
     tap(By.CSS_SELECTOR, '#plans button[data-plan="web-test"]')
     wait.until(lambda d: visible("#now") and "Playing" in text("#now-state"))
@@ -336,6 +342,17 @@ try:
     wait.until(lambda d: driver.find_elements(By.CSS_SELECTOR, "#chart-weeks svg rect"))
     check(len(driver.find_elements(By.CSS_SELECTOR, "#chart-inverted svg rect")) >= 2, "the history is drawn as charts")
     shot("10-history")
+
+    # ---- The box out of reach: the page says so, and comes back by itself ----
+    driver.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+    tap(By.CSS_SELECTOR, '.tab[data-view="start"]')
+    wait.until(lambda d: visible("#offline"))
+    check("cannot be reached" in text("#offline"), "the page says when the box is unreachable")
+    shot("13-offline")
+    driver.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)
+    tap(By.CSS_SELECTOR, '.tab[data-view="now"]')
+    wait.until(lambda d: not visible("#offline"))
+    check(True, "and clears it when the box answers again")
 
     # ---- Forgotten: locked out at the next request ----
     forgot = subprocess.run([args.upturn, "web", "forget", "Test phone"], capture_output=True, text=True, env=os.environ)

@@ -1,10 +1,12 @@
 import Foundation
 
 /// The user's settings: `$XDG_CONFIG_HOME/upturn/settings.json5`, all keys optional:
-/// `{alone: true, ceiling: 45, programs: ["stretch", "core"]}`.
+/// `{alone: true, ceiling: 45, programs: ["stretch", "core"], volume: 80}`.
 public struct Settings: Sendable, Equatable {
     /// Safety check-ins during long holds (`--alone`).
     public var alone = false
+    /// The service's volume when `--volume` is not given (the companion page sets it).
+    public var volume: Int?
     public var rules = Progression.Rules()
     public init() {}
 
@@ -19,8 +21,9 @@ public struct Settings: Sendable, Equatable {
         do {
             let root = try JSON5Parser.parse(bytes)
             if let object = ObjectReader(root, path: "", problems: &problems) {
-                object.rejectUnknownKeys(["$schema", "alone", "ceiling", "programs"], problems: &problems, what: "settings")
+                object.rejectUnknownKeys(["$schema", "alone", "ceiling", "programs", "volume"], problems: &problems, what: "settings")
                 if let alone = object.bool("alone", problems: &problems) { settings.alone = alone }
+                if let volume = object.integer("volume", in: 0...100, problems: &problems) { settings.volume = volume }
                 if let ceiling = object.integer("ceiling", in: 20...90, problems: &problems, unit: "degrees") { settings.rules.ceiling = ceiling }
                 if let value = object["programs"] {
                     var names: [String] = []
@@ -57,6 +60,48 @@ public struct Settings: Sendable, Equatable {
         } catch {
             log("warning: \(error.problems.first ?? ""); safety check-ins are on")
             return true
+        }
+    }
+
+    /// Sets one plain key (`alone`, `volume`, `ceiling`) in the settings file, keeping every
+    /// other line and comment as it was; the file must read before and after (else it is put
+    /// back, and the error names the file and place).
+    public static func set(_ key: String, to value: String, file: String = Settings.file) throws(UpturnError) {
+        let fm = FileManager.default
+        let exists = fm.fileExists(atPath: file)
+        let before = exists ? String(decoding: try FileBytes.read(file, limit: 1 << 20, what: "settings file"), as: UTF8.self) : "{\n}\n"
+        if exists { _ = try read(file: file) }
+        let root: JSONNode
+        do { root = try JSON5Parser.parse(before) } catch {
+            throw UpturnError(.dataError, "\(file):\(error.location): \(error.message)")
+        }
+        var lines = before.components(separatedBy: "\n")
+        if case .object(let members) = root.value, let member = members.first(where: { $0.key == key }) {
+            let at = member.value.location
+            let line = Array(lines[at.line - 1])
+            let start = at.column - 1
+            let rest = start <= line.count ? String(line[start...]) : ""
+            guard let token = rest.prefixMatch(of: /true|false|-?[0-9]+(\.[0-9]+)?/) else {
+                throw UpturnError(.dataError, "\(file):\(at): \(key) is not a plain value; change it in the file")
+            }
+            lines[at.line - 1] = String(line[..<start]) + value + String(rest.dropFirst(token.0.count))
+        } else if let open = lines.firstIndex(where: { $0.contains("{") }) {
+            lines.insert("  \(key): \(value),", at: open + 1)
+        } else {
+            throw UpturnError(.dataError, "\(file): not an object; change it in the file")
+        }
+        func write(_ text: String) throws(UpturnError) {
+            do {
+                try fm.createDirectory(atPath: PathText.parent(file), withIntermediateDirectories: true)
+                try Data(text.utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+            } catch {
+                throw UpturnError.cantCreate("\(file): cannot write the settings")
+            }
+        }
+        try write(lines.joined(separator: "\n"))
+        do throws(UpturnError) { _ = try read(file: file) } catch {
+            if exists { try? write(before) } else { try? fm.removeItem(atPath: file) }
+            throw error
         }
     }
 }

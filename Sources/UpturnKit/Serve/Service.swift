@@ -10,7 +10,8 @@ public final class Service {
         public var device = "default"
         public var pack: String?
         public var rate = Session.defaultRate
-        public var volume = 100
+        /// `--volume`; when not given, the settings' `volume` (the companion page sets it), else 100.
+        public var volume: Int?
         public var keepAlive = false
         /// `--alone`, besides the `alone` setting.
         public var alone = false
@@ -115,7 +116,7 @@ public final class Service {
     /// had is logged, and the service goes on without the page (as with any control).
     private func startWeb(_ address: WebAddress) -> WebServer? {
         let requests = self.requests, queue = self.queue, sayings = self.sayings, log = self.log
-        let host = WebHost(
+        var host = WebHost(
             board: board, queue: queue, start: { plan in requests.request(plan, wake: queue) },
             say: { cue, values, pack in
                 // Between sessions only: nothing is said over a session.
@@ -124,6 +125,7 @@ public final class Service {
                 queue.wake()
                 return true
             }, log: log)
+        host.fixedVolume = options.volume
         do throws(UpturnError) {
             let server = try WebServer(app: WebApp(host: host))
             try server.start(address)
@@ -231,7 +233,8 @@ public final class Service {
 
     private func playback(board: StatusBoard?) -> PlaybackSession {
         let log = self.log
-        return PlaybackSession(volume: options.volume, keepAlive: options.keepAlive, controls: queue, board: board, log: { log($0) })
+        let volume = options.volume ?? (try? Settings.read())?.volume ?? 100
+        return PlaybackSession(volume: volume, keepAlive: options.keepAlive, controls: queue, board: board, log: { log($0) })
     }
 
     /// Plays one session and keeps it in the history.

@@ -415,7 +415,8 @@ public final class Player {
         let isPaused = machine.isPaused
         let checkIn = machine.checkIns.isWaiting
         let title = sessionTitle
-        let stretch = machine.invertedTimer.stretch(at: clock.now), cap = machine.invertedTimer.capSeconds
+        let stretch = machine.invertedTimer.stretch(at: clock.now)
+        let cap = machine.invertedTimer.capSeconds.isFinite ? machine.invertedTimer.capSeconds : nil
         let taken = snapshot.withLock { s in
             s.invertedFor = stretch
             s.invertedCap = cap

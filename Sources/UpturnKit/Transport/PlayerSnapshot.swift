@@ -29,14 +29,14 @@ public struct PlayerSnapshot: Sendable, Equatable {
     /// A safety check-in is waiting for its press.
     public var checkIn = false
     /// How long the person has been tilted without coming upright (as lived), and the cap
-    /// on it: the companion page's bar.
+    /// on it (nil: none): the companion page's bar.
     public var invertedFor = 0.0
-    public var invertedCap = 0.0
+    public var invertedCap: Double?
 
     public init() {}
 
     public var json: String {
         func n(_ x: Double) -> String { String(format: "%.1f", x) }
-        return "{\"state\": \"playing\", \"step\": \(step), \"steps\": \(steps), \"title\": \(JSONText.string(title)), \"session\": \(JSONText.string(session)), \"step_length\": \(n(stepLength)), \"position\": \(n(seconds)), \"paused\": \(paused), \"inverted\": \(inverted), \"step_left\": \(n(stepLeft)), \"session_left\": \(n(sessionLeft)), \"audio_lost\": \(audioLost), \"check_in\": \(checkIn), \"inverted_for\": \(n(invertedFor)), \"inverted_cap\": \(n(invertedCap))}"
+        return "{\"state\": \"playing\", \"step\": \(step), \"steps\": \(steps), \"title\": \(JSONText.string(title)), \"session\": \(JSONText.string(session)), \"step_length\": \(n(stepLength)), \"position\": \(n(seconds)), \"paused\": \(paused), \"inverted\": \(inverted), \"step_left\": \(n(stepLeft)), \"session_left\": \(n(sessionLeft)), \"audio_lost\": \(audioLost), \"check_in\": \(checkIn), \"inverted_for\": \(n(invertedFor)), \"inverted_cap\": \(invertedCap.map(n) ?? "null")}"
     }
 }

@@ -17,6 +17,9 @@ public struct WebHost: Sendable {
     /// The user's packs: the only folder the pack studio reads or writes.
     public var packsFolder: String
     public var devicesPath: String
+    /// `--volume` on the service's command line: the page shows it and cannot change it.
+    public var fixedVolume: Int?
+    public var settingsFile: String = Settings.file
     public var now: @Sendable () -> Double
 
     public init(
@@ -97,6 +100,8 @@ public final class WebApp: Sendable {
         case ("GET", "/api/history"): return WebLibrary.history()
         case ("POST", "/api/check"): return WebLibrary.check(request)
         case ("POST", "/api/say"): return sayOnTheBox(request, device: device)
+        case ("GET", "/api/settings"): return settings()
+        case ("PUT", "/api/settings"): return changeSettings(request, device: device)
         default: break
         }
         if request.path == "/api/packs" {
@@ -229,6 +234,44 @@ public final class WebApp: Sendable {
             return host.say(cue, PackAuthoring.exampleValues, folder) ? .ok : .error(409, "a session is playing; this can be heard after it")
         default: return .error(404, "no such request")
         }
+    }
+
+    /// `GET /api/settings`: what the page may change, as it is now (the next session uses it).
+    private func settings() -> WebResponse {
+        let settings: Settings
+        do throws(UpturnError) { settings = try Settings.read(file: host.settingsFile) } catch {
+            return .error(422, error.problems.first ?? "the settings do not read")
+        }
+        let volume = host.fixedVolume ?? settings.volume ?? 100
+        return .json(
+            200,
+            "{\"alone\": \(settings.alone), \"volume\": \(volume), \"volume_fixed\": \(host.fixedVolume != nil), \"ceiling\": \(settings.rules.ceiling)}")
+    }
+
+    /// `PUT /api/settings` with one or more of `alone`, `volume` (0–100), `ceiling` (20–90):
+    /// kept in the settings file (its other lines and comments untouched).
+    private func changeSettings(_ request: WebRequest, device: PairedDevices.Device) -> WebResponse {
+        guard let body = WebBody(request.body), case .object(let members) = body.node.value, !members.isEmpty else {
+            return .error(400, "expected {\"alone\": …, \"volume\": …, \"ceiling\": …}")
+        }
+        var changes: [(String, String)] = []
+        for member in members {
+            switch (member.key, member.value.value) {
+            case ("alone", .bool(let on)): changes.append(("alone", on ? "true" : "false"))
+            case ("volume", .number(let n)) where (0...100).contains(n) && n == n.rounded():
+                guard host.fixedVolume == nil else { return .error(409, "the service was started with --volume \(host.fixedVolume!); change it there") }
+                changes.append(("volume", "\(Int(n))"))
+            case ("ceiling", .number(let n)) where (20...90).contains(n) && n == n.rounded(): changes.append(("ceiling", "\(Int(n))"))
+            default: return .error(400, "'\(member.key.prefix(20))': expected alone (true or false), volume (0 to 100) or ceiling (20 to 90 degrees)")
+            }
+        }
+        for (key, value) in changes {
+            do throws(UpturnError) { try Settings.set(key, to: value, file: host.settingsFile) } catch {
+                return .error(422, error.problems.first ?? "cannot change the settings")
+            }
+            host.log("web: \(key) set to \(value) from \(device.name)")
+        }
+        return settings()
     }
 
     /// "Say this cue on the box" (the plan editor): between sessions only.

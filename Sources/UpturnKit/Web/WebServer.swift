@@ -95,8 +95,9 @@ public final class WebServer: @unchecked Sendable {
     public static let connectionLimit: UInt32 = 64
     public static let perAddressLimit: UInt32 = 16
     public static let timeoutSeconds: UInt32 = 15
-    /// How often an idle event stream says it is alive (a comment line).
-    static let keepAliveMilliseconds: Int32 = 15_000
+    /// How often an idle event stream says it is alive (a comment line): well inside the
+    /// connection timeout, so a quiet stream is never taken for a dead client.
+    static let keepAliveMilliseconds: Int32 = 10_000
 
     let app: WebApp
     /// Caps every body (tests lower it); each route's own limit applies under it.

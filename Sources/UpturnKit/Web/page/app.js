@@ -41,6 +41,7 @@ function show(view) {
   for (const t of document.querySelectorAll('.tab')) t.classList.toggle('active', t.dataset.view === view);
   $('#tabs').hidden = view === 'pair';
   current = view;
+  if (view === 'now') api('GET', '/api/status').then((s) => { status = s; statusAt = performance.now(); render(); }).catch(() => {});
   if (view === 'start') loadSessions();
   if (view === 'history') loadHistory();
   if (view === 'plan') loadPlans();
@@ -118,7 +119,7 @@ function render() {
   const bar = $('#now-inverted-bar');
   bar.style.width = (share * 100).toFixed(1) + '%';
   bar.className = share >= 0.9 ? 'red' : share >= 0.7 ? 'amber' : '';
-  $('#now-inverted-text').textContent = playing && status.inverted ? `${clock(inverted)} of ${clock(cap)}` : '(upright)';
+  $('#now-inverted-text').textContent = playing && status.inverted ? (status.inverted_cap ? `${clock(inverted)} of ${clock(cap)}` : `${clock(inverted)} (no cap)`) : '(upright)';
   $('#btn-toggle').textContent = playing && status.paused ? 'Resume' : 'Pause';
   for (const b of ['#btn-back', '#btn-toggle', '#btn-next']) $(b).disabled = !playing;
   $('#btn-stop').disabled = !playing;
@@ -151,6 +152,7 @@ document.addEventListener('visibilitychange', () => { if (document.visibilitySta
 // ---- Start ----
 async function loadSessions() {
   say('#start-message', '');
+  loadSettings();
   let data;
   try { data = await api('GET', '/api/sessions'); } catch (e) { say('#start-message', e.message); return; }
   const today = $('#today');
@@ -171,6 +173,26 @@ async function loadSessions() {
   plans.replaceChildren(...(data.plans.length ? data.plans.map((p) => el('li', {}, el('div', {}, p.title || p.name, el('small', { textContent: p.name })), startButton(p.name, 'Start')))
     : [el('li', {}, el('div', {}, 'None yet.', el('small', { textContent: 'Write one under Plans.' })))]));
 }
+// Settings: steps of a fixed size on big buttons (sliders are hard to use with a thumb).
+let settings = null;
+async function loadSettings() {
+  try { settings = await api('GET', '/api/settings'); } catch (e) { say('#settings-message', e.message); return; }
+  $('#vol').textContent = settings.volume;
+  $('#ceil').textContent = settings.ceiling + '°';
+  $('#alone').checked = settings.alone;
+  $('#vol-down').disabled = $('#vol-up').disabled = settings.volume_fixed;
+  say('#settings-message', settings.volume_fixed ? 'The volume is fixed by the service (--volume).' : '');
+}
+async function changeSetting(change) {
+  say('#settings-message', '');
+  try { settings = await api('PUT', '/api/settings', change); loadSettings(); } catch (e) { say('#settings-message', e.message); }
+}
+$('#vol-down').addEventListener('click', () => settings && changeSetting({ volume: Math.max(0, settings.volume - 10) }));
+$('#vol-up').addEventListener('click', () => settings && changeSetting({ volume: Math.min(100, settings.volume + 10) }));
+$('#ceil-down').addEventListener('click', () => settings && changeSetting({ ceiling: Math.max(20, settings.ceiling - 5) }));
+$('#ceil-up').addEventListener('click', () => settings && changeSetting({ ceiling: Math.min(90, settings.ceiling + 5) }));
+$('#alone').addEventListener('change', () => changeSetting({ alone: $('#alone').checked }));
+
 function startButton(plan, label, big) {
   const b = el('button', { textContent: label, className: big ? 'big primary' : '' });
   b.dataset.plan = plan;
