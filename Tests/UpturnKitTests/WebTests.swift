@@ -17,11 +17,13 @@ final class WebTests: XCTestCase {
         XCTAssertEqual(pairing.attempt("472915", now: 3), .noCode, "a code is good once")
 
         _ = pairing.begin(now: 10, digits: { 3 })
+        XCTAssertEqual(pairing.begin(now: 12, digits: { 9 }), .tooSoon(Pairing.repeatSeconds - 2), "no new code while one is being typed")
         for n in 1...4 { XCTAssertEqual(pairing.attempt("000000", now: 10 + Double(n)), .wrong(left: 5 - n)) }
         XCTAssertEqual(pairing.attempt("000000", now: 15), .locked(Pairing.lockSeconds))
         XCTAssertEqual(pairing.attempt("333333", now: 16), .locked(Pairing.lockSeconds - 1), "the right code is refused while locked")
         XCTAssertEqual(pairing.begin(now: 30, digits: { 3 }), .locked(45))
         XCTAssertEqual(pairing.begin(now: 75, digits: { 8 }), .say("888888"), "a new code after the lock")
+        XCTAssertEqual(pairing.begin(now: 76, digits: { 7 }), .tooSoon(Pairing.repeatSeconds - 1))
         XCTAssertEqual(pairing.attempt("333333", now: 76), .wrong(left: 4), "the old code was thrown away")
     }
 
@@ -173,6 +175,8 @@ final class WebTests: XCTestCase {
         service.busy = true
         XCTAssertEqual(app.handle(post("/api/pair/begin", "")).status, 409, "no code said over a session")
         service.busy = false
+        XCTAssertEqual(app.handle(post("/api/pair/begin", "")).status, 429, "a new code at most every \(Pairing.repeatSeconds) s")
+        service.clock = Pairing.repeatSeconds
         XCTAssertEqual(app.handle(post("/api/pair/begin", "")).status, 200)
         let code = service.said.last!.1["code"]!.filter(\.isNumber)
         let wrong = code == "000000" ? "111111" : "000000"
@@ -184,7 +188,7 @@ final class WebTests: XCTestCase {
         XCTAssertEqual(app.handle(post("/api/pair", "{\"code\": \"\(wrong)\"}")).status, 429)
         XCTAssertEqual(app.handle(post("/api/pair", "{\"code\": \"\(code)\"}")).status, 429, "locked: even the right code")
         XCTAssertEqual(app.handle(post("/api/pair/begin", "")).status, 429)
-        service.clock = Pairing.lockSeconds + 1
+        service.clock += Pairing.lockSeconds + 1
         XCTAssertEqual(app.handle(post("/api/pair", "{\"code\": \"\(code)\"}")).status, 409, "the old code is gone")
     }
 

@@ -9,6 +9,9 @@ public struct Pairing: Sendable {
     public static let codeSeconds = 300.0
     public static let lockSeconds = 60.0
     public static let attempts = 5
+    /// A new code at most this often: "Pair this phone" pressed again and again (by anyone on
+    /// the network) neither keeps the box talking nor throws away a code being typed.
+    public static let repeatSeconds = 15.0
 
     private var code: String?
     private var issuedAt = 0.0
@@ -22,6 +25,8 @@ public struct Pairing: Sendable {
         case say(String)
         /// Locked: pairing opens again in this many seconds.
         case locked(Double)
+        /// A code was said a moment ago: ask again in this many seconds.
+        case tooSoon(Double)
     }
 
     public enum Attempt: Equatable, Sendable {
@@ -33,9 +38,10 @@ public struct Pairing: Sendable {
         case noCode
     }
 
-    /// "Pair this phone": a new code, unless pairing is locked.
+    /// "Pair this phone": a new code, unless pairing is locked or a code was just said.
     public mutating func begin(now: Double, digits: () -> Int) -> Begin {
         if let left = lockLeft(now) { return .locked(left) }
+        if code != nil, now - issuedAt < Self.repeatSeconds { return .tooSoon(Self.repeatSeconds - (now - issuedAt)) }
         code = (0..<6).map { _ in String(digits() % 10) }.joined()
         issuedAt = now
         return .say(code!)

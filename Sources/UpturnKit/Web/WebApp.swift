@@ -161,6 +161,9 @@ public final class WebApp: Sendable {
         switch begun {
         case .locked(let left):
             return .error(429, "pairing is locked after \(Pairing.attempts) wrong codes; try again in \(Int(left.rounded(.up))) s", extra: ", \"retry\": \(Int(left.rounded(.up)))")
+        case .tooSoon(let left):
+            let seconds = Int(left.rounded(.up))
+            return .error(429, "a code was said a moment ago; enter it, or ask again in \(seconds) s", extra: ", \"retry\": \(seconds)")
         case .say(let code):
             host.log("web: pairing asked from \(request.peer); the code is \(code)")
             guard host.say(.webPair, ["code": Pairing.spoken(code)], nil) else {
