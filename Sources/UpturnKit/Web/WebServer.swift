@@ -83,7 +83,8 @@ public struct WebAddress: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// The companion page's HTTP server, on libmicrohttpd (Debian's `libmicrohttpd12`): one
+/// The companion page's HTTP server, on libmicrohttpd (Debian's `libmicrohttpd12`, opened
+/// when the server starts: see `CMicroHTTPD/shim.h`): one
 /// thread per connection, so an event stream sleeps in `poll` on its own thread and nothing
 /// the page does runs on the audio thread. Limits keep a slow client or a crowd from hurting
 /// the box: 64 connections, 16 from one address, 15 s of silence closes a connection, 64 KB
@@ -115,6 +116,9 @@ public final class WebServer: @unchecked Sendable {
     /// Listens on `address`; 69 when it cannot (the port taken, the address not this box's).
     public func start(_ address: WebAddress) throws(UpturnError) {
         guard var bytes = address.socketAddress() else { throw UpturnError.usage("--web: cannot listen on \(address)") }
+        if let why = upturn_web_load() {
+            throw UpturnError.unavailable("--web: cannot open libmicrohttpd (\(String(cString: why))); install libmicrohttpd12")
+        }
         let context = Unmanaged.passUnretained(self).toOpaque()
         daemon = bytes.withUnsafeMutableBytes { raw in
             upturn_web_start(
@@ -130,7 +134,7 @@ public final class WebServer: @unchecked Sendable {
     /// Ends every event stream and stops listening (waits for the connections' threads).
     public func stop() {
         stopping.wake()
-        if let daemon { MHD_stop_daemon(daemon) }
+        if let daemon { upturn_web_stop(daemon) }
         daemon = nil
     }
 
@@ -191,7 +195,7 @@ private final class WebEventStream {
 }
 
 private func header(_ connection: OpaquePointer?, _ name: String) -> String? {
-    MHD_lookup_connection_value(connection, MHD_ValueKind.HEADER_KIND, name).map { String(cString: $0) }
+    upturn_web_header(connection, name).map { String(cString: $0) }
 }
 
 private func peer(_ connection: OpaquePointer?) -> String {
@@ -214,10 +218,10 @@ private func send(_ connection: OpaquePointer?, _ response: WebResponse) -> MHD_
         upturn_web_response(bytes.count, bytes.baseAddress)
     }
     guard let made else { return MHD_Result.NO }
-    defer { MHD_destroy_response(made) }
-    MHD_add_response_header(made, "Content-Type", response.contentType)
-    for (name, value) in WebPage.securityHeaders + response.headers { MHD_add_response_header(made, name, value) }
-    return MHD_queue_response(connection, UInt32(response.status), made)
+    defer { upturn_web_destroy(made) }
+    upturn_web_add_header(made, "Content-Type", response.contentType)
+    for (name, value) in WebPage.securityHeaders + response.headers { upturn_web_add_header(made, name, value) }
+    return upturn_web_queue(connection, UInt32(response.status), made)
 }
 
 private let webAccess: MHD_AccessHandlerCallback = { context, connection, url, method, _, upload, uploadSize, slot in
@@ -251,15 +255,15 @@ private let webAccess: MHD_AccessHandlerCallback = { context, connection, url, m
     guard let subscription = try? server.app.host.board.subscribe() else { return send(connection, .error(503, "cannot follow the status now")) }
     let stream = WebEventStream(board: server.app.host.board, subscription: subscription, stopping: server.stopping)
     let streamContext = Unmanaged.passRetained(stream).toOpaque()
-    guard let made = MHD_create_response_from_callback(UInt64.max, 4096, webStreamRead, streamContext, webStreamFree) else {
+    guard let made = upturn_web_stream(webStreamRead, streamContext, webStreamFree) else {
         Unmanaged<WebEventStream>.fromOpaque(streamContext).release()
         server.app.host.board.unsubscribe(subscription)
         return MHD_Result.NO
     }
-    defer { MHD_destroy_response(made) }
-    MHD_add_response_header(made, "Content-Type", response.contentType)
-    for (name, value) in WebPage.securityHeaders + response.headers { MHD_add_response_header(made, name, value) }
-    return MHD_queue_response(connection, 200, made)
+    defer { upturn_web_destroy(made) }
+    upturn_web_add_header(made, "Content-Type", response.contentType)
+    for (name, value) in WebPage.securityHeaders + response.headers { upturn_web_add_header(made, name, value) }
+    return upturn_web_queue(connection, 200, made)
 }
 
 private let webCompleted: MHD_RequestCompletedCallback = { _, _, slot, _ in
