@@ -53,7 +53,7 @@ public enum PackAuthoring {
             case .recording(let ref, let words)?:
                 let file = fileName(ref)
                 copies.append((ref, file))
-                text += "    \(JSONText.string(key.key)): { file: \(JSONText.string(file))" + (words.map { ", text: \(JSONText.string($0))" } ?? "") + " },\n"
+                text += recordingLine(key.key, file: file, words: words) + "\n"
             case nil:
                 break
             }
@@ -85,6 +85,12 @@ public enum PackAuthoring {
         guard fm.createFile(atPath: folder + "/pack.json5", contents: Data(text.utf8)) else {
             throw UpturnError.cantCreate("\(folder)/pack.json5: cannot write")
         }
+    }
+
+    /// A pack's line for a cue given by a recording (`pack new`, and the page's pack studio,
+    /// which rewrites one such line).
+    static func recordingLine(_ key: String, file: String, words: String?) -> String {
+        "    \(JSONText.string(key)): { file: \(JSONText.string(file))" + (words.map { ", text: \(JSONText.string($0))" } ?? "") + " },"
     }
 
     static func fileName(_ ref: AudioFileRef) -> String {

@@ -74,12 +74,24 @@ public struct WebAddress: Equatable, Sendable, CustomStringConvertible {
             guard let address = this.pointee.ifa_addr, Int32(address.pointee.sa_family) == AF_INET,
                 this.pointee.ifa_flags & UInt32(IFF_LOOPBACK) == 0, this.pointee.ifa_flags & UInt32(IFF_UP) != 0
             else { continue }
-            var a = UnsafeRawPointer(address).load(as: sockaddr_in.self).sin_addr
-            var text = [CChar](repeating: 0, count: 32)
-            guard inet_ntop(AF_INET, &a, &text, 32) != nil else { continue }
-            return String(cString: text)
+            if let text = text(of: address) { return text }
         }
         return nil
+    }
+
+    /// An IPv4 or IPv6 socket address's host, as text.
+    static func text(of address: UnsafePointer<sockaddr>) -> String? {
+        var text = [CChar](repeating: 0, count: 64)
+        switch Int32(address.pointee.sa_family) {
+        case AF_INET:
+            var a = UnsafeRawPointer(address).load(as: sockaddr_in.self).sin_addr
+            guard inet_ntop(AF_INET, &a, &text, 64) != nil else { return nil }
+        case AF_INET6:
+            var a = UnsafeRawPointer(address).load(as: sockaddr_in6.self).sin6_addr
+            guard inet_ntop(AF_INET6, &a, &text, 64) != nil else { return nil }
+        default: return nil
+        }
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 
@@ -199,18 +211,7 @@ private func header(_ connection: OpaquePointer?, _ name: String) -> String? {
 }
 
 private func peer(_ connection: OpaquePointer?) -> String {
-    guard let address = upturn_web_peer(connection) else { return "?" }
-    var text = [CChar](repeating: 0, count: 64)
-    switch Int32(address.pointee.sa_family) {
-    case AF_INET:
-        var a = UnsafeRawPointer(address).load(as: sockaddr_in.self).sin_addr
-        inet_ntop(AF_INET, &a, &text, 64)
-    case AF_INET6:
-        var a = UnsafeRawPointer(address).load(as: sockaddr_in6.self).sin6_addr
-        inet_ntop(AF_INET6, &a, &text, 64)
-    default: return "?"
-    }
-    return String(cString: text)
+    upturn_web_peer(connection).flatMap(WebAddress.text) ?? "?"
 }
 
 private func send(_ connection: OpaquePointer?, _ response: WebResponse) -> MHD_Result {

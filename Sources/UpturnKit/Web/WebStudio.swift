@@ -95,7 +95,7 @@ enum WebStudio {
         } else {
             words = WebBody(Array((request.headers["x-upturn-words"] ?? "").utf8)).flatMap { $0.string("words") } ?? ""
         }
-        let entry = "    \(JSONText.string(cue.key)): { file: \(JSONText.string(file)), text: \(JSONText.string(words)) },"
+        let entry = PackAuthoring.recordingLine(cue.key, file: file, words: words)
         let text = String(decoding: before, as: UTF8.self)
         var lines = text.components(separatedBy: "\n")
         if let at = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(JSONText.string(cue.key) + ":") }) {
