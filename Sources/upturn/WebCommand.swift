@@ -19,7 +19,7 @@ enum WebCommand {
         case "devices":
             try arguments.atMost(1, command: "web devices")
             if devices.devices.isEmpty { print("no paired phones (pair one from the page: upturn serve --web)") }
-            for device in devices.devices { print(TerminalText.safe("\(device.name)\tpaired \(device.paired)")) }
+            for device in devices.devices { print(TerminalText.safe(device.name) + "  paired " + TerminalText.safe(device.paired)) }
             return .ok
         case "forget":
             guard arguments.positionals.count == 2 else { throw UpturnError.usage("usage: upturn web forget NAME (`upturn web devices` lists them)") }

@@ -28,6 +28,32 @@ final class CLITests: XCTestCase {
 
     /// A render longer than a WAV file holds (3.5 hours at 192 kHz is 4.8 GB) is refused
     /// before anything is written: its sizes wrapped before, and the header lied.
+    func testPairedPhonesAreListedAndForgottenAndBadWordsSaySo() throws {
+        let config = Upturn.file("web-cli-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(atPath: config + "/upturn", withIntermediateDirectories: true)
+        let token = String(repeating: "a", count: 64)
+        FileManager.default.createFile(
+            atPath: config + "/upturn/web-devices.jsonl",
+            contents: Data("{\"name\": \"Pixel\", \"token\": \"\(token)\", \"paired\": \"2026-12-01T08:00:00Z\"}\n".utf8))
+        let env = ["XDG_CONFIG_HOME": config]
+        let listed = try Upturn.run(["web", "devices"], environment: env)
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        XCTAssertEqual(listed.stdout, "Pixel  paired 2026-12-01T08:00:00Z\n", "one line a phone (a tab came out as \\x09)")
+        XCTAssertFalse(listed.stdout.contains(token), "the token is never printed")
+        let missing = try Upturn.run(["web", "forget", "Pixle"], environment: env)
+        XCTAssertEqual(missing.status, 66)
+        XCTAssertEqual(missing.stderr, "upturn: no paired phone named 'Pixle'; `upturn web devices` lists them\n")
+        let forgot = try Upturn.run(["web", "forget", "Pixel"], environment: env)
+        XCTAssertEqual(forgot.status, 0, forgot.stderr)
+        XCTAssertEqual(try Upturn.run(["web", "devices"], environment: env).stdout, "no paired phones (pair one from the page: upturn serve --web)\n")
+        let unknown = try Upturn.run(["web", "pair"], environment: env)
+        XCTAssertEqual(unknown.status, 64)
+        XCTAssertTrue(unknown.stderr.contains("usage: upturn web devices | upturn web forget NAME (not 'pair')"), unknown.stderr)
+        let address = try Upturn.run(["serve", "--web", "box.local:80"], environment: env)
+        XCTAssertEqual(address.status, 64)
+        XCTAssertTrue(address.stderr.contains("--web: 'box.local:80' is not [ADDR][:PORT]"), address.stderr)
+    }
+
     func testARenderOverFourGiBIsRefused() throws {
         let rests = Array(repeating: "{rest: '30m'}", count: 7).joined(separator: ", ")
         let plan = Upturn.write("long.json5", "{title: 'Long', steps: [\(rests)]}")

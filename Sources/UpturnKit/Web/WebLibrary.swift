@@ -7,12 +7,14 @@ enum WebLibrary {
     /// `GET /api/sessions`: today's session and why, the built-in programs, the user's plans.
     static func sessions(plansFolder: String) -> WebResponse {
         var today = "null"
-        let settings = try? Settings.read()
-        if let (plan, choice) = try? Session.todayPlan(journal: Journal(), settings: { () throws(UpturnError) in try Settings.read() }) {
+        // Read once: today's choice (which falls back when they cannot be read) and the rules.
+        let settings: Result<Settings, UpturnError>
+        do throws(UpturnError) { settings = .success(try Settings.read()) } catch { settings = .failure(error) }
+        if let (plan, choice) = try? Session.todayPlan(journal: Journal(), settings: { () throws(UpturnError) in try settings.get() }) {
             let reasons = choice.reasons.suffix(12).map(JSONText.string).joined(separator: ", ")
             today = "{\"program\": \(JSONText.string(choice.program)), \"title\": \(JSONText.string(plan.title)), \"level\": \(choice.level), \"angle\": \(choice.angle), "
                 + "\"extra_hold_seconds\": \(choice.extraHoldSeconds), \"fallback\": \(choice.fallback.map(JSONText.string) ?? "null"), \"reasons\": [\(reasons)], "
-                + "\"rules\": \(JSONText.string((settings?.rules ?? Progression.Rules()).summary))}"
+                + "\"rules\": \(JSONText.string(((try? settings.get())?.rules ?? Progression.Rules()).summary))}"
         }
         let programs = BuiltinPrograms.names.map { name in
             "{\"name\": \(JSONText.string(name)), \"title\": \(JSONText.string(BuiltinPrograms.title(name) ?? name)), \"about\": \(JSONText.string(BuiltinPrograms.description(name)))}"
