@@ -55,14 +55,29 @@ static inline const char *upturn_web_load(void) {
 /* MHD_start_daemon is variadic, which does not import into Swift: the companion page's
    server is started here with its options fixed (WebServer.swift says why each). One thread
    per connection (an event stream sleeps in poll on its own thread); the listening address
-   is given whole (IPv4 or IPv6). */
+   is given whole (IPv4 or IPv6). With a certificate and key (PEM, NULL for none) it speaks
+   HTTPS through GnuTLS. */
 static inline struct MHD_Daemon *upturn_web_start(const struct sockaddr *address, int ipv6,
+                                                  const char *certificate, const char *key,
                                                   MHD_AccessHandlerCallback handler, void *handler_context,
                                                   MHD_RequestCompletedCallback completed, void *completed_context,
                                                   unsigned int connection_limit, unsigned int per_address_limit,
                                                   unsigned int timeout_seconds, size_t memory_limit) {
     unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD;
     if (ipv6) flags |= MHD_USE_IPv6;
+    if (certificate && key) {
+        return upturn_mhd.start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, handler, handler_context,
+                                       MHD_OPTION_HTTPS_MEM_CERT, certificate,
+                                       MHD_OPTION_HTTPS_MEM_KEY, key,
+                                       MHD_OPTION_SOCK_ADDR, address,
+                                       MHD_OPTION_NOTIFY_COMPLETED, completed, completed_context,
+                                       MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+                                       MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_address_limit,
+                                       MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
+                                       MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory_limit,
+                                       MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
+                                       MHD_OPTION_END);
+    }
     return upturn_mhd.start_daemon(flags, 0, NULL, NULL, handler, handler_context,
                                    MHD_OPTION_SOCK_ADDR, address,
                                    MHD_OPTION_NOTIFY_COMPLETED, completed, completed_context,

@@ -6,6 +6,7 @@ enum ServeCommand {
         usage: upturn serve [--device NAME] [--pack NAME|DIR] [--volume 0-100] [--rate HZ]
                             [--controls LIST] [--socket PATH] [--keep-alive] [--alone]
                             [--voice-model DIR] [--web [ADDR][:PORT]]
+                            [--web-cert FILE --web-key FILE]
 
         Runs as a service beside the table (systemd starts it: Scripts/install-service).
         It waits for a press. A press says what today holds ("Today: core, level 3,
@@ -25,7 +26,9 @@ enum ServeCommand {
         --web serves the companion page for a phone (port 8080 on every address unless
         given: --web :9000, --web 192.168.1.20:8080). A phone pairs with a 6-digit code the
         box says aloud; `upturn web devices` lists paired phones, `upturn web forget NAME`
-        removes one. Plain HTTP: see the README before opening it beyond your home network.
+        removes one. Plain HTTP unless --web-cert and --web-key give a certificate and its
+        key (PEM): then HTTPS, and the page can record your voice (browsers give a microphone
+        only to a secure page). See the README before opening it beyond your home network.
         """
 
     static func run(_ words: [String]) throws(UpturnError) -> ExitCode {
@@ -35,7 +38,7 @@ enum ServeCommand {
             words.insert("", at: at + 1)
         }
         let arguments = try Arguments(
-            words, command: "serve", valued: ["--device", "--pack", "--volume", "--rate", "--controls", "--socket", "--voice-model", "--web"],
+            words, command: "serve", valued: ["--device", "--pack", "--volume", "--rate", "--controls", "--socket", "--voice-model", "--web", "--web-cert", "--web-key"],
             flags: ["--keep-alive", "--alone"])
         if CommandLineTool.helped(arguments, help) { return .ok }
         try arguments.atMost(0, command: "serve")
@@ -51,6 +54,13 @@ enum ServeCommand {
         options.socketPath = arguments.options["--socket"] ?? ControlSocket.defaultPath
         options.voiceModel = arguments.options["--voice-model"] ?? options.voiceModel
         if let web = arguments.options["--web"] { options.web = try WebAddress.parse(web) }
+        switch (arguments.options["--web-cert"], arguments.options["--web-key"]) {
+        case (nil, nil): break
+        case (let certificate?, let key?):
+            guard options.web != nil else { throw UpturnError.usage("serve: --web-cert and --web-key go with --web") }
+            options.webTLS = try WebTLS.load(certificate: certificate, key: key)
+        default: throw UpturnError.usage("serve: --web-cert and --web-key go together (a certificate and its key)")
+        }
         try Service(options).run()
         return .ok
     }

@@ -154,6 +154,45 @@ final class WebTests: XCTestCase {
         XCTAssertEqual(app.handle(WebRequest(method: "GET", path: "/api/status", headers: ["Cookie": "upturn=" + token])).status, 200)
     }
 
+    func testOverHTTPSOnlyAnHTTPSOriginIsTheBoxAndTheCookieIsSecure() throws {
+        let service = FakeService()
+        let (plain, _, _) = makeApp(service)
+        var host = plain.host
+        host.secure = true
+        let app = WebApp(host: host)
+        func secure(_ request: WebRequest) -> WebRequest {
+            var request = request
+            request.headers["origin"] = "https://box:8080"
+            return request
+        }
+        XCTAssertEqual(app.handle(post("/api/pair/begin", "")).status, 403, "an http Origin, on a box that speaks https")
+        XCTAssertEqual(app.handle(secure(post("/api/pair/begin", ""))).status, 200)
+        let code = try XCTUnwrap(service.said.last?.1["code"]).filter(\.isNumber)
+        let response = app.handle(secure(post("/api/pair", "{\"code\": \"\(code)\", \"name\": \"Phone\"}")))
+        let cookie = try XCTUnwrap(response.headers.first { $0.0 == "Set-Cookie" }?.1)
+        XCTAssertTrue(cookie.hasSuffix("; Secure"), cookie)
+        let token = String(try XCTUnwrap(cookie.split(separator: ";").first).dropFirst("upturn=".count))
+        var request = post("/api/control", "{\"command\": \"pause\"}", cookie: token)
+        request.headers["origin"] = "http://box:8080"
+        XCTAssertEqual(app.handle(request).status, 403, "a page over plain HTTP is not this box's")
+        request.headers["origin"] = "https://box:8080"
+        XCTAssertEqual(app.handle(request).status, 200)
+    }
+
+    func testACertificateAndKeyAreReadBeforeTheServiceStarts() throws {
+        let folder = temporaryFolder()
+        XCTAssertThrowsError(try WebTLS.load(certificate: folder + "/none.pem", key: folder + "/none.key")) { error in
+            XCTAssertEqual((error as? UpturnError)?.code, .noInput)
+            XCTAssertTrue("\(error)".contains(folder + "/none.pem"), "\(error)")
+        }
+        FileManager.default.createFile(atPath: folder + "/cert.pem", contents: Data("hello\n".utf8))
+        FileManager.default.createFile(atPath: folder + "/key.pem", contents: Data("-----BEGIN PRIVATE KEY-----\nx\n".utf8))
+        XCTAssertThrowsError(try WebTLS.load(certificate: folder + "/cert.pem", key: folder + "/key.pem")) { error in
+            XCTAssertEqual((error as? UpturnError)?.code, .dataError)
+            XCTAssertEqual((error as? UpturnError)?.problems, [folder + "/cert.pem:1:1: not a certificate in PEM ('-----BEGIN CERTIFICATE-----' expected)"])
+        }
+    }
+
     func testControlsReachTheQueueAndUnknownOnesAreRefused() throws {
         let service = FakeService()
         let (app, queue, _) = makeApp(service)
@@ -379,5 +418,51 @@ final class WebServerTests: XCTestCase {
         XCTAssertTrue(text.contains("data: {\"state\": \"waiting\""), text)
         XCTAssertTrue(text.contains("data: {\"state\": \"playing\""), text)
         XCTAssertTrue(text.contains("\"inverted\": true"), text)
+    }
+
+    /// Runs a tool; its standard output, and its exit status.
+    static func tool(_ path: String, _ arguments: [String]) throws -> (String, Int32) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (String(decoding: data, as: UTF8.self), process.terminationStatus)
+    }
+
+    func testWithACertificateItSpeaksHTTPSAndRefusesAKeyThatDoesNotMatch() throws {
+        let folder = temporaryFolder()
+        for name in ["a", "b"] {
+            let (_, status) = try Self.tool(
+                "/usr/bin/openssl",
+                ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=upturn.local",
+                 "-keyout", "\(folder)/\(name).key", "-out", "\(folder)/\(name).pem"])
+            XCTAssertEqual(status, 0, "openssl (Scripts/setup --test installs it)")
+        }
+        let tls = try WebTLS.load(certificate: folder + "/a.pem", key: folder + "/a.key")
+        let host = WebHost(
+            board: StatusBoard(idle: .waiting(ServeWaiting(audioReady: true))), queue: ControlQueue(), start: { _ in "ok" }, say: { _, _, _ in true },
+            log: { _ in }, plansFolder: folder + "/plans", devicesPath: folder + "/devices.jsonl")
+        let server = try WebServer(app: WebApp(host: host))
+        try server.start(try WebAddress.parse("127.0.0.1:0"), tls: tls)
+        defer { server.stop() }
+        let url = "https://127.0.0.1:\(server.port)/"
+        let (page, status) = try Self.tool("/usr/bin/curl", ["-sk", "--max-time", "5", "-w", "%{http_code} %{scheme}", "-o", "/dev/null", url])
+        XCTAssertEqual(status, 0)
+        XCTAssertEqual(page, "200 HTTPS")
+        let (_, unverified) = try Self.tool("/usr/bin/curl", ["-s", "--max-time", "5", "-o", "/dev/null", url])
+        XCTAssertEqual(unverified, 60, "curl trusts no self-signed certificate: this is TLS, not plain HTTP")
+        let plain = Self.exchange(server.port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", seconds: 2)
+        XCTAssertFalse(plain.hasPrefix("HTTP/1.1 200"), "plain HTTP on the TLS port")
+
+        let mismatched = try WebServer(app: WebApp(host: host))
+        XCTAssertThrowsError(try mismatched.start(try WebAddress.parse("127.0.0.1:0"), tls: WebTLS(certificate: tls.certificate, key: try WebTLS.load(certificate: folder + "/b.pem", key: folder + "/b.key").key))) { error in
+            XCTAssertEqual((error as? UpturnError)?.code, .unavailable)
+            XCTAssertTrue("\(error)".contains("do --web-cert and --web-key not match"), "\(error)")
+        }
     }
 }

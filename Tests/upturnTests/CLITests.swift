@@ -52,6 +52,16 @@ final class CLITests: XCTestCase {
         let address = try Upturn.run(["serve", "--web", "box.local:80"], environment: env)
         XCTAssertEqual(address.status, 64)
         XCTAssertTrue(address.stderr.contains("--web: 'box.local:80' is not [ADDR][:PORT]"), address.stderr)
+        let alone = try Upturn.run(["serve", "--web", ":0", "--web-cert", "/nowhere/cert.pem"], environment: env)
+        XCTAssertEqual(alone.status, 64)
+        XCTAssertEqual(alone.stderr, "upturn: serve: --web-cert and --web-key go together (a certificate and its key)\n")
+        let unread = try Upturn.run(["serve", "--web", ":0", "--web-cert", "/nowhere/cert.pem", "--web-key", "/nowhere/key.pem"], environment: env)
+        XCTAssertEqual(unread.status, 66)
+        XCTAssertTrue(unread.stderr.hasPrefix("upturn: /nowhere/cert.pem: "), unread.stderr)
+        let notPEM = Upturn.write("cert.pem", "not a certificate\n")
+        let wrong = try Upturn.run(["serve", "--web", ":0", "--web-cert", notPEM, "--web-key", notPEM], environment: env)
+        XCTAssertEqual(wrong.status, 65)
+        XCTAssertEqual(wrong.stderr, "\(notPEM):1:1: not a certificate in PEM ('-----BEGIN CERTIFICATE-----' expected)\n")
     }
 
     func testARenderOverFourGiBIsRefused() throws {

@@ -319,12 +319,25 @@ final class InstallServiceTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: prefix) }
         FileManager.default.createFile(atPath: prefix + "/bin/upturn", contents: Data("host".utf8))
         let common = ["--root", stage, "--prefix", prefix, "--user", "nobody", "--binary", Upturn.binary]
-        let installed = Upturn.finish(try Upturn.start(common, executable: script), timeout: 120)
+        // With the page over HTTPS: the certificate and key are copied beside the unit's root.
+        let certificate = Upturn.write("web.pem", "-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----\n")
+        let key = Upturn.write("web.key", "-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n")
+        let notKey = Upturn.finish(
+            try Upturn.start(common + ["--web", ":8443", "--web-cert", certificate, "--web-key", certificate], executable: script), timeout: 60)
+        XCTAssertEqual(notKey.status, 64)
+        XCTAssertTrue(notKey.stderr.contains("is not a private key in PEM"), notKey.stderr)
+        let installed = Upturn.finish(
+            try Upturn.start(common + ["--web", ":8443", "--web-cert", certificate, "--web-key", key], executable: script), timeout: 120)
         XCTAssertEqual(installed.status, 0, installed.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: stage + prefix + "/bin/upturn"))
+        let unit = try String(contentsOfFile: stage + "/etc/systemd/system/upturn.service", encoding: .utf8)
+        XCTAssertTrue(unit.contains("--web :8443 --web-cert /etc/upturn/web-cert.pem --web-key /etc/upturn/web-key.pem"), unit)
+        let keyMode = try FileManager.default.attributesOfItem(atPath: stage + "/etc/upturn/web-key.pem")[.posixPermissions] as? Int
+        XCTAssertEqual(keyMode, 0o640)
         let removed = Upturn.finish(try Upturn.start(common + ["--uninstall"], executable: script), timeout: 60)
         XCTAssertEqual(removed.status, 0, removed.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: stage + prefix + "/bin/upturn"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stage + "/etc/upturn/web-key.pem"))
         XCTAssertEqual(try String(contentsOfFile: prefix + "/bin/upturn", encoding: .utf8), "host", "the host's program was removed")
         XCTAssertTrue(FileManager.default.fileExists(atPath: prefix + "/share/upturn"), "the host's data was removed")
     }

@@ -22,6 +22,8 @@ public final class Service {
         public var voiceModel = SpeechRecognizer.defaultModel
         /// `--web [ADDR][:PORT]`: the companion page.
         public var web: WebAddress?
+        /// `--web-cert`/`--web-key`: the page over HTTPS.
+        public var webTLS: WebTLS?
         public init() {}
     }
 
@@ -126,10 +128,12 @@ public final class Service {
                 return true
             }, log: log)
         host.fixedVolume = options.volume
+        host.secure = options.webTLS != nil
         do throws(UpturnError) {
             let server = try WebServer(app: WebApp(host: host))
-            try server.start(address)
-            log("web: the companion page is at http://\(address.host == "0.0.0.0" || address.host == "::" ? WebAddress.localAddress() ?? address.host : address.host):\(server.port)/")
+            try server.start(address, tls: options.webTLS)
+            let shown = address.host == "0.0.0.0" || address.host == "::" ? WebAddress.localAddress() ?? address.host : address.host
+            log("web: the companion page is at \(options.webTLS == nil ? "http" : "https")://\(shown):\(server.port)/")
             return server
         } catch {
             log("web: \(error.problems.first ?? ""); going on without the page")

@@ -20,6 +20,8 @@ public struct WebHost: Sendable {
     /// `--volume` on the service's command line: the page shows it and cannot change it.
     public var fixedVolume: Int?
     public var settingsFile: String = Settings.file
+    /// Served over HTTPS (`--web-cert`): the cookie is `Secure`, and an `Origin` must be https.
+    public var secure = false
     public var now: @Sendable () -> Double
 
     public init(
@@ -132,7 +134,8 @@ public final class WebApp: Sendable {
             return request.method == "GET" || request.method == "HEAD"
         }
         guard let host = request.headers["host"], !host.isEmpty else { return false }
-        return origin == "http://" + host || origin == "https://" + host
+        // Plain HTTP may sit behind a TLS proxy, which the browser knows as https.
+        return origin == "https://" + host || (!self.host.secure && origin == "http://" + host)
     }
 
     private func pairedDevice(_ request: WebRequest) -> PairedDevices.Device? {
@@ -191,7 +194,7 @@ public final class WebApp: Sendable {
                 return .error(500, "the box could not keep this phone: \(error.problems.first ?? "")")
             }
             host.log("web: paired \(name) (\(request.peer))")
-            let cookie = "\(Self.cookie)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000"
+            let cookie = "\(Self.cookie)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000\(host.secure ? "; Secure" : "")"
             return WebResponse(
                 status: 200, contentType: "application/json; charset=utf-8", body: Array("{\"paired\": true, \"name\": \(JSONText.string(name))}".utf8),
                 headers: [("Set-Cookie", cookie)])

@@ -95,6 +95,33 @@ public struct WebAddress: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+/// `--web-cert FILE --web-key FILE`: the page over HTTPS (GnuTLS, inside libmicrohttpd). Both
+/// files are PEM; they are read when the command starts, so a missing one is exit 66 and a
+/// file that is not PEM is exit 65, before the service runs.
+public struct WebTLS: Sendable, Equatable {
+    public var certificate: String
+    public var key: String
+
+    public init(certificate: String, key: String) {
+        self.certificate = certificate
+        self.key = key
+    }
+
+    public static func load(certificate certificatePath: String, key keyPath: String) throws(UpturnError) -> WebTLS {
+        let certificate = try pem(certificatePath, kind: "a certificate", marker: "-----BEGIN CERTIFICATE-----")
+        let key = try pem(keyPath, kind: "a private key", marker: "PRIVATE KEY-----")
+        return WebTLS(certificate: certificate, key: key)
+    }
+
+    private static func pem(_ path: String, kind: String, marker: String) throws(UpturnError) -> String {
+        let bytes = try FileBytes.read(path, limit: 64 * 1024, what: kind)
+        guard let text = String(validating: bytes, as: UTF8.self), text.contains(marker) else {
+            throw UpturnError.data("\(path):1:1: not \(kind) in PEM ('\(marker)' expected)")
+        }
+        return text
+    }
+}
+
 /// The companion page's HTTP server, on libmicrohttpd (Debian's `libmicrohttpd12`, opened
 /// when the server starts: see `CMicroHTTPD/shim.h`): one
 /// thread per connection, so an event stream sleeps in `poll` on its own thread and nothing
@@ -117,6 +144,7 @@ public final class WebServer: @unchecked Sendable {
     let bodyLimit: Int
     let stopping: WakePipe
     private var daemon: OpaquePointer?
+    private var pem: [UnsafeMutablePointer<CChar>?] = []
     public private(set) var port: UInt16 = 0
 
     public init(app: WebApp, bodyLimit: Int = WebApp.uploadLimit) throws(UpturnError) {
@@ -125,20 +153,26 @@ public final class WebServer: @unchecked Sendable {
         stopping = try WakePipe()
     }
 
-    /// Listens on `address`; 69 when it cannot (the port taken, the address not this box's).
-    public func start(_ address: WebAddress) throws(UpturnError) {
+    /// Listens on `address` (over HTTPS with `tls`); 69 when it cannot (the port taken, the
+    /// address not this box's, a certificate and key that do not match).
+    public func start(_ address: WebAddress, tls: WebTLS? = nil) throws(UpturnError) {
         guard var bytes = address.socketAddress() else { throw UpturnError.usage("--web: cannot listen on \(address)") }
         if let why = upturn_web_load() {
             throw UpturnError.unavailable("--web: cannot open libmicrohttpd (\(String(cString: why))); install libmicrohttpd12")
         }
         let context = Unmanaged.passUnretained(self).toOpaque()
+        // MHD keeps the PEM strings' pointers: they live until the server is stopped.
+        if let tls { pem = [strdup(tls.certificate), strdup(tls.key)] }
         daemon = bytes.withUnsafeMutableBytes { raw in
             upturn_web_start(
-                raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), address.isIPv6 ? 1 : 0, webAccess, context, webCompleted, context,
+                raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), address.isIPv6 ? 1 : 0,
+                pem.first ?? nil, pem.last ?? nil,
+                webAccess, context, webCompleted, context,
                 Self.connectionLimit, Self.perAddressLimit, Self.timeoutSeconds, 64 * 1024)
         }
         guard let daemon else {
-            throw UpturnError.unavailable("--web: cannot listen on \(address) (is the port taken, or the address not this box's?)")
+            let why = tls == nil ? "is the port taken, or the address not this box's?" : "is the port taken, or do --web-cert and --web-key not match?"
+            throw UpturnError.unavailable("--web: cannot listen on \(address) (\(why))")
         }
         port = upturn_web_port(daemon)
     }
@@ -148,6 +182,8 @@ public final class WebServer: @unchecked Sendable {
         stopping.wake()
         if let daemon { upturn_web_stop(daemon) }
         daemon = nil
+        for string in pem { free(string) }
+        pem = []
     }
 
     deinit { stop() }
