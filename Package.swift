@@ -21,6 +21,8 @@ let package = Package(
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
         // Opened with dlopen by `serve --web` (see its shim): headers only at build time.
         .systemLibrary(name: "CMicroHTTPD", providers: [.apt(["libmicrohttpd-dev"])]),
+        // The page's name on the LAN: libavahi-client, opened with dlopen the same way.
+        .systemLibrary(name: "CAvahi", providers: [.apt(["libavahi-client-dev"])]),
         // The shipped cue packs and chimes, embedded so the binary works from anywhere.
         .target(
             name: "UpturnSounds",
@@ -36,7 +38,7 @@ let package = Package(
         ),
         .target(
             name: "UpturnKit",
-            dependencies: ["CALSA", "CEspeakNG", "CSndFile", "CSampleRate", "CSoxr", "CSDBus", "CPocketSphinx", "CSpeexDSP", "CMicroHTTPD", "UpturnSounds"],
+            dependencies: ["CALSA", "CEspeakNG", "CSndFile", "CSampleRate", "CSoxr", "CSDBus", "CPocketSphinx", "CSpeexDSP", "CMicroHTTPD", "CAvahi", "UpturnSounds"],
             resources: [
                 .embedInCode("Programs/first-time.json5"),
                 .embedInCode("Programs/stretch.json5"),

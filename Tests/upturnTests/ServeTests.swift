@@ -342,3 +342,109 @@ final class InstallServiceTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: prefix + "/share/upturn"), "the host's data was removed")
     }
 }
+
+/// `serve --web` announces the page on the LAN through avahi: a private system bus and an
+/// avahi-daemon of the test's own (root only: avahi-daemon will not run as anyone else), and
+/// avahi's own `avahi-browse` as the phone's zeroconf browser.
+final class LANNameTests: PulseBedTestCase {
+    var children: [Child] = []
+
+    override func tearDown() {
+        for child in children.reversed() {
+            child.signal(SIGTERM)
+            child.wait(timeout: 5)
+        }
+        super.tearDown()
+    }
+
+    func testThePageIsAnnouncedAsUpturnFoundAgainAfterTheDaemonRestartsAndWithdrawnAtTheEnd() throws {
+        for tool in ["/usr/bin/dbus-daemon", "/usr/sbin/avahi-daemon", "/usr/bin/avahi-browse"] where !FileManager.default.isExecutableFile(atPath: tool) {
+            if ProcessInfo.processInfo.environment["UPTURN_TEST_REQUIRE_BEDS"] == "1" { XCTFail("\(tool) is missing (Scripts/setup --test)") }
+            throw XCTSkip("\(tool) is missing")
+        }
+        guard getuid() == 0 else { throw XCTSkip("avahi-daemon runs as root only") }
+        // One avahi-daemon a machine (its pid file is fixed): the machine's own would refuse ours.
+        if let pid = (try? String(contentsOfFile: "/run/avahi-daemon/pid", encoding: .utf8)).flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }),
+            kill(pid, 0) == 0
+        {
+            throw XCTSkip("this machine's avahi-daemon (pid \(pid)) is running")
+        }
+        let folder = Upturn.file("lan-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let bus = folder + "/system_bus"
+        FileManager.default.createFile(atPath: folder + "/bus.conf", contents: Data("""
+            <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+            <busconfig><type>system</type><listen>unix:path=\(bus)</listen><auth>EXTERNAL</auth>
+            <policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy></busconfig>
+            """.utf8))
+        // IPv4 only, no rate limit on the test's own quick restarts.
+        FileManager.default.createFile(atPath: folder + "/avahi.conf", contents: Data("""
+            [server]
+            use-ipv4=yes
+            use-ipv6=no
+            ratelimit-interval-usec=1000000
+            ratelimit-burst=1000
+            [wide-area]
+            enable-wide-area=no
+            [publish]
+            publish-workstation=no
+
+            """.utf8))
+        children.append(try Child("/usr/bin/dbus-daemon", ["--config-file=\(folder)/bus.conf", "--nofork"], stderr: folder + "/bus.log"))
+        for _ in 0..<50 where !FileManager.default.fileExists(atPath: bus) { usleep(100_000) }
+        let env = ProcessInfo.processInfo.environment.merging(["DBUS_SYSTEM_BUS_ADDRESS": "unix:path=\(bus)"]) { _, new in new }
+        func startAvahi() throws -> Child {
+            let daemon = try Child(
+                "/usr/sbin/avahi-daemon", ["--no-drop-root", "--no-chroot", "--no-rlimits", "-f", folder + "/avahi.conf"], environment: env,
+                stderr: folder + "/avahi.log")
+            children.append(daemon)
+            return daemon
+        }
+        func browse() throws -> String {
+            let out = folder + "/browse.txt"
+            _ = try Child.run("/usr/bin/avahi-browse", ["-rtp", "_http._tcp"], environment: env, stdout: out, timeout: 15)
+            return (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        }
+        func waitForLog(_ serve: (Child, String, String), _ text: String, after: Int = 0) -> Bool {
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline {
+                let log = (try? String(contentsOfFile: serve.2, encoding: .utf8)) ?? ""
+                if log.components(separatedBy: text).count - 1 > after { return true }
+                usleep(100_000)
+            }
+            return false
+        }
+        var daemon = try startAvahi()
+        let serve = try Upturn.start(
+            ["serve", "--device", "pulse", "--controls", "socket", "--socket", socket, "--web", ":0"],
+            environment: environment.merging(["DBUS_SYSTEM_BUS_ADDRESS": "unix:path=\(bus)", "XDG_CONFIG_HOME": folder + "/config"]) { _, new in new })
+        func logs() -> String {
+            ["bus.log", "avahi.log"].map { (try? String(contentsOfFile: folder + "/" + $0, encoding: .utf8)) ?? "" }.joined(separator: "\n")
+                + ((try? String(contentsOfFile: serve.2, encoding: .utf8)) ?? "")
+        }
+        XCTAssertTrue(waitForLog(serve, "web: announced on the LAN as 'Upturn' (_http._tcp)"), logs())
+        let log = (try? String(contentsOfFile: serve.2, encoding: .utf8)) ?? ""
+        let port = try XCTUnwrap(log.firstMatch(of: /web on port (\d+)/).map { String($0.1) })
+        let found = try browse()
+        XCTAssertTrue(found.contains(";Upturn;Web Site;local;") && found.contains(";\(port);\"path=/\""), found)
+
+        // The daemon restarts (an upgrade): the service waits for it and announces again.
+        daemon.signal(SIGTERM)
+        daemon.wait(timeout: 5)
+        XCTAssertTrue(waitForLog(serve, "web: avahi-daemon went away; waiting for it"))
+        daemon = try startAvahi()
+        XCTAssertTrue(waitForLog(serve, "web: announced on the LAN as 'Upturn'", after: 1), logs())
+        XCTAssertTrue(try browse().contains(";Upturn;Web Site;local;"))
+
+        // The service ends: the name is withdrawn.
+        serve.0.signal(SIGTERM)
+        XCTAssertEqual(Upturn.finish(serve, timeout: 30).status, 0)
+        // (The LAN's caches keep a name withdrawn with a goodbye for a second.)
+        var gone = false
+        for _ in 0..<10 where !gone {
+            gone = !(try browse().contains(";Upturn;"))
+            if !gone { usleep(500_000) }
+        }
+        XCTAssertTrue(gone, "the name outlived the service")
+    }
+}

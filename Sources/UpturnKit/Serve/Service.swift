@@ -70,6 +70,11 @@ public final class Service {
         let web = options.web.flatMap(startWeb)
         defer { web?.stop() }
         if let web { names.append("web on port \(web.port)") }
+        // Its name on the LAN (not for a page only this box can reach).
+        let lan = web.flatMap { web in
+            options.web.map(\.isLoopback) == false ? LANAnnouncer(https: options.webTLS != nil, port: web.port, log: log) : nil
+        }
+        defer { lan?.stop() }
         log("started (device \(options.device); controls: \(names.joined(separator: ", ")))")
         probeDevice(quiet: false)
         refreshIdle()

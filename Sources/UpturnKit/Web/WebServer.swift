@@ -9,6 +9,8 @@ public struct WebAddress: Equatable, Sendable, CustomStringConvertible {
     public var host: String
     public var port: UInt16
     public var isIPv6: Bool { host.contains(":") }
+    /// Reached from this box alone (127.0.0.0/8, ::1).
+    public var isLoopback: Bool { host.hasPrefix("127.") || host == "::1" }
 
     public init(host: String = "0.0.0.0", port: UInt16 = WebAddress.defaultPort) {
         self.host = host
