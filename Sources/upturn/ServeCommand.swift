@@ -47,7 +47,7 @@ enum ServeCommand {
         options.volume = try arguments.integer("--volume", in: 0...100, command: "serve")
         options.controls = try CommandLineTool.controlSpecs(arguments)
         options.keyMap = try ControlSpec.loadKeyMap()
-        options.device = arguments.options["--device"] ?? "default"
+        options.device = arguments.options["--device"]
         options.pack = arguments.options["--pack"]
         options.keepAlive = arguments.flags.contains("--keep-alive")
         options.alone = arguments.flags.contains("--alone")

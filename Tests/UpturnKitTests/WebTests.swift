@@ -100,6 +100,8 @@ final class WebTests: XCTestCase {
                 return true
             }, log: { _ in }, plansFolder: folder + "/plans", packsFolder: folder + "/packs", devicesPath: folder + "/devices.jsonl", now: { service.clock })
         host.settingsFile = folder + "/settings.json5"
+        host.devices = { [("default", "Default ALSA device"), ("plughw:CARD=USB,DEV=0", "USB Audio")] }
+        host.packs = { [("en", "en-US"), ("fr", "fr-FR")] }
         return (WebApp(host: host), queue, folder)
     }
 
@@ -312,21 +314,76 @@ final class WebTests: XCTestCase {
         let service = FakeService()
         let (app, _, folder) = makeApp(service)
         let token = try pair(app, service)
-        XCTAssertEqual(
-            app.handle(WebRequest(method: "GET", path: "/api/settings", headers: ["Cookie": "upturn=" + token])).bodyText,
-            "{\"alone\": false, \"volume\": 100, \"volume_fixed\": false, \"ceiling\": 60}")
-        let changed = app.handle(post("/api/settings", "{\"volume\": 60, \"alone\": true}", cookie: token, method: "PUT"))
-        XCTAssertEqual(changed.bodyText, "{\"alone\": true, \"volume\": 60, \"volume_fixed\": false, \"ceiling\": 60}")
-        XCTAssertEqual(try Settings.read(file: folder + "/settings.json5").volume, 60)
-        for bad in ["{\"volume\": 101}", "{\"volume\": 5.5}", "{\"alone\": \"yes\"}", "{\"device\": \"hw:0\"}", "{}"] {
+        func json(_ response: WebResponse) throws -> [String: Any] {
+            XCTAssertEqual(response.status, 200, response.bodyText)
+            return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        }
+        let before = try json(app.handle(WebRequest(method: "GET", path: "/api/settings", headers: ["Cookie": "upturn=" + token])))
+        XCTAssertEqual(before["alone"] as? Bool, false)
+        XCTAssertEqual(before["volume"] as? Int, 100)
+        XCTAssertEqual(before["ceiling"] as? Int, 60)
+        XCTAssertEqual(before["device"] as? String, "default")
+        XCTAssertEqual((before["devices"] as? [[String: String]])?.map { $0["name"]! }, ["default", "plughw:CARD=USB,DEV=0"])
+        XCTAssertEqual(before["pack"] as? String, "en")
+        XCTAssertEqual((before["packs"] as? [[String: String]])?.map { $0["name"]! }, ["en", "fr"])
+        XCTAssertTrue(before["voice"] is NSNull, "no voice control on this box")
+        let changed = try json(
+            app.handle(post("/api/settings", "{\"volume\": 60, \"alone\": true, \"device\": \"plughw:CARD=USB,DEV=0\", \"pack\": \"fr\"}", cookie: token, method: "PUT")))
+        XCTAssertEqual(changed["volume"] as? Int, 60)
+        XCTAssertEqual(changed["device"] as? String, "plughw:CARD=USB,DEV=0")
+        XCTAssertEqual(changed["pack"] as? String, "fr")
+        let kept = try Settings.read(file: folder + "/settings.json5")
+        XCTAssertEqual(kept.volume, 60)
+        XCTAssertEqual(kept.device, "plughw:CARD=USB,DEV=0")
+        XCTAssertEqual(kept.pack, "fr")
+        // A string already in the file is replaced in place.
+        _ = try json(app.handle(post("/api/settings", "{\"device\": \"default\"}", cookie: token, method: "PUT")))
+        let text = try String(contentsOfFile: folder + "/settings.json5", encoding: .utf8)
+        XCTAssertEqual(text.components(separatedBy: "device:").count, 2, text)
+        XCTAssertEqual(try Settings.read(file: folder + "/settings.json5").device, "default")
+        for bad in [
+            "{\"volume\": 101}", "{\"volume\": 5.5}", "{\"alone\": \"yes\"}", "{\"device\": \"hw:9\"}", "{\"pack\": \"../x\"}", "{\"colour\": 1}", "{}",
+        ] {
             XCTAssertEqual(app.handle(post("/api/settings", bad, cookie: token, method: "PUT")).status, 400, bad)
         }
+        XCTAssertEqual(app.handle(post("/api/settings", "{\"voice_control\": false}", cookie: token, method: "PUT")).status, 409, "no voice control")
         var host = app.host
         host.fixedVolume = 40
+        host.fixedDevice = "hw:0"
+        host.fixedPack = "de"
         let fixed = WebApp(host: host)
         let fixedToken = try pair(fixed, service)
-        XCTAssertEqual(fixed.handle(post("/api/settings", "{\"volume\": 60}", cookie: fixedToken, method: "PUT")).status, 409)
-        XCTAssertTrue(fixed.handle(WebRequest(method: "GET", path: "/api/settings", headers: ["Cookie": "upturn=" + fixedToken])).bodyText.contains("\"volume\": 40, \"volume_fixed\": true"))
+        for change in ["{\"volume\": 60}", "{\"device\": \"default\"}", "{\"pack\": \"en\"}"] {
+            XCTAssertEqual(fixed.handle(post("/api/settings", change, cookie: fixedToken, method: "PUT")).status, 409, change)
+        }
+        let shown = try json(fixed.handle(WebRequest(method: "GET", path: "/api/settings", headers: ["Cookie": "upturn=" + fixedToken])))
+        XCTAssertEqual(shown["volume"] as? Int, 40)
+        XCTAssertEqual(shown["volume_fixed"] as? Bool, true)
+        XCTAssertEqual(shown["device"] as? String, "hw:0")
+        XCTAssertEqual(shown["device_fixed"] as? Bool, true)
+        XCTAssertEqual(shown["pack"] as? String, "de")
+    }
+
+    func testVoiceControlIsSwitchedFromThePageAndItsLevelShown() throws {
+        let service = FakeService()
+        let (plain, _, folder) = makeApp(service)
+        var host = plain.host
+        let gate = VoiceGate(device: "mic")
+        host.voice = gate
+        let app = WebApp(host: host)
+        let token = try pair(app, service)
+        let cookie = ["Cookie": "upturn=" + token]
+        gate.record(level: -52.25)
+        let quiet = app.handle(WebRequest(method: "GET", path: "/api/voice", headers: cookie))
+        XCTAssertEqual(quiet.bodyText, "{\"on\": true, \"level\": -52.3, \"quietest\": -40.0, \"too_low\": true}")
+        gate.record(level: -20)
+        XCTAssertTrue(app.handle(WebRequest(method: "GET", path: "/api/voice", headers: cookie)).bodyText.contains("\"too_low\": false"))
+        let off = app.handle(post("/api/settings", "{\"voice_control\": false}", cookie: token, method: "PUT"))
+        XCTAssertEqual(off.status, 200, off.bodyText)
+        XCTAssertTrue(off.bodyText.contains("\"voice\": {\"device\": \"mic\", \"on\": false"), off.bodyText)
+        XCTAssertFalse(gate.isOn, "the listener acts on nothing now")
+        XCTAssertEqual(try Settings.read(file: folder + "/settings.json5").voiceControl, false, "and after a restart")
+        XCTAssertEqual(plain.handle(WebRequest(method: "GET", path: "/api/voice", headers: cookie)).status, 404, "a box without voice control")
     }
 
     func testTheEventStreamIsAskedForAndThePageIsSmall() throws {

@@ -265,7 +265,7 @@ final class InstallServiceTests: XCTestCase {
             XCTAssertTrue(first.stdout.contains("systemd-analyze verify: ok"), first.stdout + first.stderr)
         }
         let unit = try String(contentsOfFile: root + "/units/upturn.service", encoding: .utf8)
-        XCTAssertTrue(unit.contains("ExecStart=\(root)/usr/bin/upturn serve --device default --controls socket"), unit)
+        XCTAssertTrue(unit.contains("ExecStart=\(root)/usr/bin/upturn serve --controls socket"), unit)
         XCTAssertTrue(unit.contains("Restart=on-failure"), unit)
         XCTAssertTrue(unit.contains("User=nobody"), unit)
         XCTAssertFalse(unit.contains("User=root"), unit)

@@ -404,6 +404,26 @@ final class VoiceRoomTests: PulseBedTestCase {
         XCTAssertEqual(try lastEnded(data), "finished")
     }
 
+    /// Voice control switched off (the companion page's settings, kept as `voice_control:
+    /// false`): what is heard is logged, and nothing is done.
+    func testVoiceControlSwitchedOffHearsButActsOnNothing() throws {
+        let config = Upturn.file("config-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(atPath: config + "/upturn", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: config + "/upturn/settings.json5", contents: Data("{voice_control: false}\n".utf8))
+        let started = try Upturn.start(
+            ["serve", "--device", "spk", "--controls", "voice:mic,socket", "--socket", socket],
+            environment: environment.merging(["XDG_DATA_HOME": Upturn.file("data-\(UUID().uuidString.prefix(6))"), "XDG_CONFIG_HOME": config]) { _, new in new })
+        try waitForStatus { $0["state"] as? String == "waiting" }
+        try speak(try SpokenCommand.make("upturn start", voice: "slt"))
+        usleep(2_000_000)
+        XCTAssertEqual(try waitForStatus { _ in true }["state"] as? String, "waiting", "a command was acted on with voice control off")
+        started.0.signal(SIGTERM)
+        let result = Upturn.finish(started, timeout: 30)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("voice: heard \"upturn start\" while voice control is off"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("session started"), result.stderr)
+    }
+
     /// `serve` with a microphone: "upturn start" starts today's session.
     func testUpturnStartInServeStartsTodaysSession() throws {
         let data = Upturn.file("data-\(UUID().uuidString.prefix(6))")

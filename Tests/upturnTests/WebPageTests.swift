@@ -36,7 +36,7 @@ final class WebPageTests: PulseBedTestCase {
         let closingSamples = try readWAV(closing).samples.filter { abs(Int($0)) >= 64 }.count
 
         let serve = try Upturn.start(
-            ["serve", "--device", "pulse", "--controls", "socket", "--socket", socket, "--web", "127.0.0.1:0"], environment: env)
+            ["serve", "--device", "pulse", "--controls", "voice:mic,socket", "--socket", socket, "--web", "127.0.0.1:0"], environment: env)
         defer {
             serve.0.signal(SIGTERM)
             _ = Upturn.finish(serve, timeout: 30)

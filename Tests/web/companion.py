@@ -9,7 +9,7 @@ import argparse, json, os, re, socket, subprocess, sys, threading, time, urllib.
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 p = argparse.ArgumentParser()
 p.add_argument("--url", required=True)
@@ -252,6 +252,36 @@ try:
     wait.until(lambda d: text("#vol") == "90")
     settings_file = os.path.join(os.environ["XDG_CONFIG_HOME"], "upturn", "settings.json5")
     check("volume: 90" in open(settings_file).read(), "the volume set on the phone is kept in settings.json5")
+    # The speaker is the service's own (--device pulse): shown, not changed. The voice is a choice.
+    check(not driver.find_element(By.ID, "device").is_enabled() and "pulse" in driver.find_element(By.ID, "device").get_attribute("value"),
+          "a speaker given on the service's command line is shown and cannot be changed")
+    packs = [o.get_attribute("value") for o in driver.find_elements(By.CSS_SELECTOR, "#pack option")]
+    check({"en", "fr", "de"} <= set(packs), "the installed voices are offered (%s)" % packs)
+    Select(driver.find_element(By.ID, "pack")).select_by_value("fr")
+    wait_for(lambda: 'pack: "fr"' in open(settings_file).read(), 5, "the voice chosen on the phone in settings.json5")
+    check(True, "the voice chosen on the phone is kept in settings.json5")
+    Select(driver.find_element(By.ID, "pack")).select_by_value("en")
+    wait_for(lambda: 'pack: "en"' in open(settings_file).read(), 5, "the voice back to en")
+    # Voice control: its switch, and the microphone's level while someone speaks in the room.
+    wait.until(lambda d: visible("#voice-control") and driver.find_element(By.ID, "voice-level-text").text)
+    check("speak up" in text("#voice-level-text"), "a silent room: the meter says to speak up (%s)" % text("#voice-level-text"))
+    env = dict(os.environ)
+    talker = subprocess.Popen(["paplay", "-d", "room", spoken], env=env)
+    widths = []
+    for _ in range(15):
+        widths.append(float(driver.find_element(By.ID, "voice-level").value_of_css_property("width").rstrip("px") or 0))
+        time.sleep(0.1)
+    talker.wait(timeout=20)
+    check(max(widths) > min(widths) + 20, "the level meter moves while someone speaks in the room (%s)" % [int(w) for w in widths])
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", driver.find_element(By.ID, "voice-control"))
+    shot("6b-settings-voice")
+    tap(By.ID, "voice-on")
+    wait_for(lambda: "voice_control: false" in open(settings_file).read(), 5, "voice control switched off from the phone")
+    wait.until(lambda d: "voice control is off" in text("#voice-level-text"))
+    check(True, "voice control switched off from the phone: kept, and the meter says so")
+    tap(By.ID, "voice-on")
+    wait_for(lambda: "voice_control: true" in open(settings_file).read(), 5, "voice control back on")
+    driver.execute_script("window.scrollTo(0, 0)")
     shot("6-start")
     tap(By.CSS_SELECTOR, '#plans button[data-plan="web-test"]')
     wait.until(lambda d: visible("#now") and "Playing" in text("#now-state"))
@@ -314,12 +344,31 @@ try:
     check(len(set(levels)) > 2, "the level meter moves while recording")
     shot("11-voice-recording")
     tap(By.ID, "recorder-stop")
+    wait.until(lambda d: visible("#trimmer") or text("#voice-message"))
+    check(visible("#trimmer"), "a recording is shown before it is kept (%s)" % text("#voice-message"))
+    tap(By.ID, "trim-keep")
     wait.until(lambda d: "Kept" in text("#voice-message") or "Nothing" in text("#voice-message") or "not" in text("#voice-message"))
     check("Kept" in text("#voice-message"), "a cue recorded in the page is kept (%s)" % text("#voice-message"))
-    # Through the phone's own recorder (a file given to the capture input: no secure context needed).
+    # Through the phone's own recorder (a file given to the capture input: no secure context
+    # needed), trimmed on the phone: the start 0.2 s later, the end 0.1 s earlier.
     driver.find_element(By.CSS_SELECTOR, '#cues li[data-key="hold.halfway"] input[type=file]').send_keys(spoken)
+    wait.until(lambda d: visible("#trimmer") or "not" in text("#voice-message"))
+    start0, end0 = float(text("#trim-start").split()[0]), float(text("#trim-end").split()[0])
+    for _ in range(4):
+        tap(By.ID, "trim-start-up")
+    for _ in range(2):
+        tap(By.ID, "trim-end-down")
+    start1, end1 = float(text("#trim-start").split()[0]), float(text("#trim-end").split()[0])
+    check(abs(start1 - start0 - 0.2) < 0.011 and abs(end0 - end1 - 0.1) < 0.011,
+          "the trim moves in steps of 0.05 s (start %.2f -> %.2f, end %.2f -> %.2f)" % (start0, start1, end0, end1))
+    cuts = driver.find_elements(By.CSS_SELECTOR, "#trimmer-wave rect.cut")
+    check(len(cuts) == 2 and float(cuts[0].get_attribute("width")) > 0, "the wave shows what is cut")
+    shot("11b-voice-trim")
+    tap(By.ID, "trim-keep")
     wait.until(lambda d: "Kept" in text("#voice-message") and "Halfway" in text("#voice-message") or "not" in text("#voice-message"))
-    check("Kept" in text("#voice-message"), "a cue from the phone's recorder is kept (%s)" % text("#voice-message"))
+    kept = re.search(r"\(([0-9.]+) s\)", text("#voice-message"))
+    check(kept is not None and abs(float(kept.group(1)) - (end1 - start1)) < 0.02,
+          "the kept cue is the trimmed part (%s, %.2f s shown)" % (text("#voice-message"), end1 - start1))
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#cues li.done")) == 2)
     # Bad uploads: not audio, and too large.
     folder = os.path.join(os.environ["XDG_DATA_HOME"], "upturn", "packs", "my-voice")

@@ -164,6 +164,7 @@ public enum ControlSpec: Equatable, Sendable {
             listener.waitsForDevice = waitForDevices
             if let starter { listener.onStart = { @Sendable in _ = starter(nil) } }
             listener.isTilted = { board.status.isTilted }
+            listener.gate = voice.gate
             return listener
         }
     }
@@ -181,6 +182,8 @@ public struct VoiceSetup: Sendable {
     public var commands: VoiceCommands
     public var model: String
     public var echo: EchoReference?
+    /// The switch and level meter the companion page shows (`serve`).
+    public var gate: VoiceGate?
 
     public init(
         commands: VoiceCommands = .english, model: String = SpeechRecognizer.defaultModel, echo: EchoReference? = nil

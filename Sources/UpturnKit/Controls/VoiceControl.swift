@@ -22,6 +22,8 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
     public var onStart: (@Sendable () -> Void)?
     /// Whether the person is tilted now ("help" and "stop stop" stop only then).
     public var isTilted: @Sendable () -> Bool = { false }
+    /// Voice control switched off (the companion page) and the input level, for `serve`.
+    public var gate: VoiceGate?
     private var listener: CommandListener?
     private var capture: ALSACapture?
     private var wake: WakePipe?
@@ -120,7 +122,16 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
                 // Barge-in: someone talks over the player, which plays 15 dB quieter until 2 s
                 // after they stop, so the command word lands in quiet.
                 if let echo, listener.hearsTalk { echo.duck() }
-                for item in heard { act(on: item, queue, listener: listener) }
+                gate?.record(level: listener.takeLevel())
+                for item in heard {
+                    if gate?.isOn == false {
+                        if item.hypothesis.accepted {
+                            report?("voice: heard \"\(item.hypothesis.phrase)\" while voice control is off (the companion page's settings); ignored")
+                        }
+                    } else {
+                        act(on: item, queue, listener: listener)
+                    }
+                }
                 for line in listener.takeMicrophoneLines() { report?("voice: microphone '\(device)' \(line)") }
             }
         }

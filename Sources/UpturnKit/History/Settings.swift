@@ -1,12 +1,18 @@
 import Foundation
 
 /// The user's settings: `$XDG_CONFIG_HOME/upturn/settings.json5`, all keys optional:
-/// `{alone: true, ceiling: 45, programs: ["stretch", "core"], volume: 80}`.
+/// `{alone: true, ceiling: 45, programs: ["stretch", "core"], volume: 80, device: "plughw:1",
+/// pack: "fr", voice_control: false}`.
 public struct Settings: Sendable, Equatable {
     /// Safety check-ins during long holds (`--alone`).
     public var alone = false
     /// The service's volume when `--volume` is not given (the companion page sets it).
     public var volume: Int?
+    /// The service's ALSA device and cue pack when `--device` / `--pack` are not given.
+    public var device: String?
+    public var pack: String?
+    /// Voice control acts on what it hears (when the service has it among its controls).
+    public var voiceControl = true
     public var rules = Progression.Rules()
     public init() {}
 
@@ -21,7 +27,11 @@ public struct Settings: Sendable, Equatable {
         do {
             let root = try JSON5Parser.parse(bytes)
             if let object = ObjectReader(root, path: "", problems: &problems) {
-                object.rejectUnknownKeys(["$schema", "alone", "ceiling", "programs", "volume"], problems: &problems, what: "settings")
+                object.rejectUnknownKeys(
+                    ["$schema", "alone", "ceiling", "programs", "volume", "device", "pack", "voice_control"], problems: &problems, what: "settings")
+                if let device = object.string("device", problems: &problems, maxLength: 200) { settings.device = device }
+                if let pack = object.string("pack", problems: &problems, maxLength: 4096) { settings.pack = pack }
+                if let on = object.bool("voice_control", problems: &problems) { settings.voiceControl = on }
                 if let alone = object.bool("alone", problems: &problems) { settings.alone = alone }
                 if let volume = object.integer("volume", in: 0...100, problems: &problems) { settings.volume = volume }
                 if let ceiling = object.integer("ceiling", in: 20...90, problems: &problems, unit: "degrees") { settings.rules.ceiling = ceiling }
@@ -63,7 +73,8 @@ public struct Settings: Sendable, Equatable {
         }
     }
 
-    /// Sets one plain key (`alone`, `volume`, `ceiling`) in the settings file, keeping every
+    /// Sets one plain key (`alone`, `volume`, `ceiling`, `device`, `pack`, `voice_control`;
+    /// `value` as JSON5 text: `true`, `80`, `"plughw:1"`) in the settings file, keeping every
     /// other line and comment as it was; the file must read before and after (else it is put
     /// back, and the error names the file and place).
     public static func set(_ key: String, to value: String, file: String = Settings.file) throws(UpturnError) {
@@ -81,7 +92,7 @@ public struct Settings: Sendable, Equatable {
             let line = Array(lines[at.line - 1])
             let start = at.column - 1
             let rest = start <= line.count ? String(line[start...]) : ""
-            guard let token = rest.prefixMatch(of: /true|false|-?[0-9]+(\.[0-9]+)?/) else {
+            guard let token = rest.prefixMatch(of: /"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|true|false|-?[0-9]+(\.[0-9]+)?/) else {
                 throw UpturnError(.dataError, "\(file):\(at): \(key) is not a plain value; change it in the file")
             }
             lines[at.line - 1] = String(line[..<start]) + value + String(rest.dropFirst(token.0.count))

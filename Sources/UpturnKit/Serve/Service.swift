@@ -7,7 +7,8 @@ import Synchronization
 /// is ready and waits for it, never exits on a lost device, and logs one line per event.
 public final class Service {
     public struct Options {
-        public var device = "default"
+        /// `--device` / `--pack`; when not given, the settings' (the companion page sets them).
+        public var device: String?
         public var pack: String?
         public var rate = Session.defaultRate
         /// `--volume`; when not given, the settings' `volume` (the companion page sets it), else 100.
@@ -38,6 +39,8 @@ public final class Service {
     private var deviceReady = false
     /// What the service plays, for a voice control to take out of what it hears.
     private let echo: EchoReference
+    /// Voice control's switch and meter, when it is among the controls (the page shows them).
+    private var voiceGate: VoiceGate?
     /// One line per event, on stderr (the journal, under systemd).
     private let log: @Sendable (String) -> Void
 
@@ -47,9 +50,15 @@ public final class Service {
         echo = EchoReference(rate: options.rate)
     }
 
+    /// The ALSA device: `--device`, else the settings' `device` (read again each time: the
+    /// page may have changed it), else `default`.
+    private var device: String { options.device ?? (try? Settings.read())?.device ?? "default" }
+    /// The cue pack: `--pack`, else the settings' `pack`, else the default one.
+    private var pack: String? { options.pack ?? (try? Settings.read())?.pack }
+
     /// The device, recording what it plays for a voice control.
     private func openDevice() throws(UpturnError) -> any AudioSink {
-        echo.tap(try AudioOutput.open(.parse(options.device), rate: options.rate))
+        echo.tap(try AudioOutput.open(.parse(device), rate: options.rate))
     }
 
     /// Runs until SIGINT or SIGTERM (after "Slowly return upright" when a session is inverted).
@@ -75,7 +84,7 @@ public final class Service {
             options.web.map(\.isLoopback) == false ? LANAnnouncer(https: options.webTLS != nil, port: web.port, log: log) : nil
         }
         defer { lan?.stop() }
-        log("started (device \(options.device); controls: \(names.joined(separator: ", ")))")
+        log("started (device \(device); controls: \(names.joined(separator: ", ")))")
         probeDevice(quiet: false)
         refreshIdle()
         if let web, deviceReady { announceWebAddress(port: web.port) }
@@ -110,7 +119,12 @@ public final class Service {
     private func start(_ spec: ControlSpec) throws(UpturnError) -> any ControlSource {
         let board = self.board, requests = self.requests, queue = self.queue, log = self.log
         var voice = VoiceSetup(model: options.voiceModel, echo: echo)
-        if case .voice = spec { voice.commands = try PackLocator.load(options.pack).voiceCommands() }
+        if case .voice(let microphone) = spec {
+            voice.commands = try PackLocator.load(pack).voiceCommands()
+            let gate = VoiceGate(device: microphone, on: (try? Settings.read())?.voiceControl ?? true)
+            voice.gate = gate
+            voiceGate = gate
+        }
         let source = try spec.source(
             keyMap: options.keyMap, socketPath: options.socketPath, board: board,
             report: { log("controls: " + $0) }, waitForDevices: true, voice: voice,
@@ -133,6 +147,9 @@ public final class Service {
                 return true
             }, log: log)
         host.fixedVolume = options.volume
+        host.fixedDevice = options.device
+        host.fixedPack = options.pack
+        host.voice = voiceGate
         host.secure = options.webTLS != nil
         do throws(UpturnError) {
             let server = try WebServer(app: WebApp(host: host))
@@ -162,7 +179,7 @@ public final class Service {
         do throws(UpturnError) {
             let library = ClipLibrary(rate: options.rate, cache: PromptCache())
             let compiler = TimelineCompiler(
-                plan: Plan(title: "", steps: []), pack: try PackLocator.load(pack ?? options.pack), rate: options.rate, measure: library)
+                plan: Plan(title: "", steps: []), pack: try PackLocator.load(pack ?? self.pack), rate: options.rate, measure: library)
             speak([try compiler.interjection(cue, values: values)], clips: library)
         } catch {
             log("cannot say \(cue.key): \(error.problems.first ?? "")")
@@ -185,7 +202,7 @@ public final class Service {
         let log = self.log
         let alone = options.alone || Settings.aloneSetting(log: { log($0) })
         return try Session.prepare(
-            plan: name, pack: options.pack, rate: options.rate, firstEverPreamble: firstEverPreamble, alone: alone, journal: journal)
+            plan: name, pack: pack, rate: options.rate, firstEverPreamble: firstEverPreamble, alone: alone, journal: journal)
     }
 
     /// Says a choice (and, first, the list of the others) and waits for the second press.
@@ -252,7 +269,7 @@ public final class Service {
         if let dropped = requests.begin(name) { log("start of \(dropped) refused: \(name) is starting") }
         defer { requests.end() }
         let music: Bool
-        do throws(UpturnError) { music = try Session.check(plan: name, pack: options.pack) } catch {
+        do throws(UpturnError) { music = try Session.check(plan: name, pack: pack) } catch {
             return cannotStart(name, error)
         }
         guard let sink = waitForDevice(name) else { return }
@@ -313,10 +330,11 @@ public final class Service {
     /// Tries the device without playing; logs when it is missing or comes back.
     private func probeDevice(quiet: Bool) {
         let was = deviceReady
+        let device = self.device
         do throws(UpturnError) {
-            let sink = try AudioOutput.open(.parse(options.device), rate: options.rate)
+            let sink = try AudioOutput.open(.parse(device), rate: options.rate)
             sink.abort()
-            if !deviceReady && quiet { log("audio device \(options.device) is ready") }
+            if !deviceReady && quiet { log("audio device \(device) is ready") }
             deviceReady = true
         } catch {
             if deviceReady || !quiet { log("audio device not ready: \(error.problems.first ?? ""); waiting for it") }

@@ -19,6 +19,15 @@ public struct WebHost: Sendable {
     public var devicesPath: String
     /// `--volume` on the service's command line: the page shows it and cannot change it.
     public var fixedVolume: Int?
+    /// `--device` and `--pack` on the service's command line: shown, not changed.
+    public var fixedDevice: String?
+    public var fixedPack: String?
+    /// Voice control's switch and level meter; nil when the service has no voice control.
+    public var voice: VoiceGate?
+    /// The output devices to choose from (ALSA's playback devices, as `aplay -L`).
+    public var devices: @Sendable () -> [(name: String, description: String)] = { ALSASink.devices() }
+    /// The cue packs to choose from (as `upturn packs`).
+    public var packs: @Sendable () -> [(name: String, language: String)] = { PackAuthoring.installedPacks().map { ($0.name, $0.language) } }
     public var settingsFile: String = Settings.file
     /// Served over HTTPS (`--web-cert`): the cookie is `Secure`, and an `Origin` must be https.
     public var secure = false
@@ -104,6 +113,7 @@ public final class WebApp: Sendable {
         case ("POST", "/api/say"): return sayOnTheBox(request, device: device)
         case ("GET", "/api/settings"): return settings()
         case ("PUT", "/api/settings"): return changeSettings(request, device: device)
+        case ("GET", "/api/voice"): return voiceLevel()
         default: break
         }
         if request.path == "/api/packs" {
@@ -249,18 +259,41 @@ public final class WebApp: Sendable {
             return .error(422, error.problems.first ?? "the settings do not read")
         }
         let volume = host.fixedVolume ?? settings.volume ?? 100
+        let device = host.fixedDevice ?? settings.device ?? "default"
+        let offered = host.devices(), packList = host.packs()
+        var devices = offered.map { "{\"name\": \(JSONText.string($0.name)), \"description\": \(JSONText.string($0.description))}" }
+        if !offered.contains(where: { $0.name == "default" }) { devices.insert("{\"name\": \"default\", \"description\": \"The system's default\"}", at: 0) }
+        let packs = packList.map { "{\"name\": \(JSONText.string($0.name)), \"language\": \(JSONText.string($0.language))}" }
+        let voice = host.voice.map {
+            "{\"device\": \(JSONText.string($0.device)), \"on\": \($0.isOn), \"level\": \(String(format: "%.1f", $0.level)), \"quietest\": \(MicrophoneHealth.quietestPeak)}"
+        } ?? "null"
         return .json(
             200,
-            "{\"alone\": \(settings.alone), \"volume\": \(volume), \"volume_fixed\": \(host.fixedVolume != nil), \"ceiling\": \(settings.rules.ceiling)}")
+            "{\"alone\": \(settings.alone), \"volume\": \(volume), \"volume_fixed\": \(host.fixedVolume != nil), \"ceiling\": \(settings.rules.ceiling), "
+                + "\"device\": \(JSONText.string(device)), \"device_fixed\": \(host.fixedDevice != nil), \"devices\": [\(devices.joined(separator: ", "))], "
+                + "\"pack\": \(JSONText.string(host.fixedPack ?? settings.pack ?? packList.first?.name ?? "en")), \"pack_fixed\": \(host.fixedPack != nil), "
+                + "\"packs\": [\(packs.joined(separator: ", "))], \"voice\": \(voice)}")
     }
 
-    /// `PUT /api/settings` with one or more of `alone`, `volume` (0–100), `ceiling` (20–90):
-    /// kept in the settings file (its other lines and comments untouched).
+    /// `GET /api/voice`: voice control's switch and the microphone's level now (the page's
+    /// meter asks about five times a second while it is shown); 404 without voice control.
+    private func voiceLevel() -> WebResponse {
+        guard let voice = host.voice else { return .error(404, "this box has no voice control (serve --controls voice:MIC,…)") }
+        return .json(
+            200,
+            "{\"on\": \(voice.isOn), \"level\": \(String(format: "%.1f", voice.level)), \"quietest\": \(MicrophoneHealth.quietestPeak), "
+                + "\"too_low\": \(voice.level < MicrophoneHealth.quietestPeak)}")
+    }
+
+    /// `PUT /api/settings` with one or more of `alone`, `volume` (0–100), `ceiling` (20–90),
+    /// `device` and `pack` (one of those offered), `voice_control` (true or false): kept in the
+    /// settings file (its other lines and comments untouched); the next session uses them.
     private func changeSettings(_ request: WebRequest, device: PairedDevices.Device) -> WebResponse {
         guard let body = WebBody(request.body), case .object(let members) = body.node.value, !members.isEmpty else {
             return .error(400, "expected {\"alone\": …, \"volume\": …, \"ceiling\": …}")
         }
         var changes: [(String, String)] = []
+        var voiceOn: Bool?
         for member in members {
             switch (member.key, member.value.value) {
             case ("alone", .bool(let on)): changes.append(("alone", on ? "true" : "false"))
@@ -268,7 +301,24 @@ public final class WebApp: Sendable {
                 guard host.fixedVolume == nil else { return .error(409, "the service was started with --volume \(host.fixedVolume!); change it there") }
                 changes.append(("volume", "\(Int(n))"))
             case ("ceiling", .number(let n)) where (20...90).contains(n) && n == n.rounded(): changes.append(("ceiling", "\(Int(n))"))
-            default: return .error(400, "'\(member.key.prefix(20))': expected alone (true or false), volume (0 to 100) or ceiling (20 to 90 degrees)")
+            case ("device", .string(let name)):
+                guard host.fixedDevice == nil else { return .error(409, "the service was started with --device \(host.fixedDevice!); change it there") }
+                guard name == "default" || host.devices().contains(where: { $0.name == name }) else {
+                    return .error(400, "no output device '\(name.prefix(60))' on this box")
+                }
+                changes.append(("device", JSONText.string(name)))
+            case ("pack", .string(let name)):
+                guard host.fixedPack == nil else { return .error(409, "the service was started with --pack \(host.fixedPack!); change it there") }
+                guard host.packs().contains(where: { $0.name == name }) else { return .error(400, "no cue pack '\(name.prefix(60))' on this box") }
+                changes.append(("pack", JSONText.string(name)))
+            case ("voice_control", .bool(let on)):
+                guard host.voice != nil else { return .error(409, "this box has no voice control (serve --controls voice:MIC,…)") }
+                changes.append(("voice_control", on ? "true" : "false"))
+                voiceOn = on
+            default:
+                return .error(
+                    400, "'\(member.key.prefix(20))': expected alone (true or false), volume (0 to 100), ceiling (20 to 90 degrees), "
+                        + "device, pack (a name this box offers) or voice_control (true or false)")
             }
         }
         for (key, value) in changes {
@@ -277,6 +327,7 @@ public final class WebApp: Sendable {
             }
             host.log("web: \(key) set to \(value) from \(device.name)")
         }
+        if let voiceOn { host.voice?.set(on: voiceOn) }
         return settings()
     }
 

@@ -181,7 +181,19 @@ async function loadSettings() {
   $('#ceil').textContent = settings.ceiling + '°';
   $('#alone').checked = settings.alone;
   $('#vol-down').disabled = $('#vol-up').disabled = settings.volume_fixed;
-  say('#settings-message', settings.volume_fixed ? 'The volume is fixed by the service (--volume).' : '');
+  const choices = (select, items, chosen, label) => {
+    select.replaceChildren(...items.map((i) => el('option', { value: i.name, textContent: label(i) })));
+    if (!items.some((i) => i.name === chosen)) select.prepend(el('option', { value: chosen, textContent: chosen }));
+    select.value = chosen;
+  };
+  choices($('#device'), settings.devices, settings.device, (d) => d.description ? `${d.description} (${d.name})` : d.name);
+  choices($('#pack'), settings.packs, settings.pack, (p) => `${p.name} (${p.language})`);
+  $('#device').disabled = settings.device_fixed;
+  $('#pack').disabled = settings.pack_fixed;
+  const fixed = [settings.volume_fixed && 'volume (--volume)', settings.device_fixed && 'speaker (--device)', settings.pack_fixed && 'voice (--pack)'].filter(Boolean);
+  say('#settings-message', fixed.length ? `Fixed by the service: ${fixed.join(', ')}.` : '');
+  $('#voice-control').hidden = !settings.voice;
+  if (settings.voice) { $('#voice-on').checked = settings.voice.on; meter(); }
 }
 async function changeSetting(change) {
   say('#settings-message', '');
@@ -192,6 +204,26 @@ $('#vol-up').addEventListener('click', () => settings && changeSetting({ volume:
 $('#ceil-down').addEventListener('click', () => settings && changeSetting({ ceiling: Math.max(20, settings.ceiling - 5) }));
 $('#ceil-up').addEventListener('click', () => settings && changeSetting({ ceiling: Math.min(90, settings.ceiling + 5) }));
 $('#alone').addEventListener('change', () => changeSetting({ alone: $('#alone').checked }));
+$('#device').addEventListener('change', () => changeSetting({ device: $('#device').value }));
+$('#pack').addEventListener('change', () => changeSetting({ pack: $('#pack').value }));
+$('#voice-on').addEventListener('change', () => changeSetting({ voice_control: $('#voice-on').checked }));
+// The microphone's level, asked five times a second while the settings are on screen (the
+// live session is pushed; this meter is only for placing the microphone).
+let metering = null;
+function meter() {
+  if (metering) return;
+  const scale = (db) => Math.max(0, Math.min(100, (db + 60) / 60 * 100));
+  metering = setInterval(async () => {
+    if (current !== 'start' || document.visibilityState !== 'visible' || !settings || !settings.voice) { clearInterval(metering); metering = null; return; }
+    let v;
+    try { v = await api('GET', '/api/voice'); } catch (e) { return; }
+    const bar = $('#voice-level');
+    bar.style.width = scale(v.level).toFixed(0) + '%';
+    bar.classList.toggle('low', v.too_low);
+    $('#voice-floor').style.left = scale(v.quietest).toFixed(0) + '%';
+    $('#voice-level-text').textContent = `${v.level.toFixed(0)} dBFS` + (v.too_low ? ': speak up, or move the microphone closer; commands must reach the line' : '') + (v.on ? '' : ' (voice control is off)');
+  }, 200);
+}
 
 function startButton(plan, label, big) {
   const b = el('button', { textContent: label, className: big ? 'big primary' : '' });
@@ -429,7 +461,7 @@ $('#recorder-stop').addEventListener('click', async () => {
   const samples = new Float32Array(r.chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
   for (const c of r.chunks) { samples.set(c, at); at += c.length; }
-  await upload(r.pack, r.cue, samples, r.context.sampleRate);
+  review(r.pack, r.cue, samples, r.context.sampleRate);
 });
 async function fromFile(pack, cue, file) {
   say('#voice-message', '');
@@ -442,10 +474,10 @@ async function fromFile(pack, cue, file) {
       for (let i = 0; i < data.length; i++) samples[i] += data[i] / decoded.numberOfChannels;
     }
     context.close();
-    await upload(pack, cue, samples, decoded.sampleRate);
+    review(pack, cue, samples, decoded.sampleRate);
   } catch (e) { say('#voice-message', 'That file is not a recording the browser can read.'); }
 }
-// Silence at either end is cut, with a little kept (0.15 s).
+// Silence at either end is cut, with a little kept (0.15 s): where the sound starts and ends.
 function trim(samples, rate) {
   const threshold = 0.02;
   let first = samples.findIndex((x) => Math.abs(x) > threshold);
@@ -453,7 +485,7 @@ function trim(samples, rate) {
   let last = samples.length - 1;
   while (last > first && Math.abs(samples[last]) <= threshold) last--;
   const margin = Math.round(rate * 0.15);
-  return samples.subarray(Math.max(0, first - margin), Math.min(samples.length, last + margin));
+  return { start: Math.max(0, first - margin), end: Math.min(samples.length, last + margin) };
 }
 function wav(samples, rate) {
   const bytes = new DataView(new ArrayBuffer(44 + samples.length * 2));
@@ -465,9 +497,74 @@ function wav(samples, rate) {
   for (let i = 0; i < samples.length; i++) bytes.setInt16(44 + i * 2, Math.max(-1, Math.min(1, samples[i])) * 32767, true);
   return bytes.buffer;
 }
-async function upload(pack, cue, samples, rate) {
+// A recording is shown before it is kept: its wave, where it starts and ends (found by
+// cutting the silence, moved on big buttons in steps of 0.05 s), heard on the phone first.
+let trimming = null;
+const trimStep = 0.05;
+function review(pack, cue, samples, rate) {
   const kept = trim(samples, rate);
   if (!kept) { say('#voice-message', 'Nothing was heard: try again closer to the microphone.'); return; }
+  trimming = { pack, cue, samples, rate, start: kept.start, end: kept.end };
+  $('#trimmer-what').textContent = `“${cue.words}”`;
+  $('#trimmer').hidden = false;
+  drawTrim();
+  $('#trimmer').scrollIntoView({ block: 'center' });
+}
+function drawTrim() {
+  const t = trimming;
+  const bins = 150, per = Math.max(1, Math.floor(t.samples.length / bins));
+  let path = '';
+  for (let b = 0; b < bins; b++) {
+    let peak = 0;
+    for (let i = b * per; i < Math.min(t.samples.length, (b + 1) * per); i++) peak = Math.max(peak, Math.abs(t.samples[i]));
+    const h = Math.max(0.5, Math.min(1, peak) * 30);
+    path += `M${b * 2} ${32 - h}h1.6v${2 * h}h-1.6z`;
+  }
+  const x = (i) => (i / t.samples.length * 300).toFixed(1);
+  const wave = $('#trimmer-wave');
+  wave.innerHTML = '';
+  const ns = 'http://www.w3.org/2000/svg';
+  const shape = (tag, attrs) => { const e = document.createElementNS(ns, tag); for (const k in attrs) e.setAttribute(k, attrs[k]); wave.append(e); };
+  shape('path', { d: path, class: 'wave' });
+  shape('rect', { x: 0, y: 0, width: x(t.start), height: 64, class: 'cut' });
+  shape('rect', { x: x(t.end), y: 0, width: (300 - x(t.end)).toFixed(1), height: 64, class: 'cut' });
+  $('#trim-start').textContent = (t.start / t.rate).toFixed(2) + ' s';
+  $('#trim-end').textContent = (t.end / t.rate).toFixed(2) + ' s';
+}
+function moveTrim(which, seconds) {
+  const t = trimming;
+  if (!t) return;
+  const step = Math.round(seconds * t.rate), least = Math.round(0.1 * t.rate);
+  if (which === 'start') t.start = Math.max(0, Math.min(t.end - least, t.start + step));
+  else t.end = Math.min(t.samples.length, Math.max(t.start + least, t.end + step));
+  drawTrim();
+}
+$('#trim-start-down').addEventListener('click', () => moveTrim('start', -trimStep));
+$('#trim-start-up').addEventListener('click', () => moveTrim('start', trimStep));
+$('#trim-end-down').addEventListener('click', () => moveTrim('end', -trimStep));
+$('#trim-end-up').addEventListener('click', () => moveTrim('end', trimStep));
+$('#trim-play').addEventListener('click', () => {
+  const t = trimming;
+  if (!t) return;
+  const context = new AudioContext();
+  const clip = t.samples.subarray(t.start, t.end);
+  const buffer = context.createBuffer(1, clip.length, t.rate);
+  buffer.copyToChannel(clip, 0);
+  const source = context.createBufferSource();
+  source.buffer = buffer;
+  source.connect(context.destination);
+  source.onended = () => context.close();
+  source.start();
+});
+$('#trim-cancel').addEventListener('click', () => { trimming = null; $('#trimmer').hidden = true; });
+$('#trim-keep').addEventListener('click', async () => {
+  const t = trimming;
+  if (!t) return;
+  trimming = null;
+  $('#trimmer').hidden = true;
+  await upload(t.pack, t.cue, t.samples.subarray(t.start, t.end), t.rate);
+});
+async function upload(pack, cue, kept, rate) {
   let response;
   try {
     response = await fetch(`/api/packs/${encodeURIComponent(pack)}/cues/${encodeURIComponent(cue.key)}`, {
@@ -475,7 +572,7 @@ async function upload(pack, cue, samples, rate) {
   } catch (e) { offline(true); return; }
   const data = await response.json().catch(() => ({}));
   if (!response.ok) { say('#voice-message', data.error || 'Not kept.'); return; }
-  say('#voice-message', `Kept “${cue.words}” (${data.seconds.toFixed(1)} s).`);
+  say('#voice-message', `Kept “${cue.words}” (${data.seconds.toFixed(2)} s).`);
   loadCues();
 }
 $('#pack-check').addEventListener('click', async () => {
