@@ -6,7 +6,7 @@
 _upturn_options() {
     case "$1" in
         play) echo "--device --pack --volume --rate --controls --socket --keep-alive --alone --voice-model --help" ;;
-        serve) echo "--device --pack --volume --rate --controls --socket --keep-alive --alone --voice-model --web --help" ;;
+        serve) echo "--device --pack --volume --rate --controls --socket --keep-alive --alone --voice-model --web --web-cert --web-key --help" ;;
         listen) echo "--device --input --reference --json --pack --voice-model --help" ;;
         render) echo "--output --pack --rate --help" ;;
         show) echo "--json --pack --rate --alone --explain --help" ;;
@@ -39,7 +39,7 @@ _upturn() {
         --pack) COMPREPLY=($(compgen -W "$("$upturn" packs 2>/dev/null | awk '{print $1}')" -- "$cur") $(compgen -d -- "$cur")); return ;;
         --device) COMPREPLY=($(compgen -W "$("$upturn" devices 2>/dev/null | awk '{print $1}')" -- "$cur")); return ;;
         --print) COMPREPLY=($(compgen -W "$("$upturn" programs 2>/dev/null | awk '$1 != "today" {print $1}')" -- "$cur")); return ;;
-        --output|-o|--socket|--input|--reference|--voice-model) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --output|-o|--socket|--input|--reference|--voice-model|--web-cert|--web-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --controls) COMPREPLY=($(compgen -W "keyboard socket evdev: evdev:auto gpio: mpris voice voice: none" -- "$cur")); return ;;
         --voice) COMPREPLY=($(compgen -W "$("$upturn" voices 2>/dev/null | awk '{print $2}')" -- "$cur")); return ;;
         --volume|--rate|--since|--from|--web) return ;;
