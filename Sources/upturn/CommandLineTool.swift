@@ -34,6 +34,8 @@ enum CommandLineTool {
                                     wait for a press, then say and play today's session
           web    devices | forget NAME
                                     the phones paired with the companion page
+          angle  [--angle iio[:NAME|PATH]] [--json] | angle calibrate
+                                    the table's angle from an accelerometer (Linux IIO)
 
         PLAN is a built-in program (`upturn programs`), `today` (chosen from your history),
         or a .json5 plan file.
@@ -48,7 +50,7 @@ enum CommandLineTool {
         ("programs", ProgramsCommand.run), ("say", SayCommand.run), ("voices", VoicesCommand.run), ("devices", DevicesCommand.run),
         ("ctl", CtlCommand.run), ("pack", PackCommand.run), ("packs", PacksCommand.run), ("schema", SchemaCommand.run),
         ("history", HistoryCommand.run), ("serve", ServeCommand.run), ("listen", ListenCommand.run),
-        ("web", WebCommand.run),
+        ("web", WebCommand.run), ("angle", AngleCommand.run),
     ]
 
     static func run(_ arguments: [String]) -> ExitCode {
@@ -103,6 +105,18 @@ enum CommandLineTool {
     static func controlSpecs(_ arguments: Arguments) throws(UpturnError) -> [ControlSpec] {
         if let text = arguments.options["--controls"] { return try ControlSpec.parse(text) }
         return (KeyboardControl.isForeground(STDIN_FILENO) ? [.keyboard] : []) + [.socket] + (MPRISControl.sessionBusExists ? [.mpris] : [])
+    }
+
+    /// `--angle SPEC`: the sensor found, its calibration (or the assumed mounting, said),
+    /// reading on its own thread.
+    static func angleSensor(_ spec: String) throws(UpturnError) -> AngleSensor {
+        let calibration = try AngleCalibration.load()
+        if calibration == nil {
+            printError("upturn: --angle: not calibrated (upturn angle calibrate); the board is taken to lie flat on the bed, x toward the head")
+        }
+        let sensor = try AngleSensor(spec: spec, calibration: calibration ?? .assumed, report: { printError("upturn: " + $0) })
+        sensor.start()
+        return sensor
     }
 
     static func rate(_ arguments: Arguments, command: String) throws(UpturnError) -> Int {

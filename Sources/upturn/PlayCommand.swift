@@ -5,7 +5,7 @@ enum PlayCommand {
     static let help = """
         usage: upturn play [PLAN] [--device NAME] [--pack NAME|DIR] [--volume 0-100] [--rate HZ]
                            [--controls LIST] [--socket PATH] [--keep-alive] [--alone]
-                           [--voice-model DIR]
+                           [--voice-model DIR] [--angle iio[:NAME|PATH]]
 
         Plays a session on an ALSA device, speaking every cue. PLAN is a built-in program
         (default: first-time), `today` (chosen from your history), or a .json5 plan file.
@@ -27,6 +27,12 @@ enum PlayCommand {
                            Bluetooth and HDMI outputs that sleep and swallow a first word
           --voice-model DIR  the recognizer's pocketsphinx model for voice (default:
                            Debian's US English)
+          --angle iio[:NAME|PATH]  follow the table's real angle from an accelerometer
+                           (`upturn angle --help`): each tilt waits for the table ("Thirty
+                           degrees. Good.") before its hold's clock starts, a table far past
+                           the plan's angle is told to come up, the return and every stop
+                           wait until the table is upright, and the history keeps the
+                           measured angles and inverted time
           --alone          safety check-ins: every inverted hold over a minute asks "Still
                            comfortable? Press to continue."; with no press in 20 s the
                            session goes to "Slowly return upright" (also `alone: true` in
@@ -46,7 +52,7 @@ enum PlayCommand {
 
     static func run(_ words: [String]) throws(UpturnError) -> ExitCode {
         let arguments = try Arguments(
-            words, command: "play", valued: ["--device", "--pack", "--volume", "--rate", "--controls", "--socket", "--voice-model"], flags: ["--keep-alive", "--alone"])
+            words, command: "play", valued: ["--device", "--pack", "--volume", "--rate", "--controls", "--socket", "--voice-model", "--angle"], flags: ["--keep-alive", "--alone"])
         if CommandLineTool.helped(arguments, help) { return .ok }
         try arguments.atMost(1, command: "play")
         let rate = try CommandLineTool.rate(arguments, command: "play")
@@ -57,9 +63,12 @@ enum PlayCommand {
         Signals.install(wake: queue)
         let journal = Journal()
         let alone = arguments.flags.contains("--alone") || Settings.aloneSetting(log: { CommandLineTool.printError("upturn: " + $0) })
-        let playback = PlaybackSession(
+        let sensor = try arguments.options["--angle"].map { spec throws(UpturnError) in try CommandLineTool.angleSensor(spec) }
+        defer { sensor?.stop() }
+        var playback = PlaybackSession(
             volume: try arguments.integer("--volume", in: 0...100, command: "play") ?? 100, keepAlive: arguments.flags.contains("--keep-alive"),
             statusLine: isatty(STDERR_FILENO) == 1, controls: queue, board: board, journal: journal, log: { CommandLineTool.printError("upturn: " + $0) })
+        playback.angle = sensor
         let planName = arguments.positionals.first ?? Session.defaultProgram
         let music = try Session.check(plan: planName, pack: arguments.options["--pack"])
         let device = try AudioOutput.open(.parse(arguments.options["--device"]), rate: rate)
@@ -67,7 +76,7 @@ enum PlayCommand {
         let echo = ControlSpec.voiceDevice(specs) == nil ? nil : EchoReference(rate: device.rate)
         let sink = echo?.tap(device) ?? device
         let (session, preroll) = try playback.prepare(on: sink, music: music) { () throws(UpturnError) in
-            try Session.prepare(plan: planName, pack: arguments.options["--pack"], rate: rate, firstEverPreamble: true, alone: alone, journal: journal)
+            try Session.prepare(plan: planName, pack: arguments.options["--pack"], rate: rate, firstEverPreamble: true, alone: alone, followsTable: sensor != nil, journal: journal)
         }
         if let why = session.today?.fallback { CommandLineTool.printError("upturn: today: \(why); playing first-time") }
 

@@ -28,6 +28,9 @@ public struct SessionRecord: Equatable, Sendable {
     /// that is not a whole number reads as 0 (no level).
     public var level: Int?
     public var program: String?
+    /// With the table followed (`--angle`): the measured angle once a second (the inverted
+    /// time and the highest angle are then measured too).
+    public var angleTrace: [Double] = []
 
     public init(id: String, start: Date, plan: String, title: String, steps: Int) {
         self.id = id
@@ -111,11 +114,16 @@ public final class Journal {
     }
 
     public func recordEnd(_ record: SessionRecord) throws(UpturnError) {
-        try append([
+        var line: [String: Any] = [
             "v": 1, "event": "end", "id": record.id, "end": DateText.iso(record.end ?? Date()),
             "steps_done": record.stepsDone, "inverted_seconds": (record.invertedSeconds * 10).rounded() / 10,
             "highest_angle": record.highestAngle, "ended": record.ending.rawValue,
-        ])
+        ]
+        if !record.angleTrace.isEmpty {
+            line["angle_measured"] = true
+            line["angle_trace"] = record.angleTrace
+        }
+        try append(line)
     }
 
     /// A whole number in `range`; 0 when absent; nil when present and not such a number.

@@ -17,6 +17,8 @@ public struct PlaybackSession {
     public var board: StatusBoard?
     /// The history; nil keeps nothing.
     public var journal: Journal?
+    /// The table's measured angle (`--angle`): the session follows it.
+    public var angle: (any TableAngle)?
     /// One line per thing a user should know about (a lost device, a check-in).
     public var log: (String) -> Void = { _ in }
     /// Called once, after the first frames reach the sink. By default, with
@@ -130,6 +132,7 @@ public struct PlaybackSession {
         player.planInvertedSeconds = Double(session.plan.maxInvertedMilliseconds) / 1000
         player.maxInvertedSeconds = Double(session.plan.maxInvertedMilliseconds) / 1000 + Self.invertedCapGraceSeconds
         player.sessionTitle = session.plan.title
+        player.angle = angle
         if let preroll {
             // The pre-roll wrote silence; the session goes on from there, as long as it was
             // silence in the session too (music plays from the first frame: no pre-roll).
@@ -167,13 +170,14 @@ public struct PlaybackSession {
             guard now.stepsDone != record.stepsDone || now.invertedSeconds >= record.invertedSeconds + 30 else { return }
             record.stepsDone = now.stepsDone
             record.invertedSeconds = now.invertedSeconds
-            record.highestAngle = now.highestAngle
+            record.highestAngle = max(0, min(90, now.highestAngle))
             try? journal?.recordProgress(record)
         }
         record.end = Date()
         record.stepsDone = player.stepsDone
         record.invertedSeconds = player.invertedSeconds
-        record.highestAngle = player.highestAngle
+        record.highestAngle = max(0, min(90, player.highestAngle))
+        record.angleTrace = player.angleTrace
         record.ending = SessionRecord.Ending(outcome, allStepsDone: record.stepsDone >= record.steps)
         do throws(UpturnError) { try journal?.recordEnd(record) } catch { log(error.description) }
         return (outcome, record)

@@ -25,7 +25,7 @@ public struct Session {
     /// safety check-in to every long inverted hold. The journal is read once, when needed.
     public static func prepare(
         plan argument: String?, pack packArgument: String?, rate: Int, firstEverPreamble: Bool = false, alone: Bool = false,
-        journal: Journal = Journal(), settings: () throws(UpturnError) -> Settings = { () throws(UpturnError) in try Settings.read() }
+        followsTable: Bool = false, journal: Journal = Journal(), settings: () throws(UpturnError) -> Settings = { () throws(UpturnError) in try Settings.read() }
     ) throws(UpturnError) -> Session {
         var plan: Plan, file: String, today: Progression.Today?, pack: CuePack
         let library = ClipLibrary(rate: rate, cache: PromptCache())
@@ -51,12 +51,22 @@ public struct Session {
         }
         let compiler = TimelineCompiler(plan: plan, pack: pack, rate: rate, measure: library, checkIns: alone)
         let timeline = try compiler.compile(file: file)
-        let cues = Player.Cues(
+        var cues = Player.Cues(
             paused: try compiler.interjection(.transportPaused),
             resuming: try compiler.interjection(.transportResuming),
             audioBack: try compiler.interjection(.transportAudioBack),
             answered: alone ? try compiler.interjection(.safetyAnswered) : nil,
             checkIn: alone ? try compiler.interjection(.safetyCheckIn) : nil)
+        if followsTable {
+            // What a session following the table may say: for each tilt's angle, and the rest.
+            for angle in Set(timeline.steps.filter { $0.kind == .tilt && $0.angle > 0 }.map(\.angle)) {
+                cues.tiltReached[angle] = try compiler.interjection(.tiltReached, values: ["angle": "\(angle)"])
+                cues.tiltNotReached[angle] = try compiler.interjection(.tiltNotReached, values: ["angle": "\(angle)"])
+            }
+            cues.tiltTooFar = try compiler.interjection(.tiltTooFar)
+            cues.uprightConfirmed = try compiler.interjection(.uprightConfirmed)
+            cues.angleLost = try compiler.interjection(.angleLost)
+        }
         let music = try plan.music.map { m throws(UpturnError) in
             try MusicBed(path: m.path, rate: rate, levelDB: m.levelDB, duckDB: m.duckDB, loop: m.loop)
         }

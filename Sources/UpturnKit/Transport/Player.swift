@@ -34,6 +34,14 @@ public final class Player {
         /// "Still comfortable? Press to continue.": asked of someone alone who has been paused
         /// while tilted for `pausedCheckInSeconds` (nil: nobody is asked).
         public var checkIn: Interjection?
+        /// Following the table (`--angle`): "Thirty degrees. Good." and "Stop at about thirty
+        /// degrees" for each tilt's angle, "Come up a little", "You're upright", and the
+        /// sensor lost.
+        public var tiltReached: [Int: Interjection] = [:]
+        public var tiltNotReached: [Int: Interjection] = [:]
+        public var tiltTooFar: Interjection?
+        public var uprightConfirmed: Interjection?
+        public var angleLost: Interjection?
         public init(
             paused: Interjection? = nil, resuming: Interjection? = nil, audioBack: Interjection? = nil,
             answered: Interjection? = nil, checkIn: Interjection? = nil
@@ -86,6 +94,8 @@ public final class Player {
     public var maxInvertedSeconds: Double?
     /// The plan's own cap, for what is said of it (`maxInvertedSeconds` has room added).
     public var planInvertedSeconds: Double?
+    /// The table's measured angle (`--angle`): the session follows it (`TableFollower`).
+    public var angle: (any TableAngle)?
     public let snapshot = Mutex(PlayerSnapshot())
     /// Told the snapshot whenever it is taken (every quarter second while playing, and at
     /// once on a change): `PlaybackSession` publishes it on the `StatusBoard`.
@@ -100,7 +110,11 @@ public final class Player {
     /// Seconds spent tilted, as lived: the wall clock or the session's frames, whichever is
     /// longer, pauses included.
     public private(set) var invertedSeconds = 0.0
-    public var highestAngle: Int { statistics.highestAngle }
+    /// The steepest angle: the one held 5 s as measured when the table was followed, else
+    /// the plan's.
+    public var highestAngle: Int { follower?.highestHeld.map { Int($0.rounded()) } ?? statistics.highestAngle }
+    /// The measured angle each second (empty without a sensor).
+    public var angleTrace: [Double] { follower?.trace ?? [] }
     /// The plan's steps that were played to their end.
     public var stepsDone: Int { statistics.stepsDone(in: timeline, stepCount: stepCount) }
 
@@ -122,6 +136,8 @@ public final class Player {
     private var tone: KeepAliveTone
     /// The decisions (see `TransportMachine`); made when play starts, from the settings.
     private var machine: TransportMachine!
+    /// Following the table, with a sensor (see `TableFollower`).
+    private var follower: TableFollower?
     /// The session's end, once an action said it.
     private var ended: Outcome?
 
@@ -163,7 +179,9 @@ public final class Player {
             checkInQuestionSeconds: Double(cues.checkIn?.frames ?? 0) / Double(timeline.rate),
             pausedCheckInSeconds: pausedCheckInSeconds, checkInAnswerSeconds: checkInAnswerSeconds,
             maxInvertedSeconds: maxInvertedSeconds, planInvertedSeconds: planInvertedSeconds)
+        follower = angle == nil ? nil : TableFollower(timeline: timeline)
         let interjections = TransportMachine.Cue.allCases.compactMap(interjection)
+            + [cues.tiltTooFar, cues.uprightConfirmed, cues.angleLost].compactMap { $0 } + Array(cues.tiltReached.values) + Array(cues.tiltNotReached.values)
         loader = ClipLoader(
             provider: clips, main: timeline.events, pinned: timeline.closing + interjections.flatMap(\.events), rate: timeline.rate)
         loader.start()
@@ -202,6 +220,7 @@ public final class Player {
             if ended == nil {
                 let mainPlays = currentSource() === main
                 perform(machine.tick(heard: heard(mainPlays: mainPlays), now: clock.now))
+                if ended == nil { followTable() }
             }
             if let ended { return ended }
             if pendingOffset >= pendingCount {
@@ -223,7 +242,8 @@ public final class Player {
                     // Paused: nothing to write but the keep-alive tone; wait for a control.
                     updateStatus(force: true)
                     guard keepAlive else {
-                        clock.wait(for: [controls?.wakeFD ?? -1], milliseconds: controls == nil ? 50 : 250)
+                        // Waiting for the table: its angle is looked at 20 times a second.
+                        clock.wait(for: [controls?.wakeFD ?? -1], milliseconds: controls == nil || follower != nil ? 50 : 250)
                         continue
                     }
                     pending.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
@@ -289,7 +309,48 @@ public final class Player {
     private func currentSource() -> Renderer? {
         if let interjection { return interjection }
         if let closing { return closing }
+        if let follower, follower.holding || follower.closingWait { return nil }
         return machine.paused ? nil : main
+    }
+
+    /// The table's angle, every block and every wait: the follower's decisions, and time
+    /// inverted as measured.
+    private func followTable() {
+        guard follower != nil, let angle else { return }
+        let sample = angle.current
+        let now = clock.now
+        machine.measured(tilted: sample.map { $0.degrees > AngleRules.inverted }, now: now)
+        let mainPlays = currentSource() === main
+        let frame = heard(mainPlays: mainPlays || follower!.holding)
+        let busy = interjection != nil || closing != nil
+        performFollow(follower!.tick(heard: frame, angle: sample, now: now, interjecting: busy))
+    }
+
+    private func performFollow(_ actions: [TableFollower.Action]) {
+        for action in actions {
+            switch action {
+            case .say(let cue):
+                let said: Interjection?
+                switch cue {
+                case .reached(let a): said = cues.tiltReached[a]
+                case .notReached(let a): said = cues.tiltNotReached[a]
+                case .tooFar: said = cues.tiltTooFar
+                case .upright: said = cues.uprightConfirmed
+                case .lost: said = cues.angleLost
+                }
+                guard let said else { continue }
+                interjection = Renderer(events: said.events, frames: said.frames, supply: loader, gain: gain)
+            case .seek(let frame):
+                if interjection == nil { cut() }
+                seekMain(to: frame)
+            case .closingAgain:
+                cut()
+                closing = Renderer(events: timeline.closing, frames: timeline.closingFrames, supply: loader, gain: gain)
+            case .end: ended = ended ?? machine.closingOutcome
+            case .log(let line): log(line)
+            case .status: updateStatus(force: true)
+            }
+        }
     }
 
     /// What happens when the renderer playing has no more frames.
@@ -299,7 +360,13 @@ public final class Player {
             machine.interjectionEnded()
             return nil
         }
-        if source === closing { return machine.closingOutcome }
+        if source === closing {
+            guard follower != nil else { return machine.closingOutcome }
+            // With the table followed, the closing ends when the table is upright.
+            closing = nil
+            performFollow(follower!.closingEnded(angle: angle?.current, now: clock.now))
+            return ended
+        }
         return .finished
     }
 
@@ -417,6 +484,10 @@ public final class Player {
         let title = sessionTitle
         let stretch = machine.invertedTimer.stretch(at: clock.now)
         let cap = machine.invertedTimer.capSeconds.isFinite ? machine.invertedTimer.capSeconds : nil
+        let measured = angle?.current.map { ($0.degrees * 10).rounded() / 10 }
+        let alarm = follower?.alarm ?? false
+        let follows = follower != nil
+        let waiting = follower.map { $0.holding || $0.closingWait } ?? false
         let taken = snapshot.withLock { s in
             s.invertedFor = stretch
             s.invertedCap = cap
@@ -431,6 +502,10 @@ public final class Player {
             s.inverted = span?.inverted ?? false
             s.stepLeft = Double((span?.end ?? frame) - frame) / rate
             s.sessionLeft = Double(timeline.frames - frame) / rate
+            s.angle = measured
+            s.followsTable = follows
+            s.alarm = alarm
+            s.waitingForTable = waiting
             return s
         }
         publish(taken)

@@ -32,11 +32,18 @@ public struct PlayerSnapshot: Sendable, Equatable {
     /// on it (nil: none): the companion page's bar.
     public var invertedFor = 0.0
     public var invertedCap: Double?
+    /// The table's measured angle (nil: no sensor, or lost); the session waiting for the
+    /// table; the alarm (still tilted long after being asked to come up).
+    public var angle: Double?
+    public var followsTable = false
+    public var waitingForTable = false
+    public var alarm = false
 
     public init() {}
 
     public var json: String {
         func n(_ x: Double) -> String { String(format: "%.1f", x) }
-        return "{\"state\": \"playing\", \"step\": \(step), \"steps\": \(steps), \"title\": \(JSONText.string(title)), \"session\": \(JSONText.string(session)), \"step_length\": \(n(stepLength)), \"position\": \(n(seconds)), \"paused\": \(paused), \"inverted\": \(inverted), \"step_left\": \(n(stepLeft)), \"session_left\": \(n(sessionLeft)), \"audio_lost\": \(audioLost), \"check_in\": \(checkIn), \"inverted_for\": \(n(invertedFor)), \"inverted_cap\": \(invertedCap.map(n) ?? "null")}"
+        return "{\"state\": \"playing\", \"step\": \(step), \"steps\": \(steps), \"title\": \(JSONText.string(title)), \"session\": \(JSONText.string(session)), \"step_length\": \(n(stepLength)), \"position\": \(n(seconds)), \"paused\": \(paused), \"inverted\": \(inverted), \"step_left\": \(n(stepLeft)), \"session_left\": \(n(sessionLeft)), \"audio_lost\": \(audioLost), \"check_in\": \(checkIn), \"inverted_for\": \(n(invertedFor)), \"inverted_cap\": \(invertedCap.map(n) ?? "null")"
+            + (!followsTable ? "}" : ", \"angle\": \(angle.map(n) ?? "null"), \"waiting_for_table\": \(waitingForTable), \"alarm\": \(alarm)}")
     }
 }

@@ -146,9 +146,18 @@ struct TransportMachine {
         return checkInWhilePaused(heard: heard, now: now)
     }
 
+    /// Whether the table is tilted as measured (nil: no sensor, or lost; the plan says).
+    private var measuredTilted: Bool?
+
+    /// The table's angle (`--angle`): inverted time is the time it is measured tilted.
+    mutating func measured(tilted: Bool?, now: Double) {
+        measuredTilted = tilted
+        if let tilted { invertedTimer.wrote(0, tilted: tilted, at: now) }
+    }
+
     /// `frames` of the main timeline were written, up to `end`.
     mutating func wrote(_ frames: Int, endingAt end: Int, now: Double) -> [Action] {
-        invertedTimer.wrote(frames, tilted: timeline.isTilted(at: max(0, end - 1)), at: now)
+        invertedTimer.wrote(frames, tilted: measuredTilted ?? timeline.isTilted(at: max(0, end - 1)), at: now)
         switch checkIns.written(upTo: end) {
         case .nothing: return []
         case .asked: return [.log("check-in: waiting \(Int(checkInAnswerSeconds)) s for a press"), .status]

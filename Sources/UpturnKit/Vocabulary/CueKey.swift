@@ -55,6 +55,14 @@ public struct CueKey: Sendable, Hashable, CustomStringConvertible {
     public static let webPair = CueKey("web.pair", variables: ["code"], about: "serve --web: the code a phone pairs with, digit by digit")
     public static let webAddress = CueKey("web.address", variables: ["address", "port"], about: "serve --web, the first time: where the companion page is")
     public static let webSay = CueKey("web.say", variables: ["text"], about: "serve --web: a line of a plan, said on the box from the plan editor")
+    public static let angleUprightPose = CueKey("angle.upright-pose", variables: [], about: "upturn angle calibrate: the first pose")
+    public static let angleLevelPose = CueKey("angle.level-pose", variables: [], about: "upturn angle calibrate: the second pose")
+    public static let angleCalibrated = CueKey("angle.calibrated", variables: [], about: "upturn angle calibrate: done")
+    public static let angleLost = CueKey("angle.lost", variables: [], about: "--angle: the sensor was lost during a session")
+    public static let tiltReached = CueKey("tilt.reached", variables: ["angle"], about: "--angle: the table reached a tilt's angle; its hold begins")
+    public static let tiltNotReached = CueKey("tilt.not-reached", variables: ["angle"], about: "--angle: the table did not reach the angle in time; the session goes on")
+    public static let tiltTooFar = CueKey("tilt.too-far", variables: ["angle"], about: "--angle: the table is 10 degrees or more past the plan's angle")
+    public static let uprightConfirmed = CueKey("session.upright-confirmed", variables: [], about: "--angle: the table is upright again after a return or the closing")
 
     /// Every key, in the order `upturn pack keys` lists them.
     public static let all: [CueKey] = [
@@ -88,6 +96,14 @@ public struct CueKey: Sendable, Hashable, CustomStringConvertible {
         webPair,
         webAddress,
         webSay,
+        angleUprightPose,
+        angleLevelPose,
+        angleCalibrated,
+        angleLost,
+        tiltReached,
+        tiltNotReached,
+        tiltTooFar,
+        uprightConfirmed,
     ]
 
     public static let names: [String] = all.map(\.key)
