@@ -72,6 +72,8 @@ public final class Journal {
             case let s as String: value = JSONText.string(s)
             case let n as Int: value = "\(n)"
             case let d as Double where d.isFinite: value = "\(d)"
+            case let b as Bool: value = b ? "true" : "false"
+            case let list as [Double]: value = "[" + list.map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ",") + "]"
             default: throw UpturnError.internalError("cannot encode the history field \(key)")
             }
             fields.append(JSONText.string(key) + ":" + value)

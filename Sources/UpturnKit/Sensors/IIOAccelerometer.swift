@@ -68,10 +68,11 @@ public struct IIOAccelerometer: Sendable, Equatable {
             if !wanted.isEmpty { folders = folders.filter { text(PathText.join($0, "name")) == wanted } }
         }
         guard let folder = folders.first else {
-            let kind = wanted.isEmpty || wanted.hasPrefix("/") || wanted.hasPrefix(".") ? "no IIO accelerometer" : "no IIO accelerometer named '\(wanted.prefix(40))'"
+            let kind = wanted.isEmpty || wanted.hasPrefix("/") || wanted.hasPrefix(".")
+                ? "no IIO accelerometer (a folder with in_accel_x_raw)" : "no IIO accelerometer named '\(wanted.prefix(40))'"
             let names = devices(under: root).compactMap { text(PathText.join($0, "name")) }
             throw UpturnError.noInput(
-                "\(searched): \(kind) (a folder with in_accel_x_raw)"
+                "\(searched): \(kind)"
                     + (names.isEmpty ? "; is its overlay on (dtoverlay=mpu6050)?" : "; there are: \(names.joined(separator: ", "))"))
         }
         return try open(folder)

@@ -225,7 +225,12 @@ public final class Player {
             if let ended { return ended }
             if pendingOffset >= pendingCount {
                 if let source = currentSource() {
-                    guard let n = try pending.withUnsafeMutableBufferPointer({ out throws(UpturnError) in try source.render(into: out) })
+                    // Following the table, the main timeline stops at the step it waits in.
+                    let limit = source === main ? follower?.barrier.map { min(pending.count, max(0, $0 - main.position)) } ?? pending.count : pending.count
+                    guard
+                        let n = try pending.withUnsafeMutableBufferPointer({ out throws(UpturnError) in
+                            try source.render(into: UnsafeMutableBufferPointer(rebasing: out[0..<limit]))
+                        })
                     else {
                         waitForClips()
                         continue
@@ -309,7 +314,7 @@ public final class Player {
     private func currentSource() -> Renderer? {
         if let interjection { return interjection }
         if let closing { return closing }
-        if let follower, follower.holding || follower.closingWait { return nil }
+        if let follower, follower.holding || follower.closingWait || follower.barrier.map({ main.position >= $0 }) == true { return nil }
         return machine.paused ? nil : main
     }
 
@@ -321,9 +326,9 @@ public final class Player {
         let now = clock.now
         machine.measured(tilted: sample.map { $0.degrees > AngleRules.inverted }, now: now)
         let mainPlays = currentSource() === main
-        let frame = heard(mainPlays: mainPlays || follower!.holding)
+        let frame = heard(mainPlays: mainPlays)
         let busy = interjection != nil || closing != nil
-        performFollow(follower!.tick(heard: frame, angle: sample, now: now, interjecting: busy))
+        performFollow(follower!.tick(heard: frame, written: main.position, angle: sample, now: now, interjecting: busy))
     }
 
     private func performFollow(_ actions: [TableFollower.Action]) {
@@ -347,6 +352,7 @@ public final class Player {
                 cut()
                 closing = Renderer(events: timeline.closing, frames: timeline.closingFrames, supply: loader, gain: gain)
             case .end: ended = ended ?? machine.closingOutcome
+            case .completed(let span): statistics.completed(span)
             case .log(let line): log(line)
             case .status: updateStatus(force: true)
             }

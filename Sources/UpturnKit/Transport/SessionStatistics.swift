@@ -22,6 +22,13 @@ public struct SessionStatistics: Sendable, Equatable {
         }
     }
 
+    /// A step the table made short (a tilt reached before its settle time was over, a return
+    /// upright before its words' time): done, as if played through.
+    mutating func completed(_ span: StepSpan) {
+        coveredTo[span.index] = span.end
+        furthest = max(furthest, span.end)
+    }
+
     /// The plan's steps (1...stepCount) played through: every frame of them written, with
     /// no gap (a back replays; a skip leaves frames out).
     func stepsDone(in timeline: Timeline, stepCount: Int) -> Int {

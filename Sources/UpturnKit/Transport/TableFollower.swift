@@ -25,6 +25,8 @@ struct TableFollower {
         case seek(Int)
         /// The closing's words again (the alarm, after a stop).
         case closingAgain
+        /// A step the table has made short is done (for the history).
+        case completed(StepSpan)
         /// The session ends (the closing has been followed to upright).
         case end
         case log(String)
@@ -32,8 +34,11 @@ struct TableFollower {
     }
 
     let timeline: Timeline
-    /// The main timeline waits at its frame for the table.
+    /// The main timeline waits at `barrier` for the table.
     private(set) var holding = false
+    /// The frame the main timeline must not pass now: the end of a tilt or a return that is
+    /// being followed (nil: none, or no reading to follow).
+    private(set) var barrier: Int?
     /// Still tilted long after being asked to come up: the status shows it.
     private(set) var alarm = false
     /// The closing has been said and the table is not upright yet.
@@ -59,10 +64,12 @@ struct TableFollower {
         self.timeline = timeline
     }
 
-    /// Every block and every wait: `heard` the main timeline's frame, `interjecting` while
-    /// something is being said over it.
-    mutating func tick(heard: Int, angle: AngleSample?, now: Double, interjecting: Bool) -> [Action] {
+    /// Every block and every wait: `heard` the main timeline's frame being heard, `written`
+    /// the frame it has been rendered up to, `interjecting` while something is said over it.
+    mutating func tick(heard: Int, written: Int? = nil, angle: AngleSample?, now: Double, interjecting: Bool) -> [Action] {
+        let written = written ?? heard
         guard let angle else {
+            barrier = nil
             guard hadReading, !lostSaid else { return [] }
             lostSaid = true
             holding = false
@@ -76,7 +83,8 @@ struct TableFollower {
         hadReading = true
         record(angle.degrees, at: now)
         if closingWait { return actions + followClosing(angle.degrees, now: now, interjecting: interjecting) }
-        guard let span = timeline.step(at: heard) else { return actions }
+        // Held at a step's end, the step is still the one followed.
+        guard let span = timeline.step(at: barrier.map { min(heard, $0 - 1) } ?? heard) else { return actions }
         if span.index != following {
             following = span.index
             arrivedSince = nil
@@ -86,9 +94,13 @@ struct TableFollower {
             deadline = nil
         }
         if span.kind == .tilt && span.angle > 0 && !done.contains(span.index) {
-            actions += followTilt(span, angle.degrees, heard: heard, now: now)
+            barrier = span.end
+            actions += followTilt(span, angle.degrees, heard: heard, written: written, now: now)
         } else if isReturn(span) && !done.contains(span.index) {
-            actions += followReturn(span, angle.degrees, heard: heard, now: now, interjecting: interjecting)
+            barrier = span.end
+            actions += followReturn(span, angle.degrees, heard: heard, written: written, now: now, interjecting: interjecting)
+        } else {
+            barrier = nil
         }
         // Past the plan's angle (while the plan has the person tilted).
         if span.angle > 0, timeline.isTilted(at: heard), angle.degrees >= Double(span.angle) + AngleRules.overshoot, !interjecting,
@@ -105,7 +117,7 @@ struct TableFollower {
         return timeline.steps[i - 1].inverted
     }
 
-    private mutating func followTilt(_ span: StepSpan, _ degrees: Double, heard: Int, now: Double) -> [Action] {
+    private mutating func followTilt(_ span: StepSpan, _ degrees: Double, heard: Int, written: Int, now: Double) -> [Action] {
         guard heard >= wordsEnd else { return [] }
         if deadline == nil {
             deadline = now + Double(max(0, span.end - heard)) / Double(timeline.rate) + AngleRules.tiltGraceSeconds
@@ -122,14 +134,14 @@ struct TableFollower {
         if let deadline, now >= deadline {
             return finish(span, heard: heard, saying: .notReached(span.angle), log: String(format: "the table did not reach %d° (it is at %.0f°); going on", span.angle, degrees))
         }
-        if heard >= span.end - 1 && !holding {
+        if written >= span.end && !holding {
             holding = true
             return [.log(String(format: "waiting for the table to reach %d° (it is at %.0f°)", span.angle, degrees)), .status]
         }
         return []
     }
 
-    private mutating func followReturn(_ span: StepSpan, _ degrees: Double, heard: Int, now: Double, interjecting: Bool) -> [Action] {
+    private mutating func followReturn(_ span: StepSpan, _ degrees: Double, heard: Int, written: Int, now: Double, interjecting: Bool) -> [Action] {
         guard heard >= wordsEnd else { return [] }
         let asked = askedUprightAt ?? now
         askedUprightAt = asked
@@ -138,7 +150,7 @@ struct TableFollower {
             return finish(span, heard: heard, saying: .upright, log: String(format: "the table is upright (%.0f°)", degrees))
         }
         var actions: [Action] = []
-        if heard >= span.end - 1 && !holding {
+        if written >= span.end && !holding {
             holding = true
             actions += [.log(String(format: "waiting for the table to come upright (it is at %.0f°)", degrees)), .status]
         }
@@ -157,7 +169,8 @@ struct TableFollower {
     private mutating func finish(_ span: StepSpan, heard: Int, saying cue: Cue, log: String) -> [Action] {
         done.insert(span.index)
         holding = false
-        var actions: [Action] = [.log(log), .say(cue), .status]
+        barrier = nil
+        var actions: [Action] = [.log(log), .completed(span), .say(cue), .status]
         if heard < span.end { actions.insert(.seek(span.end), at: 1) }
         return actions
     }
