@@ -1,0 +1,137 @@
+import Foundation
+import XCTest
+
+/// `upturn angle`, `angle calibrate` and `play --angle` against a simulated table
+/// (`Tests/sensors/table.py`: a fake IIO tree moved over time, with noise and a person's sway).
+final class AngleCommandTests: XCTestCase {
+    var tables: [Child] = []
+    lazy var config = Upturn.file("angle-config-\(UUID().uuidString.prefix(6))")
+    lazy var data = Upturn.file("angle-data-\(UUID().uuidString.prefix(6))")
+    var env: [String: String] { ["XDG_CONFIG_HOME": config, "XDG_DATA_HOME": data] }
+
+    override func tearDown() {
+        for table in tables {
+            table.signal(SIGTERM)
+            table.wait(timeout: 5)
+        }
+        super.tearDown()
+    }
+
+    /// A simulated table in a tree of its own: its root.
+    func table(_ arguments: [String]) throws -> String {
+        let root = Upturn.file("iio-\(UUID().uuidString.prefix(6))")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("sensors/table.py").path
+        tables.append(try Child("/usr/bin/python3", [script, root] + arguments, stderr: root + ".log"))
+        for _ in 0..<50 where !FileManager.default.fileExists(atPath: root + "/iio:device0/in_accel_z_raw") { usleep(100_000) }
+        return root
+    }
+
+    func json(_ line: Substring) throws -> [String: Any] {
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    }
+
+    func testTheAngleIsReadAndAMissingSensorIsOneLine() throws {
+        let root = try table(["--program", "0:30", "--sway", "0"])
+        let result = try Upturn.run(["angle", "--angle", "iio:" + root, "--once", "--json"], environment: env)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let reading = try json(Substring(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        XCTAssertEqual(reading["degrees"] as? Double ?? 0, 30, accuracy: 1, "static error under 1°")
+        XCTAssertEqual(reading["inverted"] as? Bool, true)
+        XCTAssertEqual(reading["calibrated"] as? Bool, false)
+        XCTAssertTrue(result.stderr.contains("not calibrated (upturn angle calibrate)"), result.stderr)
+
+        let missing = try Upturn.run(["angle", "--angle", "iio:" + Upturn.file("no-tree"), "--once"], environment: env)
+        XCTAssertEqual(missing.status, 66)
+        XCTAssertEqual(missing.stderr.split(separator: "\n").count, 1, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("no IIO accelerometer (a folder with in_accel_x_raw)"), missing.stderr)
+        let bad = try Upturn.run(["angle", "--angle", "usb0"], environment: env)
+        XCTAssertEqual(bad.status, 64)
+    }
+
+    /// The board on the side rail: without a calibration the angle is wrong; two poses by
+    /// voice (presses through the socket) put it right.
+    func testCalibrationByVoiceFindsTheAxisOfABoardOnTheRail() throws {
+        let control = Upturn.file("control-\(UUID().uuidString.prefix(6))")
+        FileManager.default.createFile(atPath: control, contents: Data("-88\n".utf8))
+        let root = try table(["--mount", "rail", "--control", control, "--program", "0:-88"])
+        sleep(1)
+        let socket = Upturn.file("angle-\(UUID().uuidString.prefix(6)).sock")
+        let spoken = Upturn.file("calibrate.wav")
+        let calibrate = try Upturn.start(
+            ["angle", "calibrate", "--angle", "iio:" + root, "--controls", "socket", "--socket", socket, "--device", "file:FILE=\(spoken),FORMAT=wav"],
+            environment: env)
+        func waitFor(_ text: String) {
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline, !(((try? String(contentsOfFile: calibrate.2, encoding: .utf8)) ?? "").contains(text)) { usleep(100_000) }
+        }
+        waitFor("Stand upright on the table")
+        usleep(500_000)
+        XCTAssertEqual(try Upturn.run(["ctl", "toggle", "--socket", socket]).status, 0)
+        waitFor("tilt until you lie level")
+        FileManager.default.createFile(atPath: control, contents: Data("0\n".utf8))
+        sleep(10)  // 88° at 10°/s
+        XCTAssertEqual(try Upturn.run(["ctl", "toggle", "--socket", socket]).status, 0)
+        let result = Upturn.finish(calibrate, timeout: 60)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("calibrated mpu6050"), result.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: config + "/upturn/angle.json5"))
+        FileManager.default.createFile(atPath: control, contents: Data("45\n".utf8))
+        sleep(6)
+        let reading = try Upturn.run(["angle", "--angle", "iio:" + root, "--once", "--json"], environment: env)
+        XCTAssertEqual(try json(Substring(reading.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))["degrees"] as? Double ?? 0, 45, accuracy: 1.5)
+        XCTAssertFalse(reading.stderr.contains("not calibrated"), reading.stderr)
+    }
+
+    /// A session on the simulated table: the tilt waits for it, "Good", the hold's clock from
+    /// arrival, the return waits for upright; the history holds the measured angles.
+    func testASessionFollowsTheTableAndTheHistoryHoldsWhatWasMeasured() throws {
+        let plan = Upturn.write(
+            "follow.json5", "{title: 'Follow', steps: [{say: 'Ready.'}, {tilt: 30, settle: '5s'}, {hold: '20s'}, {tilt: 0, settle: '5s'}, {rest: '5s'}]}")
+        // Standing, then tilting back over 4 s, 30° held 8 s, up again over 3 s.
+        let root = try table(["--program", "0:-85 2:-85 6:30 14:30 17:-85"])
+        let out = Upturn.file("follow-\(UUID().uuidString.prefix(6)).wav")
+        let result = try Upturn.run(
+            ["play", plan, "--angle", "iio:" + root, "--controls", "none", "--device", "file:FILE=\(out),FORMAT=wav"], environment: env, timeout: 90)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        let expected = ["waiting for the table to reach 30°", "the table reached 30°", "waiting for the table to come upright", "the table is upright"]
+        var at = 0
+        for line in lines where at < expected.count && line.contains(expected[at]) { at += 1 }
+        XCTAssertEqual(at, expected.count, "in order: \(expected) in\n\(result.stderr)")
+        let history = try Upturn.run(["history", "--json"], environment: env)
+        let sessions = try XCTUnwrap((try json(Substring(history.stdout)))["sessions"] as? [[String: Any]])
+        XCTAssertEqual(sessions.last?["ended"] as? String, "finished", "a tilt made short by the table is a step done")
+        XCTAssertEqual(sessions.last?["highest_angle"] as? Int, 30)
+        let journal = try String(contentsOfFile: data + "/upturn/history.jsonl", encoding: .utf8)
+        let end = try json(try XCTUnwrap(journal.split(separator: "\n").last))
+        let trace = try XCTUnwrap(end["angle_trace"] as? [Double])
+        XCTAssertGreaterThan(trace.count, 10, "an angle a second")
+        XCTAssertEqual(trace.max() ?? 0, 30, accuracy: 1.5)
+
+        // Without --angle, the same plan plays as it always did: no waiting, nothing measured.
+        let plain = try Upturn.run(["play", plan, "--controls", "none", "--device", "file:FILE=\(out),FORMAT=wav"], environment: env)
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertFalse(plain.stderr.contains("table"), plain.stderr)
+        XCTAssertFalse(try String(contentsOfFile: data + "/upturn/history.jsonl", encoding: .utf8).split(separator: "\n").last!.contains("angle_trace"))
+    }
+
+    /// A table that never gets there goes on after the settle time and 20 s; an overshoot is
+    /// told; the sensor unplugged mid-session is one line and a cue, and the session goes on.
+    func testATableThatNeverGetsThereAnOvershootAndASensorUnplugged() throws {
+        let plan = Upturn.write(
+            "never.json5", "{title: 'Never', steps: [{tilt: 30, settle: '2s'}, {hold: '15s'}, {tilt: 40, settle: '2s'}, {hold: '15s'}, {tilt: 0}]}")
+        // 15° for 26 s (30° is never reached), then 52° (past 40° by 12°), then the sensor is
+        // unplugged while the return waits, and comes back upright.
+        let root = try table(["--program", "0:15 26:15 28:52 40:52 41:-80", "--unplug", "33-38", "--sway", "0"])
+        let out = Upturn.file("never-\(UUID().uuidString.prefix(6)).wav")
+        let started = Date()
+        let result = try Upturn.run(
+            ["play", plan, "--angle", "iio:" + root, "--controls", "none", "--device", "file:FILE=\(out),FORMAT=wav"], environment: env, timeout: 120)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("the table did not reach 30° (it is at 15°); going on"), result.stderr)
+        XCTAssertGreaterThan(Date().timeIntervalSince(started), 20, "it waited for the table")
+        XCTAssertTrue(result.stderr.contains("past the plan's 40°"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("the accelerometer is gone"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("the angle sensor is lost: the session goes on by the plan"), result.stderr)
+    }
+}
