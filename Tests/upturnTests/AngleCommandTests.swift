@@ -3,28 +3,40 @@ import XCTest
 
 /// `upturn angle`, `angle calibrate` and `play --angle` against a simulated table
 /// (`Tests/sensors/table.py`: a fake IIO tree moved over time, with noise and a person's sway).
+/// Simulated tables started by a test, stopped by PID at its end.
+final class SimulatedTables {
+    private var children: [Child] = []
+
+    /// A simulated table in a tree of its own: its root.
+    func start(_ arguments: [String]) throws -> String {
+        let root = Upturn.file("iio-\(UUID().uuidString.prefix(6))")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("sensors/table.py").path
+        children.append(try Child("/usr/bin/python3", [script, root] + arguments, stderr: root + ".log"))
+        for _ in 0..<50 where !FileManager.default.fileExists(atPath: root + "/iio:device0/in_accel_z_raw") { usleep(100_000) }
+        return root
+    }
+
+    func stop() {
+        for child in children {
+            child.signal(SIGTERM)
+            child.wait(timeout: 5)
+        }
+        children = []
+    }
+}
+
 final class AngleCommandTests: XCTestCase {
-    var tables: [Child] = []
+    let tables = SimulatedTables()
     lazy var config = Upturn.file("angle-config-\(UUID().uuidString.prefix(6))")
     lazy var data = Upturn.file("angle-data-\(UUID().uuidString.prefix(6))")
     var env: [String: String] { ["XDG_CONFIG_HOME": config, "XDG_DATA_HOME": data] }
 
     override func tearDown() {
-        for table in tables {
-            table.signal(SIGTERM)
-            table.wait(timeout: 5)
-        }
+        tables.stop()
         super.tearDown()
     }
 
-    /// A simulated table in a tree of its own: its root.
-    func table(_ arguments: [String]) throws -> String {
-        let root = Upturn.file("iio-\(UUID().uuidString.prefix(6))")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("sensors/table.py").path
-        tables.append(try Child("/usr/bin/python3", [script, root] + arguments, stderr: root + ".log"))
-        for _ in 0..<50 where !FileManager.default.fileExists(atPath: root + "/iio:device0/in_accel_z_raw") { usleep(100_000) }
-        return root
-    }
+    func table(_ arguments: [String]) throws -> String { try tables.start(arguments) }
 
     func json(_ line: Substring) throws -> [String: Any] {
         try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -133,5 +145,47 @@ final class AngleCommandTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("past the plan's 40°"), result.stderr)
         XCTAssertTrue(result.stderr.contains("the accelerometer is gone"), result.stderr)
         XCTAssertTrue(result.stderr.contains("the angle sensor is lost: the session goes on by the plan"), result.stderr)
+    }
+}
+
+/// On the PulseAudio bed, in real time: a stop while tilted, and a person who does not come
+/// up. The closing is said again with the alarm every 30 s (the status shows it) until the
+/// table is upright; then "You're upright" and the session ends. No hang.
+final class AngleBedTests: PulseBedTestCase {
+    func testAPersonWhoDoesNotComeUpAfterAStopRaisesTheAlarmUntilTheyDo() throws {
+        let tables = SimulatedTables()
+        defer { tables.stop() }
+        let env = ["XDG_CONFIG_HOME": Upturn.file("bed-config-\(UUID().uuidString.prefix(6))"), "XDG_DATA_HOME": Upturn.file("bed-data-\(UUID().uuidString.prefix(6))")]
+        let control = Upturn.file("control-\(UUID().uuidString.prefix(6))")
+        FileManager.default.createFile(atPath: control, contents: Data("30\n".utf8))
+        let root = try tables.start(["--control", control, "--program", "0:30"])
+        let plan = Upturn.write("alarm.json5", "{title: 'Alarm', steps: [{tilt: 30, settle: '3s'}, {hold: '2m'}, {tilt: 0}]}")
+        let recording = try startRecording("alarm.raw")
+        let play = try Upturn.start(
+            ["play", plan, "--angle", "iio:" + root, "--controls", "socket", "--socket", socket, "--device", "pulse"],
+            environment: environment.merging(env) { _, new in new })
+        try waitForStatus { ($0["title"] as? String)?.hasPrefix("Hold") == true && $0["angle"] != nil }
+        try ctl("stop")
+        // The closing is said; the table stays at 30°: 30 s later, the alarm and the words again.
+        let alarmed = try waitForStatus(timeout: 50) { $0["alarm"] as? Bool == true }
+        XCTAssertEqual(alarmed["waiting_for_table"] as? Bool, false, "the closing is being said again")
+        sleep(3)
+        FileManager.default.createFile(atPath: control, contents: Data("-85\n".utf8))
+        let result = Upturn.finish(play, timeout: 40)
+        let heard = try stopRecording(recording)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stderr
+        XCTAssertTrue(lines.contains("waiting for the table to come upright after the closing"), lines)
+        XCTAssertTrue(lines.contains("ALARM: still tilted (30°) 30 s after the closing; saying it again"), lines)
+        XCTAssertTrue(lines.contains("the table is upright"), lines)
+        // Heard: the closing, about 30 s of quiet, the closing again, then "You're upright".
+        let second = 48_000
+        let loud = stride(from: 0, to: heard.count - second / 2, by: second / 2).map { start in
+            heard[start..<min(heard.count, start + second / 2)].contains { abs(Int($0)) > 1000 }
+        }
+        let bursts = zip(loud, loud.dropFirst()).filter { !$0.0 && $0.1 }.count + (loud.first == true ? 1 : 0)
+        XCTAssertGreaterThanOrEqual(bursts, 4, "tilt words, the closing, the closing again, You're upright: \(loud.map { $0 ? "#" : "." }.joined())")
+        let history = try Upturn.run(["history", "--json"], environment: env)
+        XCTAssertTrue(history.stdout.contains("\"ended\": \"stopped by the user\""), history.stdout)
     }
 }
