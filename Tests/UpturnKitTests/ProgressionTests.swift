@@ -47,6 +47,29 @@ final class ProgressionTests: XCTestCase {
         XCTAssertEqual(today([session(0, level: 1, .finished), session(1, level: 1, .killed), session(2, level: 1, .finished)]).level, 2)
     }
 
+    /// Measured by the angle sensor: a session whose table never got near its level's angle
+    /// does not move the level up; one within 3° does.
+    func testAMeasuredSessionThatNeverReachedItsAngleDoesNotMoveTheLevelUp() {
+        func measured(_ n: Double, highest: Int) -> SessionRecord {
+            var record = session(n, level: 1, .finished)
+            record.angleMeasured = true
+            record.highestAngle = highest
+            return record
+        }
+        let short = today([measured(0, highest: 12), measured(1, highest: 14)])
+        XCTAssertEqual(short.level, 1)
+        XCTAssertTrue(short.reasons.contains { $0.contains("the table reached only 12° of 20° (measured): stays at level 1") }, "\(short.reasons)")
+        XCTAssertEqual(today([measured(0, highest: 18), measured(1, highest: 21)]).level, 2)
+        // The journal keeps the flag.
+        let folder = temporaryFolder()
+        let journal = Journal(path: folder + "/history.jsonl")
+        var record = measured(0, highest: 12)
+        record.angleTrace = [10, 12]
+        XCTAssertNoThrow(try journal.recordStart(record))
+        XCTAssertNoThrow(try journal.recordEnd(record))
+        XCTAssertEqual(journal.read().sessions.first?.angleMeasured, true)
+    }
+
     func testStoppingEarlyLowersStoppingLateKeepsNoAnswerLowers() {
         let base = [session(0, level: 4, .finished)]
         XCTAssertEqual(today(base + [session(1, level: 4, .stopped, done: 3)]).level, 3)

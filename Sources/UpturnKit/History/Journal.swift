@@ -31,6 +31,8 @@ public struct SessionRecord: Equatable, Sendable {
     /// With the table followed (`--angle`): the measured angle once a second (the inverted
     /// time and the highest angle are then measured too).
     public var angleTrace: [Double] = []
+    /// The angle was measured (`angle_measured` in the journal): `highestAngle` is the table's.
+    public var angleMeasured = false
 
     public init(id: String, start: Date, plan: String, title: String, steps: Int) {
         self.id = id
@@ -204,6 +206,7 @@ public final class Journal {
                     sessions[i].invertedSeconds = inverted
                     sessions[i].highestAngle = angle
                     if event == "end" {
+                        if case .bool(true)? = object["angle_measured"] { sessions[i].angleMeasured = true }
                         sessions[i].end = object["end"]?.string.flatMap(DateText.parse)
                         sessions[i].ending = SessionRecord.Ending(rawValue: object["ended"]?.string ?? "") ?? .killed
                     }

@@ -182,6 +182,13 @@ private struct HistoryWalk {
 
     /// Finished sessions move the level up; one stopped early or unanswered moves it down.
     private mutating func countEnding(of session: SessionRecord, what: String) {
+        // With the table measured: a session that never got near its level's angle did not
+        // show the level is easy, whatever the plan says.
+        let planned = rules.angle(level: level)
+        if session.ending == .finished, session.angleMeasured, session.highestAngle + Int(AngleRules.reachedWithin) < planned {
+            reasons.append("\(what) finished, but the table reached only \(session.highestAngle)° of \(planned)° (measured): stays at level \(level)")
+            return
+        }
         switch session.ending {
         case .finished:
             completed += 1
