@@ -6,7 +6,7 @@ enum ServeCommand {
         usage: upturn serve [--device NAME] [--pack NAME|DIR] [--volume 0-100] [--rate HZ]
                             [--controls LIST] [--socket PATH] [--keep-alive] [--alone]
                             [--voice-model DIR] [--web [ADDR][:PORT]]
-                            [--web-cert FILE --web-key FILE]
+                            [--web-cert FILE --web-key FILE] [--angle iio[:NAME|PATH]]
 
         Runs as a service beside the table (systemd starts it: Scripts/install-service).
         It waits for a press. A press says what today holds ("Today: core, level 3,
@@ -29,6 +29,11 @@ enum ServeCommand {
         removes one. Plain HTTP unless --web-cert and --web-key give a certificate and its
         key (PEM): then HTTPS, and the page can record your voice (browsers give a microphone
         only to a secure page). See the README before opening it beyond your home network.
+
+        --angle follows the table's real angle in every session (see `upturn play --help`) and
+        watches it between sessions: tilted past 15° with no session for longer than 5
+        minutes, the box says "Slowly return upright" and raises the alarm, every 30 s, until
+        the table is upright. A sensor missing at the start is waited for.
         """
 
     static func run(_ words: [String]) throws(UpturnError) -> ExitCode {
@@ -38,7 +43,7 @@ enum ServeCommand {
             words.insert("", at: at + 1)
         }
         let arguments = try Arguments(
-            words, command: "serve", valued: ["--device", "--pack", "--volume", "--rate", "--controls", "--socket", "--voice-model", "--web", "--web-cert", "--web-key"],
+            words, command: "serve", valued: ["--device", "--pack", "--volume", "--rate", "--controls", "--socket", "--voice-model", "--web", "--web-cert", "--web-key", "--angle"],
             flags: ["--keep-alive", "--alone"])
         if CommandLineTool.helped(arguments, help) { return .ok }
         try arguments.atMost(0, command: "serve")
@@ -54,6 +59,13 @@ enum ServeCommand {
         options.socketPath = arguments.options["--socket"] ?? ControlSocket.defaultPath
         options.voiceModel = arguments.options["--voice-model"] ?? options.voiceModel
         if let web = arguments.options["--web"] { options.web = try WebAddress.parse(web) }
+        if let angle = arguments.options["--angle"] {
+            guard angle == "iio" || angle.hasPrefix("iio:") else { throw UpturnError.usage("--angle: '\(angle.prefix(60))' is not iio, iio:NAME or iio:PATH") }
+            options.angle = angle
+            if let calibration = try AngleCalibration.load() { options.calibration = calibration } else {
+                StandardError.write("upturn serve: angle: not calibrated (upturn angle calibrate); the board is taken to lie flat on the bed, x toward the head")
+            }
+        }
         switch (arguments.options["--web-cert"], arguments.options["--web-key"]) {
         case (nil, nil): break
         case (let certificate?, let key?):

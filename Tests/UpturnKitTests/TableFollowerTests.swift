@@ -118,3 +118,34 @@ final class TableFollowerTests: XCTestCase {
         XCTAssertEqual(follower.trace.count, 20)
     }
 }
+
+/// `TableWatch`: the table between sessions (`serve --angle`).
+final class TableWatchTests: XCTestCase {
+    func testATableTiltedTooLongWithNoSessionIsToldAndAlarmedEveryThirtySecondsUntilUpright() {
+        var watch = TableWatch()
+        var said: [Double] = []
+        var t = 0.0
+        func run(_ degrees: Double?, until end: Double) {
+            while t < end {
+                for action in watch.observe(degrees.map { AngleSample(degrees: $0, time: t) }, now: t) where action == .sayClosing { said.append(t) }
+                t += 1
+            }
+        }
+        run(-85, until: 60)
+        run(30, until: 60 + TableWatch.capSeconds)
+        XCTAssertEqual(said, [], "within the cap: nothing")
+        XCTAssertFalse(watch.alarm)
+        run(30, until: 60 + TableWatch.capSeconds + 65)
+        XCTAssertEqual(said.count, 3, "at the cap, and every 30 s: \(said)")
+        XCTAssertTrue(watch.alarm)
+        run(12, until: t + 5)
+        XCTAssertTrue(watch.alarm, "12°: not upright yet")
+        var actions: [TableWatch.Action] = []
+        actions = watch.observe(AngleSample(degrees: 5, time: t), now: t)
+        XCTAssertFalse(watch.alarm)
+        XCTAssertTrue(actions.contains(.log("angle: the table is upright again")), "\(actions)")
+        // A sensor lost keeps nothing stale: no angle shown.
+        _ = watch.observe(nil, now: t + 1)
+        XCTAssertNil(watch.shown)
+    }
+}

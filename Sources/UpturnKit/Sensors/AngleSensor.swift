@@ -26,16 +26,20 @@ public final class AngleSensor: TableAngle, @unchecked Sendable {
     private let stopped = DispatchSemaphore(value: 0)
     private let wake: WakePipe
 
-    /// Finds the device now (66 when there is none: `--angle` asked for one); reads once
-    /// started.
+    /// Finds the device now (66 when there is none: `--angle` asked for one; `serve`, which
+    /// starts before the hardware is ready, waits for it instead); reads once started.
     public init(
-        spec: String, root: String = IIOAccelerometer.root, calibration: AngleCalibration, report: @escaping @Sendable (String) -> Void
+        spec: String, root: String = IIOAccelerometer.root, calibration: AngleCalibration, waitsForDevice: Bool = false,
+        report: @escaping @Sendable (String) -> Void
     ) throws(UpturnError) {
         self.spec = spec
         self.root = root
         self.calibration = calibration
         self.report = report
-        device = try IIOAccelerometer.find(spec, root: root)
+        do throws(UpturnError) { device = try IIOAccelerometer.find(spec, root: root) } catch {
+            guard waitsForDevice, error.code == .noInput else { throw error }
+            report("angle: \(error.problems.first ?? "no sensor yet"); waiting for it")
+        }
         wake = try WakePipe()
     }
 

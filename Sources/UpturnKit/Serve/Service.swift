@@ -25,6 +25,10 @@ public final class Service {
         public var web: WebAddress?
         /// `--web-cert`/`--web-key`: the page over HTTPS.
         public var webTLS: WebTLS?
+        /// `--angle iio[:NAME|PATH]`: sessions follow the table, and the table is watched
+        /// between sessions.
+        public var angle: String?
+        public var calibration: AngleCalibration = .assumed
         public init() {}
     }
 
@@ -41,6 +45,9 @@ public final class Service {
     private let echo: EchoReference
     /// Voice control's switch and meter, when it is among the controls (the page shows them).
     private var voiceGate: VoiceGate?
+    /// The table's angle (`--angle`), and the watch between sessions.
+    private var sensor: AngleSensor?
+    private var watch = TableWatch()
     /// One line per event, on stderr (the journal, under systemd).
     private let log: @Sendable (String) -> Void
 
@@ -76,6 +83,16 @@ public final class Service {
             }
         }
         var names = options.controls.map { $0.label(socketPath: options.socketPath) }
+        if let spec = options.angle {
+            do throws(UpturnError) {
+                let sensor = try AngleSensor(spec: spec, calibration: options.calibration, waitsForDevice: true, report: { [log] in log($0) })
+                sensor.start()
+                self.sensor = sensor
+            } catch {
+                log("angle: \(error.problems.first ?? ""); going on without it")
+            }
+        }
+        defer { sensor?.stop() }
         let web = options.web.flatMap(startWeb)
         defer { web?.stop() }
         if let web { names.append("web on port \(web.port)") }
@@ -90,13 +107,14 @@ public final class Service {
         if let web, deviceReady { announceWebAddress(port: web.port) }
         log("waiting for a press")
         while !queue.terminationRequested {
-            var timeout: Int32 = deviceReady ? -1 : 1000
+            var timeout: Int32 = deviceReady && sensor == nil ? -1 : 1000
             if let deadline = machine.deadline {
                 let left = Int32(max(0, (deadline - MonotonicClock.now) * 1000))
                 timeout = timeout < 0 ? left : min(timeout, left)
             }
             queue.wait(milliseconds: timeout)
             if !deviceReady { probeDevice(quiet: true) }
+            watchTable()
             let commands = queue.take()
             if queue.terminationRequested { break }
             for (cue, values, pack) in sayings.take() { say(cue, values, pack: pack) }
@@ -202,7 +220,20 @@ public final class Service {
         let log = self.log
         let alone = options.alone || Settings.aloneSetting(log: { log($0) })
         return try Session.prepare(
-            plan: name, pack: pack, rate: options.rate, firstEverPreamble: firstEverPreamble, alone: alone, journal: journal)
+            plan: name, pack: pack, rate: options.rate, firstEverPreamble: firstEverPreamble, alone: alone, followsTable: sensor != nil,
+            journal: journal)
+    }
+
+    /// Between sessions, with an angle sensor: the table watched (`TableWatch`).
+    private func watchTable() {
+        guard let sensor else { return }
+        for action in watch.observe(sensor.current, now: MonotonicClock.now) {
+            switch action {
+            case .log(let line): log(line)
+            case .status: refreshIdle()
+            case .sayClosing: say(.sessionUpright, [:])
+            }
+        }
     }
 
     /// Says a choice (and, first, the list of the others) and waits for the second press.
@@ -260,7 +291,10 @@ public final class Service {
     private func playback(board: StatusBoard?) -> PlaybackSession {
         let log = self.log
         let volume = options.volume ?? (try? Settings.read())?.volume ?? 100
-        return PlaybackSession(volume: volume, keepAlive: options.keepAlive, controls: queue, board: board, log: { log($0) })
+        var playback = PlaybackSession(volume: volume, keepAlive: options.keepAlive, controls: queue, board: board, log: { log($0) })
+        // Sessions follow the table; announcements (no board) do not.
+        if board != nil { playback.angle = sensor }
+        return playback
     }
 
     /// Plays one session and keeps it in the history.
@@ -290,6 +324,7 @@ public final class Service {
         let (outcome, record) = playback.run(session, plan: name, sink: sink, after: preroll)
         let inverted = DurationText.short(milliseconds: Int(record.invertedSeconds.rounded()) * 1000)
         log("session ended: \(record.ending.rawValue), \(record.stepsDone)/\(record.steps) steps, \(inverted) inverted")
+        watch.reset()
         if case .failure(let error) = outcome {
             log(error.problems.first ?? "")
             if error.code == .unavailable { deviceReady = false }
@@ -347,6 +382,11 @@ public final class Service {
     /// What `ctl status` says between sessions.
     private func refreshIdle() {
         var waiting = ServeWaiting(audioReady: deviceReady, announced: machine.announced)
+        if sensor != nil {
+            waiting.followsTable = true
+            waiting.angle = watch.shown
+            waiting.alarm = watch.alarm
+        }
         if let today = try? Session.todayPlan(journal: journal, settings: { () throws(UpturnError) in try Settings.read() }).1 {
             waiting.today = ServeWaiting.Today(program: today.program, level: today.level, angle: today.angle)
         }

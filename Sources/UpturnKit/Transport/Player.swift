@@ -482,7 +482,8 @@ public final class Player {
     private func publish(_ snapshot: PlayerSnapshot) { onStatus?(snapshot) }
 
     private func updateStatus(force: Bool) {
-        let frame = heard
+        // Held at a step's end for the table, the step is still the one waiting.
+        let frame = follower?.barrier.map { min(heard, $0 - 1) } ?? heard
         let span = timeline.step(at: frame)
         let rate = Double(timeline.rate)
         let isPaused = machine.isPaused

@@ -25,6 +25,11 @@ public struct ServeWaiting: Sendable, Equatable {
     /// The session last announced ("today's session is ..."), if any.
     public var announced: String?
     public var today: Today?
+    /// With an angle sensor (`serve --angle`): the table's angle, rounded to a degree (nil:
+    /// lost), and the alarm (tilted too long with no session).
+    public var followsTable = false
+    public var angle: Int?
+    public var alarm = false
     public struct Today: Sendable, Equatable {
         public var program: String
         public var level: Int
@@ -173,6 +178,10 @@ extension SessionStatus {
             if let today = waiting.today {
                 fields.append(
                     "\"today\": {\"program\": \(JSONText.string(today.program)), \"level\": \(today.level), \"angle\": \(today.angle)}")
+            }
+            if waiting.followsTable {
+                fields.append("\"angle\": \(waiting.angle.map(String.init) ?? "null")")
+                fields.append("\"alarm\": \(waiting.alarm)")
             }
             return "{" + fields.joined(separator: ", ") + "}"
         }
