@@ -8,7 +8,8 @@ enum CheckCommand {
         Checks plans (.json5 files) and cue packs (folders, or their pack.json5) without
         playing or synthesizing anything. Every problem is printed, one per line, as
         file:line:column: message. Exit 0 when all are fine, 65 when any has a problem,
-        66 when a file cannot be read.
+        66 when a file cannot be read. On a box with an accelerometer (`upturn angle`), it
+        also says when the angle is not calibrated, and checks the calibration kept.
         """
 
     static func run(_ words: [String]) throws(UpturnError) -> ExitCode {
@@ -23,6 +24,21 @@ enum CheckCommand {
             } catch {
                 CommandLineTool.report(error)
                 if worst != .dataError { worst = error.code }
+            }
+        }
+        // The angle sensor, when this box has one.
+        if let device = try? IIOAccelerometer.find("iio") {
+            do throws(UpturnError) {
+                if let calibration = try AngleCalibration.load() {
+                    if !calibration.device.isEmpty && calibration.device != device.name {
+                        print("angle: calibrated with \(calibration.device), but the sensor here is \(device.name): run upturn angle calibrate")
+                    }
+                } else {
+                    print("angle: an accelerometer (\(device.name)) is here but not calibrated: run upturn angle calibrate")
+                }
+            } catch {
+                CommandLineTool.report(error)
+                worst = .dataError
             }
         }
         return worst

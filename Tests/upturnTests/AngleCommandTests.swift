@@ -58,6 +58,20 @@ final class AngleCommandTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("no IIO accelerometer (a folder with in_accel_x_raw)"), missing.stderr)
         let bad = try Upturn.run(["angle", "--angle", "usb0"], environment: env)
         XCTAssertEqual(bad.status, 64)
+
+        // `check` says when the box's sensor is not calibrated, and checks the calibration kept.
+        let plan = Upturn.write("check-angle.json5", "{title: 'T', steps: [{say: 'Hi.'}]}")
+        var here = env
+        here["UPTURN_IIO_ROOT"] = root
+        let unchecked = try Upturn.run(["check", plan], environment: here)
+        XCTAssertEqual(unchecked.status, 0, unchecked.stderr)
+        XCTAssertTrue(unchecked.stdout.contains("angle: an accelerometer (mpu6050) is here but not calibrated: run upturn angle calibrate"), unchecked.stdout)
+        try FileManager.default.createDirectory(atPath: config + "/upturn", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: config + "/upturn/angle.json5", contents: Data("{upright: [1, 0, 0]}\n".utf8))
+        let broken = try Upturn.run(["check", plan], environment: here)
+        XCTAssertEqual(broken.status, 65)
+        XCTAssertTrue(broken.stderr.contains("angle.json5:1:1: level: missing 'level' (run upturn angle calibrate)"), broken.stderr)
+        XCTAssertFalse(try Upturn.run(["check", plan], environment: env).stdout.contains("angle:"), "no sensor here: nothing said")
     }
 
     /// The board on the side rail: without a calibration the angle is wrong; two poses by

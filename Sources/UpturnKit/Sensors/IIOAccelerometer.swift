@@ -24,7 +24,9 @@ public struct Vector3: Sendable, Equatable, CustomStringConvertible {
 /// ARCHITECTURE.md). Each file is opened, read and closed every time, so a device unplugged
 /// (its folder gone) is seen at the next reading.
 public struct IIOAccelerometer: Sendable, Equatable {
-    public static let root = "/sys/bus/iio/devices"
+    /// Where the kernel lists IIO devices (`UPTURN_IIO_ROOT` names another tree: a simulated
+    /// table's).
+    public static var root: String { ProcessInfo.processInfo.environment["UPTURN_IIO_ROOT"] ?? "/sys/bus/iio/devices" }
     /// The device's folder and its `name`.
     public let folder: String
     public let name: String
