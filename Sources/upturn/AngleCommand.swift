@@ -40,6 +40,8 @@ enum AngleCommand {
         var waited = 0
         while !queue.terminationRequested {
             queue.wait(milliseconds: 500)
+            // A signal (Ctrl-C, SIGTERM) comes as a stop.
+            if queue.take().contains(.stop) { break }
             guard let sample = sensor.current else {
                 waited += 1
                 if arguments.flags.contains("--once") && waited >= 4 {

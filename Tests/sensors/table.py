@@ -68,6 +68,8 @@ def put(name, text):
 put("name", args.name)
 put("in_accel_scale", "%.6f" % args.scale)
 start = time.monotonic()
+with open(os.path.join(args.root, "start"), "w") as f:
+    f.write("%.6f\n" % start)  # the table's time 0 on CLOCK_MONOTONIC, for a bench's latencies
 angle = planned(0)
 last = start
 while True:

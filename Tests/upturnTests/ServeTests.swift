@@ -280,12 +280,13 @@ final class InstallServiceTests: XCTestCase {
 
         // Again: unchanged; with another option: updated in place, still one unit.
         XCTAssertTrue(try install().stdout.contains("is up to date"))
-        let again = try install(["--alone", "--device", "plughw:1"])
+        let again = try install(["--alone", "--device", "plughw:1", "--angle", "iio:mpu6050"])
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stdout.contains("updated"), again.stdout)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/units"), ["upturn.service"])
         let updated = try String(contentsOfFile: root + "/units/upturn.service", encoding: .utf8)
-        XCTAssertTrue(updated.contains("--device plughw:1") && updated.contains("--alone"), updated)
+        XCTAssertTrue(updated.contains("--device plughw:1") && updated.contains("--alone") && updated.contains("--angle iio:mpu6050"), updated)
+        XCTAssertEqual(try install(["--angle", "iio:../x"]).status, 64)
 
         // Never as root; bad options are usage errors.
         XCTAssertEqual(try install(["--user", "root"]).status, 64)

@@ -71,8 +71,8 @@ public final class AngleSensor: TableAngle, @unchecked Sendable {
 
     deinit { stop() }
 
-    /// One reading (the thread calls it; tests call it with their own time).
-    func step(at now: Double) {
+    /// One reading (the thread calls it; tests and the bench call it with their own time).
+    public func step(at now: Double) {
         guard let device else {
             // Lost: looked for again once a second.
             if Int(now * Self.hertz) % Int(Self.hertz) == 0, let found = try? IIOAccelerometer.find(spec, root: root) {
