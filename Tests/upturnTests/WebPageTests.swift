@@ -27,6 +27,16 @@ final class WebPageTests: PulseBedTestCase {
 
                 """
         }
+        // The last one measured by an angle sensor: its trace, a point a second.
+        var angles: [Double] = []
+        for i in 0..<90 { angles.append(i < 10 || i >= 80 ? -85 : 30 + Double(i % 3)) }
+        let trace = angles.map { String($0) }.joined(separator: ",")
+        let stamp = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-3_600))
+        lines += """
+            {"v": 1, "event": "start", "id": "m", "start": "\(stamp)", "plan": "stretch", "title": "Stretch", "steps": 15}
+            {"v": 1, "event": "end", "id": "m", "end": "\(stamp)", "steps_done": 15, "inverted_seconds": 70, "highest_angle": 31, "ended": "finished", "angle_measured": true, "angle_trace": [\(trace)]}
+
+            """
         FileManager.default.createFile(atPath: data + "/upturn/history.jsonl", contents: Data(lines.utf8))
         let env = environment.merging(["XDG_DATA_HOME": data, "XDG_CONFIG_HOME": config]) { _, new in new }
 

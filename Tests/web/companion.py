@@ -390,6 +390,8 @@ try:
     tap(By.CSS_SELECTOR, '.tab[data-view="history"]')
     wait.until(lambda d: driver.find_elements(By.CSS_SELECTOR, "#chart-weeks svg rect"))
     check(len(driver.find_elements(By.CSS_SELECTOR, "#chart-inverted svg rect")) >= 2, "the history is drawn as charts")
+    check(visible("#chart-trace") and driver.find_elements(By.CSS_SELECTOR, "#chart-trace svg polyline"),
+          "the last session measured by the angle sensor is drawn, a point a second")
     shot("10-history")
 
     # ---- The box out of reach: the page says so, and comes back by itself ----

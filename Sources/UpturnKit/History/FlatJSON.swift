@@ -10,6 +10,8 @@ enum FlatJSON {
         case number(Double)
         case bool(Bool)
         case null
+        /// A list of numbers (a session's angle trace); read through the slow path.
+        case numbers([Double])
 
         var string: String? { if case .string(let s) = self { return s } else { return nil } }
         var double: Double? { if case .number(let n) = self { return n } else { return nil } }
@@ -40,6 +42,7 @@ enum FlatJSON {
                 // NSNumber bridges booleans too: tell them apart by their type encoding.
                 if String(cString: n.objCType) == "c" { out[key] = .bool(n.boolValue) } else { out[key] = .number(n.doubleValue) }
             case is NSNull: out[key] = .null
+            case let list as [NSNumber]: out[key] = .numbers(list.map(\.doubleValue))
             default: continue  // nested values: from a newer version, ignored
             }
         }

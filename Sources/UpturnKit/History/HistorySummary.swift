@@ -32,6 +32,10 @@ public struct HistorySummary {
             if let end = s.end { fields.insert("\"end\": \"\(DateText.iso(end))\"", at: 1) }
             if let program = s.program { fields.append("\"program\": \(JSONText.string(program))") }
             if let level = s.level { fields.append("\"level\": \(level)") }
+            if s.angleMeasured {
+                fields.append("\"angle_measured\": true")
+                fields.append("\"angle_trace\": [" + s.angleTrace.map { String(format: "%.1f", $0) }.joined(separator: ", ") + "]")
+            }
             return "{" + fields.joined(separator: ", ") + "}"
         }
         return "{\"sessions\": [" + items.joined(separator: ",\n  ")

@@ -207,6 +207,7 @@ public final class Journal {
                     sessions[i].highestAngle = angle
                     if event == "end" {
                         if case .bool(true)? = object["angle_measured"] { sessions[i].angleMeasured = true }
+                        if case .numbers(let trace)? = object["angle_trace"] { sessions[i].angleTrace = trace.filter { (-90...90).contains($0) } }
                         sessions[i].end = object["end"]?.string.flatMap(DateText.parse)
                         sessions[i].ending = SessionRecord.Ending(rawValue: object["ended"]?.string ?? "") ?? .killed
                     }

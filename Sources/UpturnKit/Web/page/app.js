@@ -111,6 +111,15 @@ function render() {
   $('#now-session').textContent = playing ? status.session : (status.today ? `Today: ${status.today.program}, level ${status.today.level}` : '');
   $('#now-step').textContent = playing ? `${status.step + 1}/${status.steps} · ${status.title}` : (status.announced ? `Announced: ${status.announced}` : 'Waiting for a press');
   $('#now-checkin').hidden = !(playing && status.check_in);
+  // With an angle sensor: the table's angle, the session waiting for it, the alarm.
+  $('#now-alarm').hidden = !status.alarm;
+  const table = $('#now-table');
+  table.hidden = !('angle' in status);
+  if ('angle' in status) {
+    const angle = status.angle === null ? 'sensor lost' : `${Math.round(status.angle)}°`;
+    table.textContent = status.waiting_for_table ? `Table ${angle}: waiting for the table` : `Table ${angle}`;
+    table.classList.toggle('waiting', !!status.waiting_for_table);
+  }
   $('#now-step-left').textContent = playing ? clock(status.step_left - elapsed) : '–';
   $('#now-session-left').textContent = playing ? clock(status.session_left - elapsed) : '–';
   const inverted = playing && status.inverted ? status.inverted_for + elapsed : 0;
@@ -285,6 +294,14 @@ async function loadHistory() {
   const day = (s) => { const d = new Date(s.start); return `${d.getDate()}/${d.getMonth() + 1}`; };
   barChart('#chart-inverted', recent.map((s) => s.inverted_seconds / 60), recent.map(day), 'min', '#3fb68b');
   lineChart('#chart-angle', recent.map((s) => s.highest_angle), recent.map(day), '°', '#7aa2ff');
+  // The table's angle through the last session measured by the sensor, a point a second.
+  const measured = list.filter((s) => s.angle_measured && s.angle_trace && s.angle_trace.length > 1).pop();
+  $('#trace-title').hidden = $('#chart-trace').hidden = !measured;
+  if (measured) {
+    const every = Math.max(1, Math.ceil(measured.angle_trace.length / 120));
+    const points = measured.angle_trace.filter((_, i) => i % every === 0);
+    lineChart('#chart-trace', points.map((v) => Math.max(0, v)), points.map((_, i) => `${Math.round(i * every / 60)}m`), '°', '#fca311');
+  }
   const level = $('#level');
   const t = sessions.today;
   level.replaceChildren(el('p', { textContent: sum.level === null ? 'No level yet: the first session comes first.' : `Level ${sum.level}. Today: ${t ? t.angle + '°' : ''}.` }),
