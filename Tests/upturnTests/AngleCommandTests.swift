@@ -141,6 +141,48 @@ final class AngleCommandTests: XCTestCase {
         XCTAssertFalse(try String(contentsOfFile: data + "/upturn/history.jsonl", encoding: .utf8).split(separator: "\n").last!.contains("angle_trace"))
     }
 
+    /// The "done when": a whole `first-time` session on the simulated table, with a
+    /// person who does what the status says (tilts to each angle when the session waits for
+    /// it, comes up when asked): each tilt confirmed, the holds from arrival, the returns
+    /// waiting for upright, the history holding the measured angles and the trace.
+    func testAWholeFirstTimeSessionFollowsTheTable() throws {
+        let control = Upturn.file("control-\(UUID().uuidString.prefix(6))")
+        FileManager.default.createFile(atPath: control, contents: Data("-85\n".utf8))
+        let root = try table(["--control", control, "--program", "0:-85"])
+        let socket = Upturn.file("ft-\(UUID().uuidString.prefix(6)).sock")
+        let out = Upturn.file("first-time-\(UUID().uuidString.prefix(6)).wav")
+        let play = try Upturn.start(
+            ["play", "first-time", "--angle", "iio:" + root, "--controls", "socket", "--socket", socket, "--device", "file:FILE=\(out),FORMAT=wav"],
+            environment: env)
+        var targets: [String] = []
+        let deadline = Date().addingTimeInterval(150)
+        while play.0.isRunning && Date() < deadline {
+            usleep(200_000)
+            let status = try Upturn.run(["ctl", "status", "--socket", socket])
+            guard status.status == 0, let object = try? json(Substring(status.stdout)), object["waiting_for_table"] as? Bool == true else { continue }
+            let title = object["title"] as? String ?? ""
+            let target = title.firstMatch(of: /Tilt to (\d+)°/).map { String($0.1) } ?? "-85"
+            if targets.last != target { targets.append(target) }
+            FileManager.default.createFile(atPath: control, contents: Data("\(target)\n".utf8))
+        }
+        let result = Upturn.finish(play, timeout: 10)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(targets, ["20", "-85", "30", "-85"], "the person followed the session's waits: \(result.stderr)")
+        let expected = [
+            "waiting for the table to reach 20°", "the table reached 20°", "the table is upright", "waiting for the table to reach 30°",
+            "the table reached 30°", "the table is upright",
+        ]
+        var at = 0
+        for line in result.stderr.split(separator: "\n") where at < expected.count && line.contains(expected[at]) { at += 1 }
+        XCTAssertEqual(at, expected.count, "in order: \(expected) in\n\(result.stderr)")
+        let history = try Upturn.run(["history", "--json"], environment: env)
+        let last = try XCTUnwrap((try json(Substring(history.stdout)))["sessions"] as? [[String: Any]]).last
+        XCTAssertEqual(last?["ended"] as? String, "finished")
+        XCTAssertEqual(Double(last?["highest_angle"] as? Int ?? 0), 30, accuracy: 1)
+        XCTAssertEqual(last?["angle_measured"] as? Bool, true)
+        XCTAssertGreaterThan((last?["angle_trace"] as? [Double])?.count ?? 0, 20)
+    }
+
     /// A table that never gets there goes on after the settle time and 20 s; an overshoot is
     /// told; the sensor unplugged mid-session is one line and a cue, and the session goes on.
     func testATableThatNeverGetsThereAnOvershootAndASensorUnplugged() throws {
