@@ -44,6 +44,21 @@ final class TableFollowerTests: XCTestCase {
         XCTAssertEqual(said(follower.tick(heard: tilt.end + 10, angle: sample(31, 31), now: 31, interjecting: false)), [], "decided once")
     }
 
+    func testASkipWhileWaitingForTheTableGoesOnAndABackFollowsTheTiltAgain() {
+        var follower = TableFollower(timeline: timeline)
+        _ = follower.tick(heard: wordsEnd(tilt), angle: sample(10, 0), now: 0, interjecting: false)
+        _ = follower.tick(heard: tilt.end, written: tilt.end, angle: sample(10, 10), now: 10, interjecting: false)
+        XCTAssertTrue(follower.holding)
+        follower.jumped(to: tilt.end)  // skip: the hold
+        XCTAssertFalse(follower.holding)
+        XCTAssertNil(follower.barrier)
+        XCTAssertEqual(follower.tick(heard: tilt.end + 100, angle: sample(10, 11), now: 11, interjecting: false).filter { $0 != .status }, [])
+        XCTAssertNil(follower.barrier, "the skipped tilt is not waited for again")
+        follower.jumped(to: tilt.start)  // back to the tilt
+        _ = follower.tick(heard: tilt.start + 10, angle: sample(10, 12), now: 12, interjecting: false)
+        XCTAssertEqual(follower.barrier, tilt.end, "followed again")
+    }
+
     func testPastThePlansAngleIsToldAtMostEveryFifteenSeconds() {
         var follower = TableFollower(timeline: timeline)
         let hold = timeline.steps.first { $0.kind == .hold }!

@@ -325,6 +325,8 @@ public final class Player {
         let sample = angle.current
         let now = clock.now
         machine.measured(tilted: sample.map { $0.degrees > AngleRules.inverted }, now: now)
+        // Paused, nothing is said or decided for the table (the pause holds everything).
+        guard !machine.isPaused else { return }
         let mainPlays = currentSource() === main
         let frame = heard(mainPlays: mainPlays)
         let busy = interjection != nil || closing != nil
@@ -418,7 +420,9 @@ public final class Player {
         for action in actions {
             switch action {
             case .cut: cut()
-            case .seek(let frame): seekMain(to: frame)
+            case .seek(let frame):
+                seekMain(to: frame)
+                follower?.jumped(to: frame)
             case .interject(let cue, let cueGain):
                 guard let said = interjection(cue) else { continue }
                 interjection = Renderer(events: said.events, frames: said.frames, supply: loader, gain: gain * cueGain)
@@ -438,7 +442,9 @@ public final class Player {
         let mainPlays = currentSource() === main
         commands = machine.takeHeld(heard: heard(mainPlays: mainPlays)) + commands
         for command in commands where ended == nil {
-            perform(machine.apply(command, heard: heard, now: clock.now))
+            // Held at a step's end for the table, a control acts on the step that waits.
+            let at = follower?.barrier.map { min(heard, $0 - 1) } ?? heard
+            perform(machine.apply(command, heard: at, now: clock.now))
         }
     }
 

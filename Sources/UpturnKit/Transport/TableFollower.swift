@@ -175,6 +175,18 @@ struct TableFollower {
         return actions
     }
 
+    /// The transport jumped (a skip or a back): a skip past the step being waited for ends
+    /// the wait (the person chose to go on); a back to it or before follows it again.
+    mutating func jumped(to frame: Int) {
+        holding = false
+        barrier = nil
+        if let index = following, let span = timeline.steps.first(where: { $0.index == index }), frame >= span.end {
+            done.insert(index)
+        }
+        for span in timeline.steps where span.end > frame { done.remove(span.index) }
+        following = nil
+    }
+
     // MARK: The closing
 
     /// The closing's words have been said: the session ends when the table is upright (or
