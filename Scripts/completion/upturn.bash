@@ -5,8 +5,9 @@
 
 _upturn_options() {
     case "$1" in
-        play) echo "--device --pack --volume --rate --controls --socket --keep-alive --alone --voice-model --help" ;;
-        serve) echo "--device --pack --volume --rate --controls --socket --keep-alive --alone --voice-model --web --web-cert --web-key --help" ;;
+        play) echo "--device --pack --volume --rate --controls --socket --keep-alive --alone --voice-model --angle --help" ;;
+        serve) echo "--device --pack --volume --rate --controls --socket --keep-alive --alone --voice-model --web --web-cert --web-key --angle --help" ;;
+        angle) echo "--angle --json --once --device --pack --controls --socket --rate --help" ;;
         listen) echo "--device --input --reference --json --pack --voice-model --help" ;;
         render) echo "--output --pack --rate --help" ;;
         show) echo "--json --pack --rate --alone --explain --help" ;;
@@ -29,7 +30,7 @@ _upturn() {
         words=("${COMP_WORDS[@]}")
         cword=$COMP_CWORD
     fi
-    local commands="play render show check programs say voices devices ctl pack packs schema history serve listen web"
+    local commands="play render show check programs say voices devices ctl pack packs schema history serve listen web angle"
     if [ "$cword" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
         return
@@ -42,6 +43,7 @@ _upturn() {
         --output|-o|--socket|--input|--reference|--voice-model|--web-cert|--web-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --controls) COMPREPLY=($(compgen -W "keyboard socket evdev: evdev:auto gpio: mpris voice voice: none" -- "$cur")); return ;;
         --voice) COMPREPLY=($(compgen -W "$("$upturn" voices 2>/dev/null | awk '{print $2}')" -- "$cur")); return ;;
+        --angle) COMPREPLY=($(compgen -W "iio $(for d in /sys/bus/iio/devices/iio:device*; do [ -r "$d/name" ] && echo "iio:$(cat "$d/name")"; done 2>/dev/null)" -- "$cur")); return ;;
         --volume|--rate|--since|--from|--web) return ;;
     esac
     if [[ "$cur" == -* ]]; then
@@ -55,6 +57,7 @@ _upturn() {
         pack) [ "$cword" -eq 2 ] && COMPREPLY=($(compgen -W "keys new audition" -- "$cur")) || COMPREPLY=($(compgen -d -- "$cur")) ;;
         schema) COMPREPLY=($(compgen -W "plan pack" -- "$cur")) ;;
         web) [ "$cword" -eq 2 ] && COMPREPLY=($(compgen -W "devices forget" -- "$cur")) ;;
+        angle) [ "$cword" -eq 2 ] && COMPREPLY=($(compgen -W "calibrate" -- "$cur")) ;;
         check) COMPREPLY=($(compgen -f -- "$cur")) ;;
     esac
 }

@@ -16,7 +16,7 @@ final class PackageTests: XCTestCase {
 
     /// The completion offers every option each command's usage line names.
     func testTheCompletionKnowsEveryOption() throws {
-        for command in ["play", "render", "show", "check", "programs", "say", "voices", "devices", "ctl", "pack", "packs", "schema", "history", "serve", "listen"] {
+        for command in ["play", "render", "show", "check", "programs", "say", "voices", "devices", "ctl", "pack", "packs", "schema", "history", "serve", "listen", "web", "angle"] {
             let usage = try Upturn.run([command, "--help"]).stdout.components(separatedBy: "\n\n")[0]
             let named = Set(usage.matches(of: /--[a-z][a-z-]*/).map { String($0.output) })
             let offered = try shell("source '\(root)/Scripts/completion/upturn.bash'; _upturn_options \(command)").output
