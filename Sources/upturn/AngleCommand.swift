@@ -59,7 +59,8 @@ enum AngleCommand {
                 line = String(format: "%6.1f°  %@", sample.degrees, sample.degrees > AngleRules.inverted ? "inverted" : sample.degrees < AngleRules.upright ? "upright" : "")
             }
             if live { print("\r\u{1B}[K" + line, terminator: "") } else { print(line) }
-            fflush(nil)
+            // Whoever read the lines is gone (a closed pipe): so is the reason to go on.
+            if fflush(nil) != 0 { break }
             if arguments.flags.contains("--once") { break }
         }
         if live { print("") }
