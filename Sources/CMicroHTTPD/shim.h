@@ -65,28 +65,23 @@ static inline struct MHD_Daemon *upturn_web_start(const struct sockaddr *address
                                                   unsigned int timeout_seconds, size_t memory_limit) {
     unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD;
     if (ipv6) flags |= MHD_USE_IPv6;
+    /* One list of options, with the certificate and key first when there are both. */
+    struct MHD_OptionItem options[10];
+    unsigned int n = 0;
     if (certificate && key) {
-        return upturn_mhd.start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, handler, handler_context,
-                                       MHD_OPTION_HTTPS_MEM_CERT, certificate,
-                                       MHD_OPTION_HTTPS_MEM_KEY, key,
-                                       MHD_OPTION_SOCK_ADDR, address,
-                                       MHD_OPTION_NOTIFY_COMPLETED, completed, completed_context,
-                                       MHD_OPTION_CONNECTION_LIMIT, connection_limit,
-                                       MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_address_limit,
-                                       MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
-                                       MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory_limit,
-                                       MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
-                                       MHD_OPTION_END);
+        flags |= MHD_USE_TLS;
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)certificate};
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key};
     }
-    return upturn_mhd.start_daemon(flags, 0, NULL, NULL, handler, handler_context,
-                                   MHD_OPTION_SOCK_ADDR, address,
-                                   MHD_OPTION_NOTIFY_COMPLETED, completed, completed_context,
-                                   MHD_OPTION_CONNECTION_LIMIT, connection_limit,
-                                   MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_address_limit,
-                                   MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
-                                   MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory_limit,
-                                   MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
-                                   MHD_OPTION_END);
+    options[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, (void *)address};
+    options[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, completed_context};
+    options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)connection_limit, NULL};
+    options[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)per_address_limit, NULL};
+    options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)timeout_seconds, NULL};
+    options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)memory_limit, NULL};
+    options[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_STACK_SIZE, (intptr_t)(512 * 1024), NULL};
+    options[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    return upturn_mhd.start_daemon(flags, 0, NULL, NULL, handler, handler_context, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 }
 
 static inline void upturn_web_stop(struct MHD_Daemon *daemon) { upturn_mhd.stop_daemon(daemon); }
