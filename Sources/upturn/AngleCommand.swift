@@ -31,7 +31,7 @@ enum AngleCommand {
         let sensor = try AngleSensor(
             spec: arguments.options["--angle"] ?? "iio", calibration: stored ?? .assumed,
             report: { CommandLineTool.printError("upturn: " + $0) })
-        if stored == nil { CommandLineTool.printError("upturn angle: not calibrated (upturn angle calibrate); the board is taken to lie flat, x toward the head") }
+        if stored == nil { CommandLineTool.printError("upturn angle: " + AngleCalibration.assumedNote) }
         sensor.start()
         defer { sensor.stop() }
         let queue = ControlQueue()

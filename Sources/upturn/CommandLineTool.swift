@@ -112,7 +112,7 @@ enum CommandLineTool {
     static func angleSensor(_ spec: String) throws(UpturnError) -> AngleSensor {
         let calibration = try AngleCalibration.load()
         if calibration == nil {
-            printError("upturn: --angle: not calibrated (upturn angle calibrate); the board is taken to lie flat on the bed, x toward the head")
+            printError("upturn: --angle: " + AngleCalibration.assumedNote)
         }
         let sensor = try AngleSensor(spec: spec, calibration: calibration ?? .assumed, report: { printError("upturn: " + $0) })
         sensor.start()

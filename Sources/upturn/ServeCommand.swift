@@ -63,7 +63,7 @@ enum ServeCommand {
             guard angle == "iio" || angle.hasPrefix("iio:") else { throw UpturnError.usage("--angle: '\(angle.prefix(60))' is not iio, iio:NAME or iio:PATH") }
             options.angle = angle
             if let calibration = try AngleCalibration.load() { options.calibration = calibration } else {
-                StandardError.write("upturn serve: angle: not calibrated (upturn angle calibrate); the board is taken to lie flat on the bed, x toward the head")
+                StandardError.write("upturn serve: angle: " + AngleCalibration.assumedNote)
             }
         }
         switch (arguments.options["--web-cert"], arguments.options["--web-key"]) {

@@ -16,6 +16,8 @@ public struct AngleCalibration: Sendable, Equatable {
     /// Without a calibration: the board flat on the table's bed, its x axis toward the
     /// head, its z axis out of the bed (an accelerometer at rest feels "up").
     public static let assumed = AngleCalibration(upright: Vector3(1, 0, 0), level: Vector3(0, 0, 1), device: "", made: "")
+    /// What is said when the assumed mounting is used.
+    public static let assumedNote = "not calibrated (upturn angle calibrate); the board is taken to lie flat on the bed, x toward the head"
 
     public init(upright: Vector3, level: Vector3, device: String, made: String) {
         self.upright = upright.unit
