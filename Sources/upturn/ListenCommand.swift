@@ -4,7 +4,10 @@ import UpturnKit
 enum ListenCommand {
     static let help = """
         usage: upturn listen [--device NAME | --input FILE [--reference FILE]] [--json]
-                             [--pack NAME|DIR] [--voice-model DIR]
+                             [--pack NAME|DIR] [--voice-model DIR] [--no-enrolment]
+               upturn listen --enroll [--device NAME | --input FILE] [--pack NAME|DIR]
+                             [--voice-model DIR]
+               upturn listen --enroll --forget
 
         Prints the voice commands heard ("upturn pause", "upturn resume", "upturn next",
         "upturn back", "upturn stop", "upturn start", or the pack's own phrases), one line
@@ -19,11 +22,20 @@ enum ListenCommand {
           --reference FILE  what was playing meanwhile (a `render` output), cancelled from
                             the input as during `play --controls voice`
           --voice-model DIR a pocketsphinx model folder (default: Debian's US English)
+          --no-enrolment    hear without your voice enrolment
+          --enroll          adapt the recognizer to your voice, microphone and room: say
+                            each phrase when asked, twice (about a minute); kept in
+                            ~/.config/upturn/voice/ and used by listen, play and serve.
+                            With --input, a recording of the phrases in the order asked
+                            (every phrase once, then again), a second or more apart.
+                            Needs sphinxtrain, sphinxbase-utils and pocketsphinx (Debian)
+          --forget          with --enroll: remove the enrolment
         """
 
     static func run(_ words: [String]) throws(UpturnError) -> ExitCode {
         let arguments = try Arguments(
-            words, command: "listen", valued: ["--input", "--reference", "--device", "--pack", "--voice-model"], flags: ["--json"])
+            words, command: "listen", valued: ["--input", "--reference", "--device", "--pack", "--voice-model"],
+            flags: ["--json", "--enroll", "--forget", "--no-enrolment"])
         if CommandLineTool.helped(arguments, help) { return .ok }
         try arguments.atMost(0, command: "listen")
         let input = arguments.options["--input"]
@@ -33,9 +45,16 @@ enum ListenCommand {
         guard input != nil || arguments.options["--reference"] == nil else {
             throw UpturnError.usage("upturn listen: --reference goes with --input")
         }
+        if arguments.flags.contains("--enroll") { return try enroll(arguments) }
+        guard !arguments.flags.contains("--forget") else { throw UpturnError.usage("upturn listen: --forget goes with --enroll") }
         let commands = try PackLocator.load(arguments.options["--pack"]).voiceCommands()
         let model = arguments.options["--voice-model"] ?? SpeechRecognizer.defaultModel
         let json = arguments.flags.contains("--json")
+        let enrolment = arguments.flags.contains("--no-enrolment")
+            ? nil : VoiceEnrolment.stored(for: model) { CommandLineTool.printError("upturn: " + $0) }
+        if let enrolment {
+            CommandLineTool.printError("upturn: using your voice enrolment of \(enrolment.made.prefix(10)) (\(enrolment.takes) takes; --no-enrolment hears without it)")
+        }
         func show(_ item: HeardCommand, at seconds: Double) {
             let h = item.hypothesis
             guard h.accepted else {
@@ -49,7 +68,8 @@ enum ListenCommand {
             fflush(nil)  // a line as soon as it is heard, on a pipe too
         }
         if let input {
-            let heard = try FileListener.listen(file: input, reference: arguments.options["--reference"], commands: commands, model: model)
+            let heard = try FileListener.listen(
+                file: input, reference: arguments.options["--reference"], commands: commands, model: model, enrolment: enrolment)
             for item in heard { show(item, at: item.hypothesis.end) }
             return .ok
         }
@@ -57,7 +77,7 @@ enum ListenCommand {
         Signals.install(wake: queue)
         let meter = isatty(STDERR_FILENO) == 1
         try DeviceListener.listen(
-            device: arguments.options["--device"] ?? "default", commands: commands, model: model, until: queue,
+            device: arguments.options["--device"] ?? "default", commands: commands, model: model, enrolment: enrolment, until: queue,
             level: { dBFS in
                 guard meter else { return }
                 // The bar, with a | where speech must reach to be heard well.
@@ -76,6 +96,48 @@ enum ListenCommand {
                 CommandLineTool.printError("upturn: " + line)
             })
         if meter { CommandLineTool.printError("") }
+        return .ok
+    }
+
+    /// `listen --enroll`: the phrases from a recording or said into a microphone, then the
+    /// model adapted to them and kept.
+    static func enroll(_ arguments: Arguments) throws(UpturnError) -> ExitCode {
+        for other in ["--json", "--no-enrolment"] where arguments.flags.contains(other) {
+            throw UpturnError.usage("upturn listen: \(other) does not go with --enroll")
+        }
+        guard arguments.options["--reference"] == nil else { throw UpturnError.usage("upturn listen: --reference does not go with --enroll") }
+        if arguments.flags.contains("--forget") {
+            for other in ["--input", "--device", "--pack", "--voice-model"] where arguments.options[other] != nil {
+                throw UpturnError.usage("upturn listen: --enroll --forget takes no \(other)")
+            }
+            let removed = try VoiceEnrolment.forget()
+            CommandLineTool.printError(removed ? "upturn: the voice enrolment is removed" : "upturn: there is no voice enrolment to remove")
+            return .ok
+        }
+        let commands = try PackLocator.load(arguments.options["--pack"]).voiceCommands()
+        let model = arguments.options["--voice-model"] ?? SpeechRecognizer.defaultModel
+        let prompts = VoiceEnrolment.prompts(commands)
+        let takes: [VoiceEnrolment.Take]
+        var source: String
+        if let input = arguments.options["--input"] {
+            takes = try VoiceEnrolment.takes(inFile: input, prompts: prompts)
+            source = PathText.resolved(input)
+        } else {
+            let device = arguments.options["--device"] ?? "default"
+            let queue = ControlQueue()
+            Signals.install(wake: queue)
+            CommandLineTool.printError("upturn: enrolment: say each phrase when asked, as you would say it on the table (Ctrl-C ends; nothing is kept)")
+            guard let said = try VoiceEnrolment.takes(fromDevice: device, prompts: prompts, until: queue, say: { CommandLineTool.printError("upturn: " + $0) })
+            else {
+                CommandLineTool.printError("upturn: enrolment stopped; nothing kept")
+                return .ok
+            }
+            takes = said
+            source = "device " + device
+        }
+        let stored = try VoiceEnrolment.adapt(takes, model: model, source: source)
+        CommandLineTool.printError(
+            "upturn: enrolled from \(stored.takes) takes, kept in \(VoiceEnrolment.folder); listen, play and serve use it from now on (`upturn listen --enroll --forget` removes it)")
         return .ok
     }
 }

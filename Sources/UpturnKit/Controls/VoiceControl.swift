@@ -47,8 +47,10 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
             heard.startPhrase = nil
             heard.phrases[start] = nil
         }
+        let enrolment = VoiceEnrolment.stored(for: model) { [report] in report?("voice: " + $0) }
+        if let enrolment { report?("voice: using your enrolment of \(enrolment.made.prefix(10)) (\(enrolment.takes) takes)") }
         listener = try CommandListener(
-            commands: heard, model: model, echoCancelling: echo != nil, referenceLead: ReferenceAligner.lead)
+            commands: heard, model: model, echoCancelling: echo != nil, referenceLead: ReferenceAligner.lead, enrolment: enrolment)
         do throws(UpturnError) { capture = try ALSACapture(device: device) } catch {
             guard waitsForDevice else { throw error }
             report?("voice: \(error.problems.first ?? "no microphone"); waiting for it")

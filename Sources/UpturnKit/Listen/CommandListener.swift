@@ -27,11 +27,15 @@ public final class CommandListener {
     /// `echoCancelling`: the reference (what the player wrote, about in step) comes with the
     /// audio; `referenceLead`: how many seconds early it comes, at most (it is delayed by that
     /// until its echo's delay is measured).
-    public init(commands: VoiceCommands, model: String, echoCancelling: Bool, referenceLead: Double = 0) throws(UpturnError) {
+    /// `enrolment`: the user's voice enrolment for this model, if one is kept
+    /// (`VoiceEnrolment`); `enrolled` tells.
+    public init(
+        commands: VoiceCommands, model: String, echoCancelling: Bool, referenceLead: Double = 0, enrolment: VoiceEnrolment.Stored? = nil
+    ) throws(UpturnError) {
         self.commands = commands
         recognizer = try SpeechRecognizer(
             phrases: commands.allPhrases, thresholds: Dictionary(uniqueKeysWithValues: commands.allPhrases.map { ($0, commands.threshold(for: $0)) }),
-            model: model)
+            model: model, adaptation: enrolment?.transform)
         recognizer.alone = Set(commands.tiltedPhrases.keys.map(SpeechRecognizer.normalize))
         echo = echoCancelling
             ? (EchoDelayTracker(initialShift: referenceLead * Double(SpeechRecognizer.rate)), VoiceFrontEnd(echoTail: CommandListener.echoTail))

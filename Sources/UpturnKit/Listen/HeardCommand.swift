@@ -16,9 +16,9 @@ public struct HeardCommand: Sendable, Equatable {
 public enum FileListener {
     public static func listen(
         file path: String, reference: String? = nil, commands: VoiceCommands = .english,
-        model: String = SpeechRecognizer.defaultModel
+        model: String = SpeechRecognizer.defaultModel, enrolment: VoiceEnrolment.Stored? = nil
     ) throws(UpturnError) -> [HeardCommand] {
-        let listener = try CommandListener(commands: commands, model: model, echoCancelling: reference != nil)
+        let listener = try CommandListener(commands: commands, model: model, echoCancelling: reference != nil, enrolment: enrolment)
         // Streamed, so a recording of any length is heard in flat memory.
         let input = try SixteenKilohertzFile(path: path, what: "audio")
         let playing = try reference.map { (path) throws(UpturnError) in try SixteenKilohertzFile(path: path, what: "reference audio") }
@@ -45,10 +45,10 @@ public enum FileListener {
 /// reporting the input level about ten times a second so a person can place the microphone.
 public enum DeviceListener {
     public static func listen(
-        device: String, commands: VoiceCommands, model: String, until queue: ControlQueue,
+        device: String, commands: VoiceCommands, model: String, enrolment: VoiceEnrolment.Stored? = nil, until queue: ControlQueue,
         level: (Double) -> Void, heard: (HeardCommand, Double) -> Void, problem: (String) -> Void = { _ in }
     ) throws(UpturnError) {
-        let listener = try CommandListener(commands: commands, model: model, echoCancelling: false)
+        let listener = try CommandListener(commands: commands, model: model, echoCancelling: false, enrolment: enrolment)
         let capture = try ALSACapture(device: device)
         var buffer = [Int16](repeating: 0, count: SpeechRecognizer.rate / 10)
         var frames = 0

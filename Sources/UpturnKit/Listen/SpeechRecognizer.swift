@@ -105,8 +105,10 @@ public final class SpeechRecognizer {
     /// `model`: a pocketsphinx model folder as Debian lays it out (`en-us/` with `mdef`,
     /// `means`, ... beside `cmudict-en-us.dict`), or an acoustic model folder with a
     /// dictionary (`*.dict`) in it or beside it.
+    /// `adaptation`: an MLLR transform of the model's means (`VoiceEnrolment`).
     public init(
-        phrases: [String], thresholds: [String: Double] = [:], model: String = SpeechRecognizer.defaultModel
+        phrases: [String], thresholds: [String: Double] = [:], model: String = SpeechRecognizer.defaultModel,
+        adaptation: String? = nil
     ) throws(UpturnError) {
         upturn_ps_silence()
         let (acoustic, dictionary) = try Self.locate(model)
@@ -129,7 +131,7 @@ public final class SpeechRecognizer {
             throw UpturnError.unavailable("cannot write the recognizer's dictionary to \(small)")
         }
         defer { try? FileManager.default.removeItem(atPath: small) }
-        let arguments = ["-hmm", acoustic, "-dict", small, "-samprate", "16000"] + Self.settings
+        let arguments = ["-hmm", acoustic, "-dict", small, "-samprate", "16000"] + Self.settings + (adaptation.map { ["-mllr", $0] } ?? [])
         try Self.probe(arguments, model: model)
         guard let decoder = Self.decoder(arguments + ["-logfn", "/dev/null"]) else {
             throw UpturnError.unavailable("\(model): pocketsphinx cannot load this model")
@@ -164,7 +166,7 @@ public final class SpeechRecognizer {
     static func normalize(_ phrase: String) -> String { VoiceCommands.normalize(phrase) }
 
     /// The acoustic model folder and the dictionary of a model folder.
-    private static func locate(_ model: String) throws(UpturnError) -> (acoustic: String, dictionary: String) {
+    static func locate(_ model: String) throws(UpturnError) -> (acoustic: String, dictionary: String) {
         let files = FileManager.default
         var isFolder: ObjCBool = false
         guard files.fileExists(atPath: model, isDirectory: &isFolder), isFolder.boolValue else {
