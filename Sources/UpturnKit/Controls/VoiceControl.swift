@@ -51,7 +51,10 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
         if let enrolment { report?("voice: using your enrolment of \(enrolment.made.prefix(10)) (\(enrolment.takes) takes)") }
         listener = try CommandListener(
             commands: heard, model: model, echoCancelling: echo != nil, referenceLead: ReferenceAligner.lead, enrolment: enrolment)
-        do throws(UpturnError) { capture = try ALSACapture(device: device) } catch {
+        do throws(UpturnError) {
+            capture = try ALSACapture(device: device)
+            if let line = capture?.convertedLine { report?("voice: " + line) }
+        } catch {
             guard waitsForDevice else { throw error }
             report?("voice: \(error.problems.first ?? "no microphone"); waiting for it")
         }

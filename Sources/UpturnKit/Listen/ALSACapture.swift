@@ -20,26 +20,72 @@ final class ALSACapture {
         case lost(ALSAError)
     }
 
+    /// The device's name as opened: `device`, or its plug-layer form (`converted`).
+    let opened: String
+    /// The plug-layer device listened through when `device` itself does not take 16 kHz
+    /// mono S16 (a `hw:` device, or a stereo-only USB microphone): nil when it does.
+    var converted: String? { opened == device ? nil : opened }
+
+    /// The line said when the plug layer converts.
+    var convertedLine: String? {
+        converted.map { "microphone '\(device)' does not give 16 kHz mono 16-bit itself; heard through \($0), which converts" }
+    }
+
     init(device: String) throws(UpturnError) {
         self.device = device
         upturn_alsa_silence_errors()
+        // A device that cannot give 16 kHz mono S16 itself is heard through ALSA's plug
+        // layer, which converts rate, channels and format: resampled, never refused.
+        var firstError: UpturnError?
+        for name in [device] + (Self.plugged(device).map { [$0] } ?? []) {
+            switch Self.open(name) {
+            case .success(let pcm):
+                handle = pcm
+                opened = name
+                return
+            case .failure(let failure):
+                guard failure.kind == .refused else { throw firstError ?? failure.error }
+                firstError = firstError ?? failure.error
+            }
+        }
+        throw firstError ?? Self.unavailable(device, ALSAError(code: -EINVAL))
+    }
+
+    /// Why a device could not be opened: it is not there (or busy), or it is there and
+    /// refused 16 kHz mono S16 (then its plug-layer form is tried).
+    private struct OpenError: Error {
+        enum Kind { case missing, refused }
+        var kind: Kind
+        var error: UpturnError
+    }
+
+    /// `hw:ARGS` as `plughw:ARGS`; any other name without a plug layer as `plug:'NAME'`;
+    /// nil for a name already converting (`plughw:`, `plug:`, `default`, which is).
+    static func plugged(_ device: String) -> String? {
+        if device.hasPrefix("plug") || device == "default" || device.hasPrefix("pulse") { return nil }
+        if device.hasPrefix("hw:") { return "plug" + device }
+        guard !device.contains("'") else { return nil }
+        return "plug:'\(device)'"
+    }
+
+    private static func open(_ name: String) -> Result<OpaquePointer, OpenError> {
         var opened: OpaquePointer?
-        let code = snd_pcm_open(&opened, device, SND_PCM_STREAM_CAPTURE, SND_PCM_NONBLOCK)
-        guard code >= 0, let opened else { throw Self.unavailable(device, ALSAError(code: code)) }
+        let code = snd_pcm_open(&opened, name, SND_PCM_STREAM_CAPTURE, SND_PCM_NONBLOCK)
+        guard code >= 0, let opened else { return .failure(OpenError(kind: .missing, error: Self.unavailable(name, ALSAError(code: code)))) }
         let rate = UInt32(SpeechRecognizer.rate)
         // 20 ms periods (a frame reaches the recognizer at most 20 ms after it was heard;
         // snd_pcm_set_params would take a quarter of the buffer, 125 ms) in a 500 ms buffer: a
         // late thread has half a second before an overrun.
         do throws(UpturnError) {
             _ = try ALSAPCM.configure(opened, rate: Int(rate), bufferMilliseconds: 500, periodMilliseconds: 20) { _, error in
-                Self.unavailable(device, error)
+                Self.unavailable(name, error)
             }
         } catch {
             snd_pcm_close(opened)
-            throw error
+            return .failure(OpenError(kind: .refused, error: error))
         }
         snd_pcm_start(opened)
-        handle = opened
+        return .success(opened)
     }
 
     deinit { close() }

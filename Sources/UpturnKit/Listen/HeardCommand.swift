@@ -50,6 +50,7 @@ public enum DeviceListener {
     ) throws(UpturnError) {
         let listener = try CommandListener(commands: commands, model: model, echoCancelling: false, enrolment: enrolment)
         let capture = try ALSACapture(device: device)
+        if let line = capture.convertedLine { problem(line) }
         var buffer = [Int16](repeating: 0, count: SpeechRecognizer.rate / 10)
         var frames = 0
         while true {

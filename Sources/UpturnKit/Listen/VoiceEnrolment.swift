@@ -441,6 +441,7 @@ extension VoiceEnrolment {
         fromDevice device: String, prompts: [String], until queue: ControlQueue, say: (String) -> Void
     ) throws(UpturnError) -> [Take]? {
         let capture = try ALSACapture(device: device)
+        if let line = capture.convertedLine { say(line) }
         var cutter = PhraseCutter()
         var buffer = [Int16](repeating: 0, count: SpeechRecognizer.rate / 10)
         var kept: [Take] = []
