@@ -308,14 +308,16 @@ enum SendumpFile {
     }
 }
 
-/// Cuts a recording into the phrases said in it: frames 12 dB over the room's noise floor
+/// Cuts a recording into the phrases said in it: 50 ms 8 dB over the room's noise floor
 /// (the quietest of the last 3 s, so a fan's steady noise is floor), an
 /// utterance from 0.3 s before its first loud frame to 0.3 s after its last, ended by 0.7 s
 /// without one; the first 0.3 s only learns the floor. Over 5 s is not a phrase, and under 0.08 s of loud frames is a click (a
 /// quick "help" is 0.14 s).
 public struct PhraseCutter {
     static let frame = SpeechRecognizer.rate / 100
-    static let over = 12.0, quietest = -65.0, endAfter = 70, before = 30, after = 30, longest = 500, shortest = 8
+    static let smoothing = 5
+    private var recent: [Double] = []
+    static let over = 8.0, quietest = -65.0, endAfter = 70, before = 30, after = 30, longest = 500, shortest = 8
 
     static let block = 50, blocks = 6
     private var blocks: [Double] = []
@@ -345,7 +347,11 @@ public struct PhraseCutter {
             offset += Self.frame
             var energy = 0.0
             for s in chunk { energy += Double(s) * Double(s) }
-            let level = max(-90, 10 * log10(max(energy / Double(Self.frame), 1e-9) / (32768.0 * 32768.0)))
+            // Over the last 50 ms: a fan's noise flickers less, so the threshold can sit lower.
+            recent.append(energy)
+            if recent.count > Self.smoothing { recent.removeFirst() }
+            let mean = recent.reduce(0, +) / Double(recent.count * Self.frame)
+            let level = max(-90, 10 * log10(max(mean, 1e-9) / (32768.0 * 32768.0)))
             // The floor: the quietest frame of the last 3 s (minimum statistics, in blocks of
             // 0.5 s): pauses between words keep it down, a fan switched on lifts it in 3 s.
             blockQuietest = min(blockQuietest, level)
