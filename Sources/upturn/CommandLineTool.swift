@@ -36,6 +36,8 @@ enum CommandLineTool {
                                     the phones paired with the companion page
           angle  [--angle iio[:NAME|PATH]] [--json] | angle calibrate
                                     the table's angle from an accelerometer (Linux IIO)
+          listen [--device NAME | --input FILE] [--json] | listen --enroll
+                                    hear voice commands; --enroll teaches it your voice
 
         PLAN is a built-in program (`upturn programs`), `today` (chosen from your history),
         or a .json5 plan file.
