@@ -87,6 +87,32 @@ final class VoiceEnrolmentTests: XCTestCase {
         XCTAssertEqual(found.tooLong, 1)
     }
 
+    /// The takes are given to the adaptation as the recognizer hears a command: beside a fan
+    /// through the noise suppressor (the transform made beside it then fits what the
+    /// recognizer is given), in a quiet room untouched; the cutter still finds phrases in the
+    /// raw audio.
+    func testTakesAreHeardAsTheRecognizerHearsThem() {
+        func rms(_ x: ArraySlice<Int16>) -> Double { sqrt(x.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(1, x.count))) }
+        for (floor, suppressed) in [(-35.0, true), (-75.0, false)] {
+            var seed: UInt64 = 3
+            var room = EnrolmentRoom()
+            var raw: [Int16] = [], heard: [Int16] = []
+            for _ in 0..<40 {  // 4 s, in pieces that are not whole frames
+                let (r, h) = room.process(noise(0.1, dBFS: floor, seed: &seed))
+                raw += r
+                heard += h
+            }
+            XCTAssertEqual(raw.count, heard.count)
+            XCTAssertGreaterThan(raw.count, 60_000)
+            let last = raw.count - 16_000
+            if suppressed {
+                XCTAssertLessThan(20 * log10(rms(heard[last...]) / rms(raw[last...])), -6, "a fan at \(floor) dBFS is taken down")
+            } else {
+                XCTAssertEqual(raw, heard, "a quiet room is heard as it is")
+            }
+        }
+    }
+
     /// The transform as `mllr_solve` writes it is taken; cut short, not a number, or with a
     /// class count pocketsphinx would misread, it is not.
     func testATransformIsCheckedBeforeTheDecoderReadsIt() {

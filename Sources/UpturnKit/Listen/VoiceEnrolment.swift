@@ -308,6 +308,29 @@ enum SendumpFile {
     }
 }
 
+/// The takes heard as the recognizer hears a command: through the same noise suppressor
+/// (which acts only when the room is noisy), so a transform made beside a fan fits what the
+/// recognizer is given beside it.
+struct EnrolmentRoom {
+    private let suppressor = NoiseSuppressor(frame: VoiceFrontEnd.frame, rate: SpeechRecognizer.rate)
+    private var pending: [Int16] = []
+
+    /// The audio in whole frames, as it came and as the recognizer would hear it; the rest
+    /// waits for the next call. (Phrases are found in the raw audio: the suppressor's
+    /// residue flickers, and cut there they ran together beside a fan.)
+    mutating func process(_ samples: [Int16]) -> (raw: [Int16], heard: [Int16]) {
+        pending += samples
+        let whole = pending.count / VoiceFrontEnd.frame * VoiceFrontEnd.frame
+        let raw = Array(pending[0..<whole])
+        var out = raw
+        pending.removeFirst(whole)
+        out.withUnsafeMutableBufferPointer { all in
+            for offset in stride(from: 0, to: whole, by: VoiceFrontEnd.frame) { suppressor.process(all.baseAddress! + offset) }
+        }
+        return (raw, out)
+    }
+}
+
 /// Cuts a recording into the phrases said in it: 50 ms 8 dB over the room's noise floor
 /// (the quietest of the last 3 s, so a fan's steady noise is floor), an
 /// utterance from 0.3 s before its first loud frame to 0.3 s after its last, ended by 0.7 s
@@ -328,6 +351,7 @@ public struct PhraseCutter {
     private var start: Int?
     private var lastLoud = 0
     private var pending: [Int16] = []
+    private var pendingHeard: [Int16] = []
     /// After talk too long for a phrase, until it ends.
     private var discarding = false
     /// Frames trimmed off the front so far.
@@ -337,13 +361,16 @@ public struct PhraseCutter {
 
     public init() {}
 
-    /// Feeds audio; returns the utterances that ended in it.
-    public mutating func feed(_ samples: [Int16]) -> [[Int16]] {
+    /// Feeds audio; returns the utterances that ended in it. `heard`: the same audio as the
+    /// recognizer is given it (noise suppressed), cut where `samples` say.
+    public mutating func feed(_ samples: [Int16], heard: [Int16]? = nil) -> [[Int16]] {
         pending += samples
+        pendingHeard += heard ?? samples
         var found: [[Int16]] = []
         var offset = 0
         while pending.count - offset >= Self.frame {
             let chunk = pending[offset..<(offset + Self.frame)]
+            let chunkHeard = pendingHeard[offset..<(offset + Self.frame)]
             offset += Self.frame
             var energy = 0.0
             for s in chunk { energy += Double(s) * Double(s) }
@@ -365,7 +392,7 @@ public struct PhraseCutter {
             let noise = min(blocks.min() ?? .infinity, blockQuietest)
             // The first 0.3 s only learns the floor (a recording starts before its speech).
             let isLoud = loud.count + dropped >= Self.before && level > max(noise + Self.over, Self.quietest)
-            audio += chunk
+            audio += chunkHeard
             loud.append(isLoud)
             let index = loud.count - 1
             if isLoud {
@@ -394,6 +421,7 @@ public struct PhraseCutter {
             }
         }
         pending.removeFirst(offset)
+        pendingHeard.removeFirst(offset)
         return found
     }
 
@@ -427,7 +455,11 @@ extension VoiceEnrolment {
         let input = try SixteenKilohertzFile(path: path, what: "audio")
         var cutter = PhraseCutter()
         var found: [[Int16]] = []
-        while !input.ended { found += cutter.feed(input.next()) }
+        var room = EnrolmentRoom()
+        while !input.ended {
+            let (raw, heard) = room.process(input.next())
+            found += cutter.feed(raw, heard: heard)
+        }
         found += cutter.finish()
         guard found.count == prompts.count else {
             throw UpturnError.data(
@@ -449,6 +481,7 @@ extension VoiceEnrolment {
         let capture = try ALSACapture(device: device)
         if let line = capture.convertedLine { say(line) }
         var cutter = PhraseCutter()
+        var room = EnrolmentRoom()
         var buffer = [Int16](repeating: 0, count: SpeechRecognizer.rate / 10)
         var kept: [Take] = []
         var waited = 0, silent = 0
@@ -464,7 +497,8 @@ extension VoiceEnrolment {
                 continue
             case .frames(let count):
                 waited += count
-                for audio in cutter.feed(Array(buffer[0..<count])) where kept.count < prompts.count {
+                let (raw, heard) = room.process(Array(buffer[0..<count]))
+                for audio in cutter.feed(raw, heard: heard) where kept.count < prompts.count {
                     let peak = audio.reduce(0) { max($0, $1 == .min ? Int(Int16.max) : abs(Int($1))) }
                     let dBFS = 20 * log10(Double(max(peak, 1)) / 32768)
                     say(String(format: "  heard %.1f s, peak %.0f dBFS", Double(audio.count) / Double(SpeechRecognizer.rate), dBFS)
