@@ -118,7 +118,7 @@ enum ListenCommand {
         let model = arguments.options["--voice-model"] ?? SpeechRecognizer.defaultModel
         let prompts = VoiceEnrolment.prompts(commands)
         let takes: [VoiceEnrolment.Take]
-        var source: String
+        let source: String
         if let input = arguments.options["--input"] {
             takes = try VoiceEnrolment.takes(inFile: input, prompts: prompts)
             source = PathText.resolved(input)
