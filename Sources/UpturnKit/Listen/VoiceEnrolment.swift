@@ -172,16 +172,11 @@ public enum VoiceEnrolment {
         }
     }
 
-    /// 16 kHz mono 16-bit RIFF WAVE.
+    /// 16 kHz mono 16-bit RIFF WAVE (the header `render` writes).
     static func wave(_ samples: [Int16]) -> [UInt8] {
-        var bytes: [UInt8] = []
-        func word(_ v: UInt32) { bytes += withUnsafeBytes(of: v.littleEndian, Array.init) }
-        func half(_ v: UInt16) { bytes += withUnsafeBytes(of: v.littleEndian, Array.init) }
-        let data = UInt32(samples.count * 2)
-        bytes += Array("RIFF".utf8); word(36 + data); bytes += Array("WAVEfmt ".utf8)
-        word(16); half(1); half(1); word(UInt32(SpeechRecognizer.rate)); word(UInt32(SpeechRecognizer.rate * 2)); half(2); half(16)
-        bytes += Array("data".utf8); word(data)
-        for sample in samples { half(UInt16(bitPattern: sample)) }
+        var bytes = WAVFileSink.header(rate: SpeechRecognizer.rate, dataBytes: samples.count * 2)
+        bytes.reserveCapacity(bytes.count + samples.count * 2)
+        for sample in samples { bytes += withUnsafeBytes(of: sample.littleEndian, Array.init) }
         return bytes
     }
 
@@ -429,7 +424,7 @@ public struct PhraseCutter {
 
     /// Ends the recording: an utterance still open counts if it is one.
     public mutating func finish() -> [[Int16]] {
-        var found = feed([Int16](repeating: 0, count: 0))
+        var found: [[Int16]] = []
         if let begun = start {
             let loudFrames = loud[begun...].count { $0 }
             if loudFrames >= Self.shortest { found.append(Array(audio[(begun * Self.frame)...])) }
