@@ -84,3 +84,33 @@ final class BargeInTests: XCTestCase {
         XCTAssertEqual(back[800...].allSatisfy { $0 == 10_000 }, true, "back to full after the duck")
     }
 }
+
+/// The player never commands itself (issue 19, item 5): a phrase heard while the player says
+/// its words needs a score, not only to be heard.
+final class OwnWordsTests: XCTestCase {
+    func heard(_ phrase: String, overPlayer: Bool) -> HeardCommand {
+        HeardCommand(
+            hypothesis: SpeechRecognizer.Hypothesis(phrase: phrase, score: 1, end: 1, accepted: true),
+            command: VoiceCommands.english.command(of: phrase), overPlayer: overPlayer)
+    }
+
+    func testThePlayersOwnWordsAskForMore() {
+        XCTAssertEqual(VoiceCommands.ownWords(of: "upturn back", in: "Tilt back slowly to 30 degrees."), ["back"])
+        XCTAssertEqual(VoiceCommands.ownWords(of: "upturn next", in: "Welcome to Upturn. Lean back."), ["upturn"])
+        XCTAssertEqual(VoiceCommands.ownWords(of: "stop stop", in: "Stop at about 30 degrees"), ["stop", "stop"])
+        XCTAssertEqual(VoiceCommands.ownWords(of: "upturn pause", in: "Arms overhead, hold for two minutes"), [])
+        XCTAssertEqual(VoiceCommands.ownWords(of: "upturn back", in: "backward"), [], "whole words only")
+        XCTAssertEqual(VoiceCommands.ownWords(of: "upturn stop", in: ""), [])
+
+        let saying = "Tilt back slowly to 30 degrees."
+        // The player was talking over the phrase, and said its word: the rule applies.
+        XCTAssertEqual(VoiceControl.ownWords(of: heard("upturn back", overPlayer: true), saying: saying, echoCancelled: true), ["back"])
+        // The echo reference says the player was silent over the phrase: heard as in silence.
+        XCTAssertNil(VoiceControl.ownWords(of: heard("upturn back", overPlayer: false), saying: saying, echoCancelled: true))
+        // No reference to tell: the timeline alone decides.
+        XCTAssertEqual(VoiceControl.ownWords(of: heard("upturn back", overPlayer: false), saying: saying, echoCancelled: false), ["back"])
+        // Not the player's words.
+        XCTAssertNil(VoiceControl.ownWords(of: heard("upturn pause", overPlayer: true), saying: saying, echoCancelled: true))
+        XCTAssertGreaterThan(VoiceControl.ownWordsScore, 0)
+    }
+}

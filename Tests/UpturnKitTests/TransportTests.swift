@@ -363,6 +363,29 @@ final class TransportTests: XCTestCase {
         XCTAssertFalse(last.paused)
         XCTAssertEqual(last, published.last)
     }
+
+    /// The status carries what the player said in the last 4 s (its timeline's text), which
+    /// voice control weighs a phrase against (issue 19, item 5); `ctl status` does not show it.
+    func testStatusSaysWhatThePlayerSaid() throws {
+        let timeline = try compile(plan, clips: clips)
+        let queue = ControlQueue(signals: { (0, 0, 0) })
+        let sink = ScriptedSink(queue: queue, script: [])
+        let player = Player(timeline: timeline, clips: clips, sink: sink, controls: queue, cues: cues)
+        var published: [PlayerSnapshot] = []
+        player.onStatus = { published.append($0) }
+        _ = try player.play()
+        let spoken = timeline.events.filter { $0.kind == .speech }
+        XCTAssertGreaterThan(spoken.count, 3)
+        for event in spoken {
+            let text = try XCTUnwrap(event.text)
+            XCTAssertTrue(published.contains { $0.saying.contains(text) }, "\(text) was in the status while said")
+        }
+        let last = try XCTUnwrap(spoken.last)
+        XCTAssertEqual(timeline.said(from: last.frame - 1, to: last.frame + 1), last.text)
+        XCTAssertEqual(timeline.said(from: last.end, to: last.end + 48_000), "", "nothing said after the last words")
+        let saying = try XCTUnwrap(published.first { !$0.saying.isEmpty })
+        XCTAssertFalse(saying.json.contains("saying"))
+    }
 }
 
 /// Safety check-ins for people alone: a long inverted hold asks, and a press must answer.

@@ -50,6 +50,9 @@ final class EnrolmentTests: XCTestCase {
         XCTAssertEqual(enrol.status, 0, enrol.stderr)
         XCTAssertTrue(enrol.stderr.contains("enrolled from 16 takes"), enrol.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: config + "/upturn/voice/mllr_matrix"))
+        var folder = stat()
+        XCTAssertEqual(stat(config + "/upturn/voice", &folder), 0)
+        XCTAssertEqual(folder.st_mode & 0o077, 0, "the voice enrolment's folder is the user's alone")
         let about = try String(contentsOfFile: config + "/upturn/voice/enrolment.json5", encoding: .utf8)
         XCTAssertTrue(about.contains("takes: 16"), about)
 

@@ -164,6 +164,7 @@ public enum ControlSpec: Equatable, Sendable {
             listener.waitsForDevice = waitForDevices
             if let starter { listener.onStart = { @Sendable in _ = starter(nil) } }
             listener.isTilted = { board.status.isTilted }
+            listener.playerSaying = { board.status.playing?.saying ?? "" }
             listener.gate = voice.gate
             return listener
         }

@@ -157,7 +157,8 @@ public enum VoiceEnrolment {
 
             """
         do {
-            try FileBytes.makeFolders(folder, mode: 0o755)
+            // A recording of the user's voice made into a model of it: theirs alone.
+            try FileBytes.makePrivateFolder(folder)
             try Data(text.utf8).write(to: URL(fileURLWithPath: transformFile), options: .atomic)
             try Data(about.utf8).write(to: URL(fileURLWithPath: aboutFile), options: .atomic)
         } catch {

@@ -102,6 +102,13 @@ public struct Timeline: Equatable, Sendable {
         return steps[i - 1].inverted
     }
 
+    /// What the player says between two frames: the text of its speech events that overlap
+    /// them, in order (voice control asks more of a phrase heard while the player says its
+    /// words).
+    public func said(from start: Int, to end: Int) -> String {
+        events.lazy.filter { $0.kind == .speech && $0.frame < end && $0.end > start }.compactMap(\.text).joined(separator: " ")
+    }
+
     /// The cues that bring the person back upright ("Slowly return upright"): a skip never
     /// cuts one, nor jumps past one from a tilted step.
     public var uprightCues: [TimelineEvent] {

@@ -501,6 +501,7 @@ public final class Player {
         let alarm = follower?.alarm ?? false
         let follows = follower != nil
         let waiting = follower.map { $0.holding || $0.closingWait } ?? false
+        let saying = timeline.said(from: frame - Int(PlayerSnapshot.sayingWindow * rate), to: frame + 1)
         let taken = snapshot.withLock { s in
             s.invertedFor = stretch
             s.invertedCap = cap
@@ -519,6 +520,7 @@ public final class Player {
             s.followsTable = follows
             s.alarm = alarm
             s.waitingForTable = waiting
+            s.saying = saying
             return s
         }
         publish(taken)

@@ -38,6 +38,11 @@ public struct PlayerSnapshot: Sendable, Equatable {
     public var followsTable = false
     public var waitingForTable = false
     public var alarm = false
+    /// What the player said in the last `sayingWindow` seconds up to now (its timeline's
+    /// speech): voice control asks more of a phrase heard while the player says its words.
+    /// Not in `json`.
+    public var saying = ""
+    public static let sayingWindow = 4.0
 
     public init() {}
 

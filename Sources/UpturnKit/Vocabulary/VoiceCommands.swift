@@ -60,6 +60,16 @@ public struct VoiceCommands: Sendable, Equatable {
         return phrases.first { $0.value == command }?.key
     }
 
+    /// The words of `phrase` that are in `said` (the player's own words), compared as
+    /// lowercase letters: "upturn back" in "Tilt back slowly" is ["back"].
+    public static func ownWords(of phrase: String, in said: String) -> [String] {
+        func words(_ text: String) -> [String] {
+            text.lowercased().split { !$0.isLetter && $0 != "'" }.map(String.init)
+        }
+        let spoken = Set(words(said))
+        return words(phrase).filter { spoken.contains($0) }
+    }
+
     /// Every phrase the recognizer listens for.
     public var allPhrases: [String] {
         Array(Set(phrases.keys).union(tiltedPhrases.keys).union(startPhrase.map { [$0] } ?? [])).sorted()
