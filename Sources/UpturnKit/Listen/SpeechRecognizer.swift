@@ -104,8 +104,9 @@ public final class SpeechRecognizer {
     /// The longest pause between two utterances heard as one phrase: 1 s.
     static let pauseHeard = rate
     /// An utterance that held no command is heard again at once, whole and at its own level,
-    /// for a phrase other than the tilted stops, when it could be one: 0.3 to 3 s of speech that the first hearing made at most 8
-    /// sounds of (a phrase is 3 to 10 phones; talk is more, and hearing it again would cost).
+    /// for a phrase other than the tilted stops, when it could be one: 0.3 to 3 s of speech
+    /// that the first hearing made at most 8 sounds of (a phrase is 3 to 10 phones; talk is
+    /// more, and hearing it again would cost).
     /// The first hearing is live: pocketsphinx takes off the cepstral mean of the speech
     /// before (a few seconds of it), so a phrase much louder than the ones before it did not
     /// fit the model. Measured on issue 19's corpus (as built, every voice; found by
