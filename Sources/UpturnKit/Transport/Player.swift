@@ -97,6 +97,8 @@ public final class Player {
     /// The table's measured angle (`--angle`): the session follows it (`TableFollower`).
     public var angle: (any TableAngle)?
     public let snapshot = Mutex(PlayerSnapshot())
+    /// The timeline for the snapshot's `saying`, made once.
+    private let words: PlayerWords
     /// Told the snapshot whenever it is taken (every quarter second while playing, and at
     /// once on a change): `PlaybackSession` publishes it on the `StatusBoard`.
     public var onStatus: ((PlayerSnapshot) -> Void)?
@@ -147,6 +149,7 @@ public final class Player {
         stepCount: Int? = nil
     ) {
         self.timeline = timeline
+        words = PlayerWords(timeline)
         self.clips = clips
         self.sink = sink
         self.gain = gain
@@ -501,7 +504,6 @@ public final class Player {
         let alarm = follower?.alarm ?? false
         let follows = follower != nil
         let waiting = follower.map { $0.holding || $0.closingWait } ?? false
-        let saying = timeline.said(from: frame - Int(PlayerSnapshot.sayingWindow * rate), to: frame + 1)
         let taken = snapshot.withLock { s in
             s.invertedFor = stretch
             s.invertedCap = cap
@@ -520,7 +522,7 @@ public final class Player {
             s.followsTable = follows
             s.alarm = alarm
             s.waitingForTable = waiting
-            s.saying = saying
+            s.words = words
             return s
         }
         publish(taken)

@@ -38,11 +38,20 @@ public struct PlayerSnapshot: Sendable, Equatable {
     public var followsTable = false
     public var waitingForTable = false
     public var alarm = false
-    /// What the player said in the last `sayingWindow` seconds up to now (its timeline's
-    /// speech): voice control asks more of a phrase heard while the player says its words.
-    /// Not in `json`.
-    public var saying = ""
+    /// The session's timeline, for what the player says (`saying`). Not in `json`.
+    public var words: PlayerWords?
     public static let sayingWindow = 4.0
+
+    /// What the player said in the last `sayingWindow` seconds up to `seconds` (its
+    /// timeline's speech): voice control asks more of a phrase heard while the player says
+    /// its words. Worked out by the reader (voice control's thread, when it hears a phrase),
+    /// not by the audio thread that publishes the snapshot.
+    public var saying: String {
+        guard let timeline = words?.timeline else { return "" }
+        let rate = Double(timeline.rate)
+        let frame = Int((seconds * rate).rounded())
+        return timeline.said(from: frame - Int(Self.sayingWindow * rate), to: frame + 1)
+    }
 
     public init() {}
 
@@ -51,4 +60,12 @@ public struct PlayerSnapshot: Sendable, Equatable {
         return "{\"state\": \"playing\", \"step\": \(step), \"steps\": \(steps), \"title\": \(JSONText.string(title)), \"session\": \(JSONText.string(session)), \"step_length\": \(n(stepLength)), \"position\": \(n(seconds)), \"paused\": \(paused), \"inverted\": \(inverted), \"step_left\": \(n(stepLeft)), \"session_left\": \(n(sessionLeft)), \"audio_lost\": \(audioLost), \"check_in\": \(checkIn), \"inverted_for\": \(n(invertedFor)), \"inverted_cap\": \(invertedCap.map(n) ?? "null")"
             + (!followsTable ? "}" : ", \"angle\": \(angle.map(n) ?? "null"), \"waiting_for_table\": \(waitingForTable), \"alarm\": \(alarm)}")
     }
+}
+
+/// A session's timeline in a snapshot: handed over by reference (the audio thread copies a
+/// pointer), equal only to itself, so comparing snapshots never compares timelines.
+public final class PlayerWords: Sendable, Equatable {
+    public let timeline: Timeline
+    public init(_ timeline: Timeline) { self.timeline = timeline }
+    public static func == (lhs: PlayerWords, rhs: PlayerWords) -> Bool { lhs === rhs }
 }
