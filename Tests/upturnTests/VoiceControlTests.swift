@@ -1,5 +1,5 @@
 import Foundation
-import UpturnKit
+@testable import UpturnKit
 import XCTest
 
 /// Spoken commands made at test time with flite (CMU voices recorded from people; espeak-ng's
@@ -506,5 +506,34 @@ final class VoiceRoomTests: PulseBedTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stderr.contains("voice: \"upturn start\""), result.stderr)
         XCTAssertTrue(result.stderr.contains("session started: today"), result.stderr)
+    }
+}
+
+/// The recognizer itself, fed as voice control feeds it.
+final class SpeechRecognizerTests: XCTestCase {
+    /// 16 kHz mono samples of a WAV file.
+    func samples(_ path: String) throws -> [Int16] {
+        let raw = Upturn.file(UUID().uuidString + ".raw")
+        XCTAssertEqual(try Child.run("/usr/bin/sox", ["-q", path, "-t", "raw", "-r", "16000", "-e", "signed", "-b", "16", "-c", "1", raw]), 0)
+        let data = try Data(contentsOf: URL(fileURLWithPath: raw))
+        return data.withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+    }
+
+    /// Talk that held no command is kept to be heard again with what follows it within a
+    /// second ("upturn", a pause, "stop"), but only its last 1.5 s: all of it (up to 3 s) was
+    /// heard again each time, and in a live session the echo left of the player's talk made
+    /// such utterances one after another (82 s heard again in 326 s, 45 s with this).
+    func testOnlyTheEndOfTalkIsHeldForTheNextUtterance() throws {
+        let talk = try SpokenCommand.make("the table was set by the window in the morning", voice: "rms", gain: "-10")
+        let recognizer = try SpeechRecognizer(phrases: ["upturn stop", "upturn pause"])
+        let audio = try samples(talk) + [Int16](repeating: 0, count: 16_000)
+        XCTAssertGreaterThan(audio.count, 4 * 16_000)
+        var heard: [SpeechRecognizer.Hypothesis] = []
+        for start in stride(from: 0, to: audio.count, by: 320) {
+            heard += audio[start..<min(audio.count, start + 320)].withUnsafeBufferPointer { recognizer.feed($0) }
+        }
+        XCTAssertEqual(heard, [])
+        XCTAssertFalse(recognizer.held.isEmpty, "the talk's end is held")
+        XCTAssertLessThanOrEqual(recognizer.held.count, 16_000 * 3 / 2)
     }
 }

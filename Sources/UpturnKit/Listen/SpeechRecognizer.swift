@@ -71,6 +71,10 @@ public final class SpeechRecognizer {
         "-wip", "0.01", "-silprob", "0.1", "-lw", "10", "-maxwpf", "5", "-maxhmmpf", "2000", "-vad_postspeech", "30",
     ]
 
+    /// For tuning: `UPTURN_LISTEN_SETTINGS="-topn 2"` adds decoder settings after `settings`
+    /// (pocketsphinx's own names; a setting it does not know is the model load's error).
+    static let tuning = ProcessInfo.processInfo.environment["UPTURN_LISTEN_SETTINGS"].map { $0.split(separator: " ").map(String.init) } ?? []
+
     public let phrases: [String]
     /// Per phrase, the smallest score still counted.
     public let thresholds: [String: Double]
@@ -97,12 +101,23 @@ public final class SpeechRecognizer {
     /// where its speech began in it.
     private var utterance: [Int16] = []
     private var speechStart = 0
-    /// The last utterance that held no command (its speech, at most 3 s), and where it ended,
+    /// The last utterance that held no command (its end, `heldLongest`), and where it ended,
     /// to be heard again with the next one when that begins within `pauseHeard`.
-    private var held: [Int16] = []
+    private(set) var held: [Int16] = []
     private var heldEnd = 0
     /// The longest pause between two utterances heard as one phrase: 1 s.
     static let pauseHeard = rate
+    /// What is kept of an utterance that held no command, to be heard again with the next:
+    /// its last 1.5 s ("upturn" takes under one, then 0.3 s of silence ended it). All of it
+    /// (up to 3 s) was heard again each time: in a live session, the echo the canceller leaves
+    /// of the player's talk makes such utterances one after another, and hearing them again
+    /// cost more than hearing the session once. Measured on a live session's microphone
+    /// (first-time in the PulseAudio room, nobody speaking, heard again with `listen
+    /// --input --reference`): 82 s of held talk heard again in 326 s, 16.6 s of a core; with
+    /// 1.5 s, 45 s and 13.8 s. On issue 19's corpus (as built, 960 commands in quiet, a fan at
+    /// 20 and 10 dB and brown noise): 712 heard and 71 wrong before, 708 and 74 after (the live
+    /// cepstral mean moves with what is heard again: 5 commands lost, 2 won in pink20).
+    static let heldLongest = rate * 3 / 2
     /// An utterance that held no command is heard again at once, whole and at its own level,
     /// for a phrase other than the tilted stops, when it could be one: 0.3 to 3 s of speech
     /// that the first hearing made at most 8 sounds of (a phrase is 3 to 10 phones; talk is
@@ -147,7 +162,7 @@ public final class SpeechRecognizer {
             throw UpturnError.unavailable("cannot write the recognizer's dictionary to \(small)")
         }
         defer { try? FileManager.default.removeItem(atPath: small) }
-        let arguments = ["-hmm", acoustic, "-dict", small, "-samprate", "16000"] + Self.settings + (adaptation.map { ["-mllr", $0] } ?? [])
+        let arguments = ["-hmm", acoustic, "-dict", small, "-samprate", "16000"] + Self.settings + Self.tuning + (adaptation.map { ["-mllr", $0] } ?? [])
         try Self.probe(arguments, model: model)
         guard let decoder = Self.decoder(arguments + ["-logfn", "/dev/null"]) else {
             throw UpturnError.unavailable("\(model): pocketsphinx cannot load this model")
@@ -436,7 +451,7 @@ public final class SpeechRecognizer {
             if Self.debug { StandardError.write("heard again: ' \(again ?? "") '") }
         }
         guard let phrase = found else {
-            held = Array(utterance[from...])
+            held = Array(utterance[max(from, utterance.count - Self.heldLongest)...])
             heldEnd = samplesFed
             return []
         }
