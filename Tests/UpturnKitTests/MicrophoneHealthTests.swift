@@ -23,6 +23,25 @@ final class MicrophoneHealthTests: XCTestCase {
         XCTAssertEqual(feed(&health, voice), [])
     }
 
+    /// A source that gives digital silence at every pause (a sound server's monitor, a
+    /// microphone with a noise gate): said once, its end once, then not again until it has
+    /// given sound for a minute.
+    func testSilenceThatComesAndGoesIsSaidOnceAMinute() {
+        var health = MicrophoneHealth()
+        let voice = seconds(1, { Int16(3000 * sin(Double($0) * 0.1)) })
+        XCTAssertEqual(feed(&health, seconds(4, { _ in 0 })).count, 1)
+        XCTAssertEqual(feed(&health, voice), ["gives sound again"])
+        for _ in 0..<5 {
+            XCTAssertEqual(feed(&health, seconds(4, { _ in 0 })), [], "back within a minute: not said again")
+            XCTAssertEqual(feed(&health, voice), [])
+        }
+        XCTAssertEqual(feed(&health, seconds(60, { Int16(3000 * sin(Double($0) * 0.1)) })), [])
+        let again = feed(&health, seconds(4, { _ in 0 }))
+        XCTAssertEqual(again.count, 1, "a minute of sound, then silence: said again")
+        XCTAssertTrue(again.first?.contains("digital silence") ?? false)
+        XCTAssertEqual(feed(&health, voice), ["gives sound again"])
+    }
+
     func testAStuckInputClippingAndOffset() {
         var health = MicrophoneHealth()
         XCTAssertTrue(feed(&health, seconds(4, { _ in 1234 })).first?.contains("never moves") ?? false)

@@ -5,6 +5,11 @@ import Foundation
 /// signal that never moves (a dead input), clipping (the gain too high), a DC offset. Each
 /// is said once when it begins, and once more when it is over; the session goes on with
 /// its other controls either way. The samples are the microphone's, before any processing.
+///
+/// A problem that comes back within a minute of its end is not said again (nor its end):
+/// a source that gives digital silence whenever the room is quiet (a sound server's monitor,
+/// a microphone with a noise gate) said "gives only digital silence" and "gives sound again"
+/// at every pause of the player, two lines each time, all session long.
 public struct MicrophoneHealth: Sendable {
     public enum Problem: String, Sendable, CaseIterable {
         case silent, stuck, clipping, offset
@@ -22,6 +27,12 @@ public struct MicrophoneHealth: Sendable {
     private var allSame = true
     private var deadFor: [Problem: Int] = [:]
     public private(set) var current: Set<Problem> = []
+    /// The problems now current whose beginning was said (their end is said too).
+    private var said: Set<Problem> = []
+    /// Seconds since each problem last ended.
+    private var sinceEnded: [Problem: Int] = [:]
+    /// A problem that comes back within this many seconds of its end is not said again.
+    static let sayAgainAfter = 60
     private var lines: [String] = []
 
     public init() {}
@@ -57,8 +68,16 @@ public struct MicrophoneHealth: Sendable {
         // An offset of 5% of full scale (a level the recognizer hears as a loud hum).
         if !stuckNow && abs(mean) >= 0.05 * 32_768 { now.insert(.offset) }
         for problem in Problem.allCases {
-            if now.contains(problem) && !current.contains(problem) { lines.append(Self.begins(problem, mean: mean)) }
-            if !now.contains(problem) && current.contains(problem) { lines.append(Self.ends(problem)) }
+            if now.contains(problem) && !current.contains(problem) && sinceEnded[problem].map({ $0 >= Self.sayAgainAfter }) ?? true {
+                lines.append(Self.begins(problem, mean: mean))
+                said.insert(problem)
+            }
+            if !now.contains(problem) && current.contains(problem) {
+                if said.remove(problem) != nil { lines.append(Self.ends(problem)) }
+                sinceEnded[problem] = 0
+            } else if !now.contains(problem), let seconds = sinceEnded[problem] {
+                sinceEnded[problem] = seconds + 1
+            }
         }
         current = now
         count = 0
