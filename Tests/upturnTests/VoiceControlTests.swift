@@ -511,14 +511,6 @@ final class VoiceRoomTests: PulseBedTestCase {
 
 /// The recognizer itself, fed as voice control feeds it.
 final class SpeechRecognizerTests: XCTestCase {
-    /// 16 kHz mono samples of a WAV file.
-    func samples(_ path: String) throws -> [Int16] {
-        let raw = Upturn.file(UUID().uuidString + ".raw")
-        XCTAssertEqual(try Child.run("/usr/bin/sox", ["-q", path, "-t", "raw", "-r", "16000", "-e", "signed", "-b", "16", "-c", "1", raw]), 0)
-        let data = try Data(contentsOf: URL(fileURLWithPath: raw))
-        return data.withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
-    }
-
     /// Talk that held no command is kept to be heard again with what follows it within a
     /// second ("upturn", a pause, "stop"), but only its last 1.5 s: all of it (up to 3 s) was
     /// heard again each time, and in a live session the echo left of the player's talk made
@@ -526,7 +518,9 @@ final class SpeechRecognizerTests: XCTestCase {
     func testOnlyTheEndOfTalkIsHeldForTheNextUtterance() throws {
         let talk = try SpokenCommand.make("the table was set by the window in the morning", voice: "rms", gain: "-10")
         let recognizer = try SpeechRecognizer(phrases: ["upturn stop", "upturn pause"])
-        let audio = try samples(talk) + [Int16](repeating: 0, count: 16_000)
+        let (rate, said) = try readWAV(talk)
+        XCTAssertEqual(rate, 16_000)
+        let audio = said + [Int16](repeating: 0, count: 16_000)
         XCTAssertGreaterThan(audio.count, 4 * 16_000)
         var heard: [SpeechRecognizer.Hypothesis] = []
         for start in stride(from: 0, to: audio.count, by: 320) {
