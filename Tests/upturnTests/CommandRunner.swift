@@ -52,6 +52,9 @@ enum Upturn {
         var env = ProcessInfo.processInfo.environment
         env["XDG_CACHE_HOME"] = scratch + "/cache"
         env["XDG_DATA_HOME"] = scratch + "/data"
+        // A crash's report ends with the crashed thread's frames, not registers and a list of
+        // libraries: CI shows a failing test's last lines (stop 29's showed only those).
+        env["SWIFT_BACKTRACE"] = "enable=yes,threads=crashed,registers=none,images=none"
         return env
     }
 

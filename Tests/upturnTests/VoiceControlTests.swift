@@ -326,6 +326,26 @@ final class ListenTests: XCTestCase {
     }
 }
 
+/// Stopping voice control ends its thread and lets go of the microphone and the recognizer
+/// before `stop()` returns. Left to the thread's end, that teardown (ALSA, PulseAudio,
+/// pocketsphinx) could run while the program was exiting: a session crashed as it ended (CI,
+/// stop 29).
+final class VoiceControlStopTests: XCTestCase {
+    func testStopLetsGoOfTheMicrophoneAndTheRecognizerBeforeItReturns() throws {
+        for _ in 0..<3 {
+            let voice = VoiceControl(device: "null", commands: .english, model: SpeechRecognizer.defaultModel, echo: nil)
+            try voice.start(ControlQueue())
+            XCTAssertTrue(voice.isHolding)
+            usleep(300_000)
+            let began = Date()
+            voice.stop()
+            XCTAssertFalse(voice.isHolding, "the thread, the microphone or the recognizer outlived stop()")
+            XCTAssertLessThan(Date().timeIntervalSince(began), 2.5)
+            voice.stop()  // a second stop is nothing
+        }
+    }
+}
+
 /// A microphone that cannot give 16 kHz mono itself (issue 19's bad input: resampled, never
 /// refused): a stereo-only device (ALSA's file plugin giving a stereo recording, over a
 /// multi plugin, which takes exactly its two channels) is heard through the plug layer.

@@ -29,9 +29,7 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
     private var listener: CommandListener?
     private var capture: ALSACapture?
     private var wake: WakePipe?
-    private var thread: Thread?
-    /// Signalled when the listening thread has returned.
-    private let finished = DispatchSemaphore(value: 0)
+    private var thread: JoinableThread?
 
     public init(
         device: String, commands: VoiceCommands, model: String, echo: EchoReference?, report: (@Sendable (String) -> Void)? = nil
@@ -62,12 +60,10 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
         }
         let wake = try WakePipe()
         self.wake = wake
-        let thread = Thread(named: "upturn-voice") { [self] in
-            listen(queue, stop: wake.readFD)
-            finished.signal()
+        guard let thread = JoinableThread(named: "upturn-voice", { [self] in listen(queue, stop: wake.readFD) }) else {
+            throw UpturnError.unavailable("voice: cannot start the listening thread")
         }
         self.thread = thread
-        thread.start()
     }
 
     /// For tuning: with `UPTURN_VOICE_DUMP=PATH`, what the microphone heard and the reference
@@ -82,14 +78,28 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
         return (mic, ref)
     }()
 
-    /// Stops listening, and waits (up to 3 s) for the command being acted on to be logged: a
-    /// "stop" ends the session while its score is still being taken, and its log line was lost
-    /// when the program ended first.
+    /// Stops listening: waits (up to 3 s) for the listening thread to end, so the command
+    /// being acted on is logged (a "stop" ends the session while its score is still being
+    /// taken), then closes the microphone and frees the recognizer here, before the program
+    /// goes on to exit. Left to the thread's end, that teardown ran while the program was
+    /// exiting, and a session crashed as it ended (`JoinableThread`).
     public func stop() {
         wake?.wake()
-        if thread != nil { _ = finished.wait(timeout: .now() + 3) }
-        thread = nil
+        guard let thread else { return }
+        self.thread = nil
+        guard thread.join(within: 3) else {
+            report?("voice: the listening thread did not end within 3 s of the stop; leaving it")
+            return
+        }
+        wake?.closeReadEnd()
+        capture?.close()
+        capture = nil
+        listener = nil
     }
+
+    /// Listening, or not yet stopped: the thread runs, or the microphone or the recognizer is
+    /// still held.
+    var isHolding: Bool { thread != nil || capture != nil || listener != nil }
 
     /// The listening thread: read, cancel the echo, recognize, post; reopen a lost microphone.
     private func listen(_ queue: ControlQueue, stop: Int32) {
