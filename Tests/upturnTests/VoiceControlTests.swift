@@ -190,6 +190,28 @@ final class ListenTests: XCTestCase {
         XCTAssertNil(quiet.first?["over_player"], "\(heard)")
     }
 
+    /// "help" said as the player starts talking again after a quiet rest is over the player
+    /// too, though most of the 2 s before it were quiet: the room's first-time once took the
+    /// player's first words after a rest for "help" and stopped (`CommandListener`).
+    func testHelpAsThePlayerStartsAgainAfterAQuietRestIsMarked() throws {
+        let render = Upturn.file("echo-reference-rest.wav")
+        XCTAssertEqual(try Upturn.run(["render", "first-time", "--output", render, "--rate", "16000"]).status, 0)
+        // The player talks for 12 s, rests 4 s, and talks again from 16 s (its words begin
+        // 0.3 s into the render).
+        let reference = Upturn.file("talk-rest-talk.wav")
+        XCTAssertEqual(
+            try Child.run("/usr/bin/sox", ["-q", "|sox -q \(render) -p trim 0 12 pad 0 4", "|sox -q \(render) -p trim 0.3 8", reference]), 0)
+        // "help" begins as the talk does (its file's speech begins 0.65 s in), and its
+        // utterance ends at 16.9 s: 0.8 s of the last 2 s were talk, 0.8 s of its 1.1 s.
+        let help = try SpokenCommand.make("help", voice: "slt")
+        let room = Upturn.file("help-rest-room.wav")
+        XCTAssertEqual(
+            try Child.run("/usr/bin/sox", ["-q", "-m", "-v", "0.5", "|sox -q \(reference) -p pad 0.08", "|sox -q \(help) -p pad 15.4", room]), 0)
+        let heard = try listen(["--input", room, "--reference", reference]).filter { ($0["seconds"] as? Double ?? 0) >= 16 }
+        XCTAssertEqual(heard.map { $0["phrase"] as? String }, ["help"], "\(heard)")
+        XCTAssertEqual(heard.first?["over_player"] as? Bool, true, "\(heard)")
+    }
+
     /// A phrase with no threshold is given as soon as its utterance ends, unscored (hearing
     /// it again takes tens of milliseconds, more on a Pi), and scored after, between
     /// utterances; a phrase with a threshold is scored before it is judged.

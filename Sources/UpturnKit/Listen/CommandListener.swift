@@ -135,14 +135,19 @@ public final class CommandListener {
         HeardCommand(
             hypothesis: hypothesis, command: commands.command(of: hypothesis.phrase),
             onlyTilted: commands.phrases[hypothesis.phrase] == nil && commands.tiltedPhrases[hypothesis.phrase] != nil,
-            overPlayer: playerTalkedThrough)
+            overPlayer: playerTalked(through: hypothesis.samples / VoiceFrontEnd.frame))
     }
 
     /// The player talked in more than half of the last 2 s (the utterance and the silence
-    /// that ended it).
-    private var playerTalkedThrough: Bool {
+    /// that ended it), or in more than half of the utterance itself (`frames`: its speech and
+    /// the silences around it, when shorter). The room's first-time once took the first
+    /// words the player said after a quiet rest for "help" and stopped: the utterance was
+    /// 0.4 s of them, and the 2 s, mostly the rest's quiet, did not count as talk.
+    private func playerTalked(through frames: Int) -> Bool {
         guard echo != nil, !playerTalked.isEmpty else { return false }
-        return playerTalked.count { $0 } * 2 > Self.playerWindow
+        if playerTalked.count { $0 } * 2 > Self.playerWindow { return true }
+        let recent = playerTalked.suffix(max(1, min(frames, Self.playerWindow)))
+        return recent.count { $0 } * 2 > recent.count
     }
 }
 

@@ -37,6 +37,9 @@ public final class SpeechRecognizer {
         var unscored: [Int16] = []
         /// Found at the second hearing (`secondHearing`): scored at its own level too.
         var ownLevel = false
+        /// How many samples the utterance's speech took, with 0.3 s before it and the silence
+        /// that ended it (at most 3 s): when the phrase was said.
+        var samples = 0
     }
 
     static let debug = ProcessInfo.processInfo.environment["UPTURN_LISTEN_DEBUG"] != nil
@@ -424,6 +427,19 @@ public final class SpeechRecognizer {
         return (words, score)
     }
 
+    /// For `debug`: the words of the last search with their frames (100 a second).
+    private func segments() -> String {
+        var parts: [String] = []
+        var seg = ps_seg_iter(decoder)
+        while let current = seg {
+            var start: Int32 = 0, end: Int32 = 0
+            ps_seg_frames(current, &start, &end)
+            parts.append("\(ps_seg_word(current).map { String(cString: $0) } ?? "?")@\(start)-\(end)")
+            seg = ps_seg_next(current)
+        }
+        return parts.joined(separator: " ")
+    }
+
     private func endUtterance() -> [Hypothesis] {
         ps_end_utt(decoder)
         inUtterance = false
@@ -432,7 +448,7 @@ public final class SpeechRecognizer {
         // No words at all is kept too: a quiet "upturn" often decodes as nothing until the word
         // after it is heard with it.
         let words = ps_get_hyp(decoder, nil).map { String(cString: $0) } ?? ""
-        if Self.debug { StandardError.write("heard at \(Double(samplesFed) / Double(Self.rate)): ' \(words) '") }
+        if Self.debug { StandardError.write("heard at \(Double(samplesFed) / Double(Self.rate)): ' \(words) ' [\(segments()) of \(utterance.count / 160)]") }
         // Its speech, from 0.3 s before it began (not the seconds of silence before that), and
         // at most its last 3 s (a phrase takes under 2): an utterance inside the player's
         // talk can be 5 s long, and hearing it all again twice took over 2 s there.
@@ -458,7 +474,7 @@ public final class SpeechRecognizer {
         held.removeAll()
         let hypothesis = Hypothesis(
             phrase: phrase, score: .nan, end: Double(samplesFed) / Double(Self.rate), accepted: true, unscored: Array(utterance[from...]),
-            ownLevel: ownLevel)
+            ownLevel: ownLevel, samples: utterance.count - from)
         let threshold = thresholds[phrase] ?? Self.defaultThreshold
         guard threshold > -.infinity else { return [hypothesis] }
         var judged = scored(hypothesis)
