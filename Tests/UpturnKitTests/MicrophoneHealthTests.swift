@@ -132,4 +132,32 @@ final class OwnWordsTests: XCTestCase {
         XCTAssertNil(VoiceControl.ownWords(of: heard("upturn pause", overPlayer: true), saying: saying, echoCancelled: true))
         XCTAssertGreaterThan(VoiceControl.ownWordsScore, 0)
     }
+
+    /// Words that sound like the phrase's count as the player's own (the room's first-time
+    /// took "Slowly return upright" for "upturn resume"), for every command but stop.
+    func testWordsThatSoundLikeThePhrasesCountButNotForStop() {
+        XCTAssertTrue(VoiceCommands.soundAlike(["AH", "P", "T", "ER", "N"], ["AH", "P", "R", "AY", "T"]), "the same two first phones")
+        XCTAssertTrue(VoiceCommands.soundAlike(["AH", "P", "T", "ER", "N"], ["R", "IH", "T", "ER", "N"]), "the same two last phones")
+        XCTAssertFalse(VoiceCommands.soundAlike(["P", "AO", "Z"], ["HH", "OW", "L", "D"]))
+        XCTAssertFalse(VoiceCommands.soundAlike(["AH"], ["AH", "P"]), "one phone is too little to go on")
+        XCTAssertFalse(VoiceCommands.soundAlike(["B", "IY"], ["S", "IY"]), "two last phones of two-phone words: too little")
+        let fake: [String: [[String]]] = ["upturn": [["AH", "P", "T", "ER", "N"]], "upright": [["AH", "P", "R", "AY", "T"]]]
+        XCTAssertEqual(VoiceCommands.ownWords(of: "upturn pause", in: "Come upright", sounds: { fake[$0] }), ["upturn"])
+        XCTAssertEqual(VoiceCommands.ownWords(of: "upturn pause", in: "Come upright"), [], "without pronunciations, letters only")
+
+        let pronunciations = Pronunciations(model: SpeechRecognizer.defaultModel)
+        let upright = "Slowly return upright."
+        XCTAssertEqual(
+            VoiceControl.ownWords(of: heard("upturn resume", overPlayer: true), saying: upright, echoCancelled: true, pronunciations: pronunciations),
+            ["upturn", "resume"])
+        XCTAssertEqual(pronunciations.of("upright"), [["AH", "P", "R", "AY", "T"]])
+        XCTAssertNil(VoiceControl.ownWords(of: heard("upturn resume", overPlayer: false), saying: upright, echoCancelled: true, pronunciations: pronunciations))
+        // Stop: its own words only ("stay" and "still" begin as "stop" does).
+        XCTAssertNil(VoiceControl.ownWords(of: heard("upturn stop", overPlayer: true), saying: "Stay still.", echoCancelled: true, pronunciations: pronunciations))
+        XCTAssertEqual(
+            VoiceControl.ownWords(of: heard("upturn stop", overPlayer: true), saying: "Stop here.", echoCancelled: true, pronunciations: pronunciations), ["stop"])
+        // Nothing to hear it by: a model folder without a dictionary, a word not in it.
+        XCTAssertEqual(Pronunciations(model: "/nonexistent").of("upright"), [])
+        XCTAssertEqual(pronunciations.of("zzqx"), [])
+    }
 }

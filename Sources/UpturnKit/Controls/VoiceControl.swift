@@ -27,6 +27,8 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
     /// Voice control switched off (the companion page) and the input level, for `serve`.
     public var gate: VoiceGate?
     private var listener: CommandListener?
+    /// The model's pronunciations of the player's words and the phrases' (the voice thread's).
+    private var pronunciations: Pronunciations?
     private var capture: ALSACapture?
     private var wake: WakePipe?
     private var thread: JoinableThread?
@@ -58,6 +60,7 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
             guard waitsForDevice else { throw error }
             report?("voice: \(error.problems.first ?? "no microphone"); waiting for it")
         }
+        pronunciations = Pronunciations(model: model)
         let wake = try WakePipe()
         self.wake = wake
         guard let thread = JoinableThread(named: "upturn-voice", { [self] in listen(queue, stop: wake.readFD) }) else {
@@ -163,7 +166,7 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
         }
         let phrase = item.hypothesis.phrase
         var scored: HeardCommand?
-        if let own = Self.ownWords(of: item, saying: playerSaying(), echoCancelled: echo != nil) {
+        if let own = Self.ownWords(of: item, saying: playerSaying(), echoCancelled: echo != nil, pronunciations: pronunciations) {
             let taken = listener.scored(item)
             scored = taken
             guard taken.hypothesis.score >= Self.ownWordsScore else {
@@ -199,9 +202,19 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
     /// of `ownWordsScore`, not only to be heard. While the player was talking over the phrase
     /// (its echo reference was speech), or with no reference to tell. Returns the phrase's
     /// words the player said, or nil when the rule does not apply.
-    static func ownWords(of item: HeardCommand, saying: String, echoCancelled: Bool) -> [String]? {
+    ///
+    /// With `pronunciations`, a word that sounds like one the player said counts too
+    /// (`VoiceCommands.soundAlike`), for every command but stop: the room's first-time took
+    /// "Slowly return upright" for "upturn resume" (score -0.6). A stop is never asked for
+    /// more than its own words: a missed one leaves a person hanging.
+    static func ownWords(of item: HeardCommand, saying: String, echoCancelled: Bool, pronunciations: Pronunciations? = nil) -> [String]? {
         guard item.overPlayer || !echoCancelled else { return nil }
-        let own = VoiceCommands.ownWords(of: item.hypothesis.phrase, in: saying)
+        var sounds: ((String) -> [[String]]?)?
+        if let pronunciations, item.command != .stop {
+            pronunciations.prepare(VoiceCommands.words(saying) + VoiceCommands.words(item.hypothesis.phrase))
+            sounds = { pronunciations.of($0) }
+        }
+        let own = VoiceCommands.ownWords(of: item.hypothesis.phrase, in: saying, sounds: sounds)
         return own.isEmpty ? nil : own
     }
 

@@ -62,12 +62,31 @@ public struct VoiceCommands: Sendable, Equatable {
 
     /// The words of `phrase` that are in `said` (the player's own words), compared as
     /// lowercase letters: "upturn back" in "Tilt back slowly" is ["back"].
-    public static func ownWords(of phrase: String, in said: String) -> [String] {
-        func words(_ text: String) -> [String] {
-            text.lowercased().split { !$0.isLetter && $0 != "'" }.map(String.init)
-        }
+    /// With `sounds` (a word's pronunciations, as phones; nil or empty when unknown), a word
+    /// that sounds like one of `said` counts too (`soundAlike`): "upturn resume" in "Slowly
+    /// return upright" is ["upturn", "resume"].
+    public static func ownWords(of phrase: String, in said: String, sounds: ((String) -> [[String]]?)? = nil) -> [String] {
         let spoken = Set(words(said))
-        return words(phrase).filter { spoken.contains($0) }
+        return words(phrase).filter { word in
+            guard !spoken.contains(word) else { return true }
+            guard let sounds, let heard = sounds(word) else { return false }
+            return spoken.contains { other in (sounds(other) ?? []).contains { theirs in heard.contains { soundAlike($0, theirs) } } }
+        }
+    }
+
+    /// The lowercase words of `text`.
+    public static func words(_ text: String) -> [String] {
+        text.lowercased().split { !$0.isLetter && $0 != "'" }.map(String.init)
+    }
+
+    /// Two pronunciations that begin with the same two phones, or end with the same two
+    /// (both of three phones or more): "upturn" (AH P T ER N) sounds like "upright" (AH P R
+    /// AY T) and "return" (R IH T ER N), "resume" (R IH Z UW M) like "return", "next" (N EH K
+    /// S T) like "neck". What a recognizer takes one for when the other is said.
+    public static func soundAlike(_ a: [String], _ b: [String]) -> Bool {
+        guard a.count >= 2, b.count >= 2 else { return false }
+        if a.prefix(2).elementsEqual(b.prefix(2)) { return true }
+        return a.count >= 3 && b.count >= 3 && a.suffix(2).elementsEqual(b.suffix(2))
     }
 
     /// Every phrase the recognizer listens for.
