@@ -204,9 +204,10 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
     /// words the player said, or nil when the rule does not apply.
     ///
     /// With `pronunciations`, a word that sounds like one the player said counts too
-    /// (`VoiceCommands.soundAlike`), for every command but stop: the room's first-time took
-    /// "Slowly return upright" for "upturn resume" (score -0.6). A stop is never asked for
-    /// more than its own words: a missed one leaves a person hanging.
+    /// (`VoiceCommands.soundAlike`), for every command but stop: the bench's programs gave
+    /// "upturn resume" over "Slowly return upright", which shares no word with it, and the
+    /// room's first-time once acted on an "upturn resume" of score -0.6 while nobody spoke.
+    /// A stop is never asked for more than its own words: a missed one leaves a person hanging.
     static func ownWords(of item: HeardCommand, saying: String, echoCancelled: Bool, pronunciations: Pronunciations? = nil) -> [String]? {
         guard item.overPlayer || !echoCancelled else { return nil }
         var sounds: ((String) -> [[String]]?)?
