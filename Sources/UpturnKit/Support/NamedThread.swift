@@ -31,7 +31,8 @@ public final class JoinableThread: @unchecked Sendable {
     // only touched by `join`, which one thread calls.
     private var handle = pthread_t()
     private let ended = DispatchSemaphore(value: 0)
-    private var joined = false
+    /// What `join` found: ended and joined, or left.
+    private var joined: Bool?
 
     /// Starts `body` on a new thread named `name` (as `Thread(named:)` names it); nil when
     /// the system cannot make one.
@@ -52,16 +53,18 @@ public final class JoinableThread: @unchecked Sendable {
     }
 
     /// Waits up to `seconds` for the thread to end and joins it; false when it has not ended
-    /// by then (it is left to end on its own: a stop never hangs on a stuck thread). Once.
+    /// by then (it is left to end on its own: a stop never hangs on a stuck thread). Asked
+    /// again, says what it found the first time.
     public func join(within seconds: Double) -> Bool {
-        guard !joined else { return true }
-        joined = true
+        if let joined { return joined }
         guard ended.wait(timeout: .now() + seconds) == .success else {
             pthread_detach(handle)
+            joined = false
             return false
         }
         // The body has returned; what is left of the thread is its return.
         pthread_join(handle, nil)
+        joined = true
         return true
     }
 
