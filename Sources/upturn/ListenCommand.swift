@@ -3,8 +3,8 @@ import UpturnKit
 
 enum ListenCommand {
     static let help = """
-        usage: upturn listen [--device NAME | --input FILE [--reference FILE]] [--json]
-                             [--pack NAME|DIR] [--voice-model DIR] [--no-enrolment]
+        usage: upturn listen [--device NAME | --input FILE [--reference FILE] [--plan PLAN]]
+                             [--json] [--pack NAME|DIR] [--voice-model DIR] [--no-enrolment]
                upturn listen --enroll [--device NAME | --input FILE] [--pack NAME|DIR]
                              [--voice-model DIR]
                upturn listen --enroll --forget
@@ -21,6 +21,12 @@ enum ListenCommand {
           --input FILE      a recording in any format and rate libsndfile reads
           --reference FILE  what was playing meanwhile (a `render` output), cancelled from
                             the input as during `play --controls voice`
+          --plan PLAN       the plan the input's player was saying, from its start (as
+                            `render PLAN` with the same --pack): a command is then judged
+                            as a session judges it, and one a session would not act on
+                            (said while the player said its words, under a score of 3;
+                            "help" while upright or over the player) is a line on
+                            stderr, not a command
           --voice-model DIR a pocketsphinx model folder (default: Debian's US English)
           --no-enrolment    hear without your voice enrolment
           --enroll          adapt the recognizer to your voice, microphone and room: say
@@ -34,7 +40,7 @@ enum ListenCommand {
 
     static func run(_ words: [String]) throws(UpturnError) -> ExitCode {
         let arguments = try Arguments(
-            words, command: "listen", valued: ["--input", "--reference", "--device", "--pack", "--voice-model"],
+            words, command: "listen", valued: ["--input", "--reference", "--plan", "--device", "--pack", "--voice-model"],
             flags: ["--json", "--enroll", "--forget", "--no-enrolment"])
         if CommandLineTool.helped(arguments, help) { return .ok }
         try arguments.atMost(0, command: "listen")
@@ -42,8 +48,8 @@ enum ListenCommand {
         guard input == nil || arguments.options["--device"] == nil else {
             throw UpturnError.usage("upturn listen: give --device or --input, not both")
         }
-        guard input != nil || arguments.options["--reference"] == nil else {
-            throw UpturnError.usage("upturn listen: --reference goes with --input")
+        for option in ["--reference", "--plan"] where input == nil && arguments.options[option] != nil {
+            throw UpturnError.usage("upturn listen: \(option) goes with --input")
         }
         if arguments.flags.contains("--enroll") { return try enroll(arguments) }
         guard !arguments.flags.contains("--forget") else { throw UpturnError.usage("upturn listen: --forget goes with --enroll") }
@@ -68,9 +74,32 @@ enum ListenCommand {
             fflush(nil)  // a line as soon as it is heard, on a pipe too
         }
         if let input {
-            let heard = try FileListener.listen(
-                file: input, reference: arguments.options["--reference"], commands: commands, model: model, enrolment: enrolment)
-            for item in heard { show(item, at: item.hypothesis.end) }
+            // The session's timeline, to judge as a session does (made before hearing: a plan
+            // with a mistake is said at once).
+            let timeline = try arguments.options["--plan"].map { (plan) throws(UpturnError) in
+                try Session.prepare(plan: plan, pack: arguments.options["--pack"], rate: SpeechRecognizer.rate).timeline
+            }
+            let reference = arguments.options["--reference"]
+            let heard = try FileListener.listen(file: input, reference: reference, commands: commands, model: model, enrolment: enrolment)
+            let rule = timeline.map { timeline in
+                let rule = OwnWordsRule(phrases: commands.allPhrases, model: model)
+                rule.follow(PlayerWords(timeline))
+                return rule
+            }
+            for item in heard {
+                if let timeline, let rule, item.hypothesis.accepted {
+                    let frame = Int((item.hypothesis.end * Double(timeline.rate)).rounded())
+                    let window = Int(PlayerSnapshot.sayingWindow * Double(timeline.rate))
+                    let verdict = rule.judge(
+                        item, saying: timeline.said(from: frame - window, to: frame + 1), echoCancelled: reference != nil,
+                        tilted: timeline.isTilted(at: frame), scored: { item })
+                    if case .ignored(let line) = verdict {
+                        CommandLineTool.printError("upturn: at \(String(format: "%.2f", item.hypothesis.end)) s " + line)
+                        continue
+                    }
+                }
+                show(item, at: item.hypothesis.end)
+            }
             return .ok
         }
         let queue = ControlQueue()

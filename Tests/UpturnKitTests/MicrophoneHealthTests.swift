@@ -122,15 +122,52 @@ final class OwnWordsTests: XCTestCase {
         XCTAssertEqual(VoiceCommands.ownWords(of: "upturn stop", in: ""), [])
 
         let saying = "Tilt back slowly to 30 degrees."
+        let rule = OwnWordsRule(phrases: VoiceCommands.english.allPhrases, model: nil)
         // The player was talking over the phrase, and said its word: the rule applies.
-        XCTAssertEqual(VoiceControl.ownWords(of: heard("upturn back", overPlayer: true), saying: saying, echoCancelled: true), ["back"])
+        XCTAssertEqual(rule.ownWords(of: heard("upturn back", overPlayer: true), saying: saying, echoCancelled: true), ["back"])
         // The echo reference says the player was silent over the phrase: heard as in silence.
-        XCTAssertNil(VoiceControl.ownWords(of: heard("upturn back", overPlayer: false), saying: saying, echoCancelled: true))
+        XCTAssertNil(rule.ownWords(of: heard("upturn back", overPlayer: false), saying: saying, echoCancelled: true))
         // No reference to tell: the timeline alone decides.
-        XCTAssertEqual(VoiceControl.ownWords(of: heard("upturn back", overPlayer: false), saying: saying, echoCancelled: false), ["back"])
+        XCTAssertEqual(rule.ownWords(of: heard("upturn back", overPlayer: false), saying: saying, echoCancelled: false), ["back"])
         // Not the player's words.
-        XCTAssertNil(VoiceControl.ownWords(of: heard("upturn pause", overPlayer: true), saying: saying, echoCancelled: true))
-        XCTAssertGreaterThan(VoiceControl.ownWordsScore, 0)
+        XCTAssertNil(rule.ownWords(of: heard("upturn pause", overPlayer: true), saying: saying, echoCancelled: true))
+        XCTAssertGreaterThan(OwnWordsRule.score, 0)
+    }
+
+    /// What a session does with a heard command (`OwnWordsRule.judge`): the score is taken
+    /// only when the player's own words ask for it.
+    func testASessionJudgesACommandByItsScoreTheTiltAndThePlayersWords() {
+        let rule = OwnWordsRule(phrases: VoiceCommands.english.allPhrases, model: nil)
+        var scorings = 0
+        func judge(_ item: HeardCommand, score: Double, saying: String = "", tilted: Bool = true) -> OwnWordsRule.Verdict {
+            rule.judge(item, saying: saying, echoCancelled: true, tilted: tilted) {
+                scorings += 1
+                var scored = item
+                scored.hypothesis.score = score
+                return scored
+            }
+        }
+        var under = heard("upturn back", overPlayer: true)
+        under.hypothesis.accepted = false
+        XCTAssertEqual(judge(under, score: 9), .ignored("heard \"upturn back\" with score 1.0, under its threshold; ignored"))
+        XCTAssertEqual(judge(heard("upturn back", overPlayer: true), score: 9, saying: "Rest."), .act(scored: nil))
+        XCTAssertEqual(scorings, 0, "no score taken when the player did not say its words")
+        XCTAssertEqual(
+            judge(heard("upturn back", overPlayer: true), score: 2.5, saying: "Tilt back slowly."),
+            .ignored("heard \"upturn back\" (score 2.5) while the player said \"back\"; taken for its own words (say it again)"))
+        guard case .act(let scored?) = judge(heard("upturn back", overPlayer: true), score: 3, saying: "Tilt back slowly.") else {
+            return XCTFail("a score of 3 is acted on")
+        }
+        XCTAssertEqual(scored.hypothesis.score, 3)
+        XCTAssertEqual(scorings, 2)
+        var help = heard("help", overPlayer: false)
+        help.onlyTilted = true
+        XCTAssertEqual(judge(help, score: 9, tilted: false), .ignored("heard \"help\" while upright; it stops only while tilted"))
+        XCTAssertEqual(judge(help, score: 9), .act(scored: nil))
+        help.overPlayer = true
+        XCTAssertEqual(
+            judge(help, score: 9),
+            .ignored("heard \"help\" while the player was talking; taken for its own words (say it again, or \"upturn stop\")"))
     }
 
     /// Words that sound like the phrase's count as the player's own (the room's first-time
@@ -145,19 +182,44 @@ final class OwnWordsTests: XCTestCase {
         XCTAssertEqual(VoiceCommands.ownWords(of: "upturn pause", in: "Come upright", sounds: { fake[$0] }), ["upturn"])
         XCTAssertEqual(VoiceCommands.ownWords(of: "upturn pause", in: "Come upright"), [], "without pronunciations, letters only")
 
-        let pronunciations = Pronunciations(model: SpeechRecognizer.defaultModel)
         let upright = "Slowly return upright."
-        XCTAssertEqual(
-            VoiceControl.ownWords(of: heard("upturn resume", overPlayer: true), saying: upright, echoCancelled: true, pronunciations: pronunciations),
-            ["upturn", "resume"])
-        XCTAssertEqual(pronunciations.of("upright"), [["AH", "P", "R", "AY", "T"]])
-        XCTAssertNil(VoiceControl.ownWords(of: heard("upturn resume", overPlayer: false), saying: upright, echoCancelled: true, pronunciations: pronunciations))
+        let rule = OwnWordsRule(phrases: VoiceCommands.english.allPhrases, model: SpeechRecognizer.defaultModel)
+        // Before the session is followed, letters only: a command's path never reads the dictionary.
+        XCTAssertNil(rule.ownWords(of: heard("upturn resume", overPlayer: true), saying: upright, echoCancelled: true))
+        XCTAssertEqual(rule.dictionaryReads, 0)
+        let words = PlayerWords(Self.timeline(["Tilt back slowly.", "Stay still."], closing: upright))
+        XCTAssertEqual(Set(words.vocabulary), ["tilt", "back", "slowly", "stay", "still", "return", "upright"])
+        rule.follow(words)
+        XCTAssertEqual(rule.dictionaryReads, 1, "a session's words and the phrases', in one read")
+        XCTAssertEqual(rule.ownWords(of: heard("upturn resume", overPlayer: true), saying: upright, echoCancelled: true), ["upturn", "resume"])
+        XCTAssertNil(rule.ownWords(of: heard("upturn resume", overPlayer: false), saying: upright, echoCancelled: true))
         // Stop: its own words only ("stay" and "still" begin as "stop" does).
-        XCTAssertNil(VoiceControl.ownWords(of: heard("upturn stop", overPlayer: true), saying: "Stay still.", echoCancelled: true, pronunciations: pronunciations))
-        XCTAssertEqual(
-            VoiceControl.ownWords(of: heard("upturn stop", overPlayer: true), saying: "Stop here.", echoCancelled: true, pronunciations: pronunciations), ["stop"])
+        XCTAssertNil(rule.ownWords(of: heard("upturn stop", overPlayer: true), saying: "Stay still.", echoCancelled: true))
+        XCTAssertEqual(rule.ownWords(of: heard("upturn stop", overPlayer: true), saying: "Stop here.", echoCancelled: true), ["stop"])
+        // A word the session does not say is not looked up on the command's path.
+        XCTAssertEqual(rule.ownWords(of: heard("upturn next", overPlayer: true), saying: "Rest your neck.", echoCancelled: true), nil)
+        rule.follow(words)
+        XCTAssertEqual(rule.dictionaryReads, 1, "the same session is not looked up again")
+        rule.follow(PlayerWords(Self.timeline(["Rest your neck."], closing: upright)))
+        XCTAssertEqual(rule.dictionaryReads, 2, "the next session's new words are")
+        XCTAssertEqual(rule.ownWords(of: heard("upturn next", overPlayer: true), saying: "Rest your neck.", echoCancelled: true), ["next"])
+
+        let pronunciations = Pronunciations(model: SpeechRecognizer.defaultModel)
+        XCTAssertEqual(pronunciations.of("upright"), [["AH", "P", "R", "AY", "T"]])
+        XCTAssertEqual(pronunciations.known("upright"), [["AH", "P", "R", "AY", "T"]])
+        XCTAssertNil(pronunciations.known("upturn"), "known never reads")
         // Nothing to hear it by: a model folder without a dictionary, a word not in it.
         XCTAssertEqual(Pronunciations(model: "/nonexistent").of("upright"), [])
         XCTAssertEqual(pronunciations.of("zzqx"), [])
+    }
+
+    /// A timeline that says `texts` one a second, and `closing` when stopped.
+    static func timeline(_ texts: [String], closing: String) -> Timeline {
+        func said(_ text: String, at second: Int) -> TimelineEvent {
+            TimelineEvent(frame: second * 16_000, kind: .speech, key: "say", text: text, step: 0, clip: .speech(text: text, voice: VoiceSettings()), length: 8000, angle: 0, inverted: false)
+        }
+        return Timeline(
+            rate: 16_000, frames: texts.count * 16_000, events: texts.enumerated().map { said($1, at: $0) }, steps: [],
+            closing: [said(closing, at: 0)], closingFrames: 16_000)
     }
 }

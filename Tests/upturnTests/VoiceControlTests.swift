@@ -190,6 +190,38 @@ final class ListenTests: XCTestCase {
         XCTAssertNil(quiet.first?["over_player"], "\(heard)")
     }
 
+    /// With `--plan`, a command is judged as a session judges it: the two "help"s above, said
+    /// while the first-time session is upright (its first tilt is at 41 s), are lines on
+    /// stderr and no command; without it, both are stops.
+    func testAPlanJudgesAsASessionDoes() throws {
+        let render = Upturn.file("echo-reference-plan.wav")
+        XCTAssertEqual(try Upturn.run(["render", "first-time", "--output", render, "--rate", "16000"]).status, 0)
+        let reference = Upturn.file("talk-then-quiet-plan.wav")
+        XCTAssertEqual(try Child.run("/usr/bin/sox", ["-q", render, reference, "trim", "0", "12", "pad", "0", "10"]), 0)
+        let help = try SpokenCommand.make("help", voice: "slt")
+        let room = Upturn.file("help-room-plan.wav")
+        XCTAssertEqual(
+            try Child.run(
+                "/usr/bin/sox",
+                ["-q", "-m", "-v", "0.5", "|sox -q \(reference) -p pad 0.08", "|sox -q \(help) -p pad 6", "|sox -q \(help) -p pad 16", room]),
+            0)
+        XCTAssertEqual(try listen(["--input", room, "--reference", reference]).map { $0["command"] as? String }, ["stop", "stop"])
+        let judged = try Upturn.run(["listen", "--json", "--input", room, "--reference", reference, "--plan", "first-time"])
+        XCTAssertEqual(judged.status, 0, judged.stderr)
+        XCTAssertEqual(judged.stdout, "")
+        let lines = judged.stderr.split(separator: "\n").filter { $0.contains("while upright; it stops only while tilted") }
+        XCTAssertEqual(lines.count, 2, judged.stderr)
+        XCTAssertTrue(lines.allSatisfy { $0.hasPrefix("upturn: at ") }, judged.stderr)
+
+        let alone = try Upturn.run(["listen", "--plan", "first-time"])
+        XCTAssertEqual(alone.status, 64)
+        XCTAssertEqual(alone.stderr, "upturn listen: --plan goes with --input\n")
+        let missing = try Upturn.run(["listen", "--input", room, "--plan", Upturn.file("no-such-plan.json5")])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertEqual(missing.stderr.split(separator: "\n").count, 1, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("no-such-plan.json5"), missing.stderr)
+    }
+
     /// "help" said as the player starts talking again after a quiet rest is over the player
     /// too, though most of the 2 s before it were quiet: the room's first-time once took the
     /// player's first words after a rest for "help" and stopped (`CommandListener`).

@@ -165,6 +165,7 @@ public enum ControlSpec: Equatable, Sendable {
             if let starter { listener.onStart = { @Sendable in _ = starter(nil) } }
             listener.isTilted = { board.status.isTilted }
             listener.playerSaying = { board.status.playing?.saying ?? "" }
+            listener.playerWords = { board.status.playing?.words }
             listener.gate = voice.gate
             return listener
         }

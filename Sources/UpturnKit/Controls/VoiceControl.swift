@@ -24,11 +24,13 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
     public var isTilted: @Sendable () -> Bool = { false }
     /// What the player said in the last few seconds (its timeline's text).
     public var playerSaying: @Sendable () -> String = { "" }
+    /// The session playing now (its words are looked up once as it starts: `OwnWordsRule`).
+    public var playerWords: @Sendable () -> PlayerWords? = { nil }
     /// Voice control switched off (the companion page) and the input level, for `serve`.
     public var gate: VoiceGate?
     private var listener: CommandListener?
-    /// The model's pronunciations of the player's words and the phrases' (the voice thread's).
-    private var pronunciations: Pronunciations?
+    /// The player's own words ask for more (the voice thread's).
+    private var ownWords: OwnWordsRule?
     private var capture: ALSACapture?
     private var wake: WakePipe?
     private var thread: JoinableThread?
@@ -60,7 +62,7 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
             guard waitsForDevice else { throw error }
             report?("voice: \(error.problems.first ?? "no microphone"); waiting for it")
         }
-        pronunciations = Pronunciations(model: model)
+        ownWords = OwnWordsRule(phrases: heard.allPhrases, model: model)
         let wake = try WakePipe()
         self.wake = wake
         guard let thread = JoinableThread(named: "upturn-voice", { [self] in listen(queue, stop: wake.readFD) }) else {
@@ -106,7 +108,7 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
 
     /// The listening thread: read, cancel the echo, recognize, post; reopen a lost microphone.
     private func listen(_ queue: ControlQueue, stop: Int32) {
-        guard let listener else { return }
+        guard let listener, let ownWords else { return }
         var aligner = echo.map { ReferenceAligner($0) }
         var buffer = [Int16](repeating: 0, count: SpeechRecognizer.rate / 10)
         while true {
@@ -142,6 +144,7 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
                 // Barge-in: someone talks over the player, which plays 15 dB quieter until 2 s
                 // after they stop, so the command word lands in quiet.
                 if let echo, listener.hearsTalk { echo.duck() }
+                ownWords.follow(playerWords())
                 gate?.record(level: listener.takeLevel())
                 for item in heard {
                     if gate?.isOn == false {
@@ -149,7 +152,7 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
                             report?("voice: heard \"\(item.hypothesis.phrase)\" while voice control is off (the companion page's settings); ignored")
                         }
                     } else {
-                        act(on: item, queue, listener: listener)
+                        act(on: item, queue, listener: listener, ownWords: ownWords)
                     }
                 }
                 for line in listener.takeMicrophoneLines() { report?("voice: microphone '\(device)' \(line)") }
@@ -159,30 +162,18 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
 
     /// Acts on a heard command at once, then takes its score (35 to 60 ms for each hearing
     /// again here, several times that on a Pi) for the log line.
-    private func act(on item: HeardCommand, _ queue: ControlQueue, listener: CommandListener) {
-        guard item.hypothesis.accepted else {
-            report?("voice: heard \"\(item.hypothesis.phrase)\" with score \(item.hypothesis.score), under its threshold; ignored")
+    private func act(on item: HeardCommand, _ queue: ControlQueue, listener: CommandListener, ownWords: OwnWordsRule) {
+        let scored: HeardCommand?
+        switch ownWords.judge(
+            item, saying: playerSaying(), echoCancelled: echo != nil, tilted: isTilted(), scored: { listener.scored(item) })
+        {
+        case .ignored(let line):
+            report?("voice: " + line)
             return
+        case .act(let taken):
+            scored = taken
         }
         let phrase = item.hypothesis.phrase
-        var scored: HeardCommand?
-        if let own = Self.ownWords(of: item, saying: playerSaying(), echoCancelled: echo != nil, pronunciations: pronunciations) {
-            let taken = listener.scored(item)
-            scored = taken
-            guard taken.hypothesis.score >= Self.ownWordsScore else {
-                report?(
-                    "voice: heard \"\(phrase)\" (score \(taken.hypothesis.score)) while the player said \"\(own.joined(separator: " "))\"; taken for its own words (say it again)")
-                return
-            }
-        }
-        if item.onlyTilted && !isTilted() {
-            report?("voice: heard \"\(phrase)\" while upright; it stops only while tilted")
-            return
-        }
-        if item.onlyTilted && item.overPlayer {
-            report?("voice: heard \"\(phrase)\" while the player was talking; taken for its own words (say it again, or \"upturn stop\")")
-            return
-        }
         let action: String
         if phrase == commands.startPhrase, let onStart {
             onStart()
@@ -195,37 +186,6 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
         }
         report?("voice: \"\(phrase)\" (score \((scored ?? listener.scored(item)).hypothesis.score)): \(action)")
     }
-
-    /// The player never commands itself (issue 19, item 5): the player knows what it is
-    /// saying (its timeline), and a phrase heard while its own words contain the phrase's
-    /// ("upturn back" over "Tilt back slowly", anything over "Welcome to Upturn") needs a score
-    /// of `ownWordsScore`, not only to be heard. While the player was talking over the phrase
-    /// (its echo reference was speech), or with no reference to tell. Returns the phrase's
-    /// words the player said, or nil when the rule does not apply.
-    ///
-    /// With `pronunciations`, a word that sounds like one the player said counts too
-    /// (`VoiceCommands.soundAlike`), for every command but stop: the bench's programs gave
-    /// "upturn resume" over "Slowly return upright", which shares no word with it, and the
-    /// room's first-time once acted on an "upturn resume" of score -0.6 while nobody spoke.
-    /// A stop is never asked for more than its own words: a missed one leaves a person hanging.
-    static func ownWords(of item: HeardCommand, saying: String, echoCancelled: Bool, pronunciations: Pronunciations? = nil) -> [String]? {
-        guard item.overPlayer || !echoCancelled else { return nil }
-        var sounds: ((String) -> [[String]]?)?
-        if let pronunciations, item.command != .stop {
-            pronunciations.prepare(VoiceCommands.words(saying) + VoiceCommands.words(item.hypothesis.phrase))
-            sounds = { pronunciations.of($0) }
-        }
-        let own = VoiceCommands.ownWords(of: item.hypothesis.phrase, in: saying, sounds: sounds)
-        return own.isEmpty ? nil : own
-    }
-
-    /// Measured on issue 19's corpus (`listen --json`, quiet and a fan at 20 dB, 414 commands
-    /// heard rightly): they score 1.5 or more in 90 of 100, 3.9 in 80, 10 in half; the
-    /// player's own words heard as commands over the built-in programs scored -0.3 to 2.2
-    /// (`Scripts/bench`: "help" over "Let the table hold you", "upturn resume" over "Slowly
-    /// return upright"). So a phrase said while the player says its words is acted on at 3 or
-    /// more (about 80 in 100 real ones; the others are said again once the player is quiet).
-    static let ownWordsScore = 3.0
 }
 
 /// Takes from the echo reference the frames heard by the microphone in each capture block,

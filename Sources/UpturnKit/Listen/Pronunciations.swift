@@ -1,11 +1,14 @@
 import Foundation
 
-/// Words' pronunciations from a voice model's dictionary, looked up when first asked for and
-/// kept (with the words it does not have): one pass over the dictionary (3.5 MB for
-/// Debian's English) for all the words not asked for before. Used by one thread.
+/// Words' pronunciations from a voice model's dictionary, looked up in one pass for all the
+/// words asked for (3.5 MB for Debian's English) and kept, with the words it does not have.
+/// `prepare` reads the dictionary; `known` never does, so a command's path can ask it.
+/// Used by one thread.
 public final class Pronunciations {
     private let dictionary: String?
-    private var known: [String: [[String]]] = [:]
+    private var found: [String: [[String]]] = [:]
+    /// How many times the dictionary was read (tests: a command's path reads none).
+    public private(set) var reads = 0
 
     /// Nothing is looked up when the model has no dictionary to read: every word is unknown.
     public init(model: String) {
@@ -14,25 +17,44 @@ public final class Pronunciations {
 
     /// Looks up in one pass every word of `words` not asked for before.
     public func prepare(_ words: [String]) {
-        let missing = Set(words).subtracting(known.keys)
+        let missing = Set(words).subtracting(found.keys)
         guard !missing.isEmpty else { return }
-        for word in missing { known[word] = [] }
+        for word in missing { found[word] = [] }
         guard let dictionary, let bytes = try? FileBytes.read(dictionary, limit: 64 << 20, what: "pronunciation dictionary") else { return }
+        reads += 1
         let wanted = Set(missing.map { Array($0.utf8) })
-        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") }
-        for line in bytes.split(separator: UInt8(ascii: "\n")) {
-            // "word PH PH", or "word(2) PH PH" for another pronunciation.
-            guard let end = line.firstIndex(where: { isSpace($0) || $0 == UInt8(ascii: "(") }) else { continue }
-            let head = Array(line[line.startIndex..<end])
-            guard wanted.contains(head), let space = line.firstIndex(where: isSpace) else { continue }
-            let phones = line[space...].split(whereSeparator: isSpace).map { String(decoding: $0, as: UTF8.self) }
-            if !phones.isEmpty { known[String(decoding: head, as: UTF8.self), default: []].append(phones) }
+        PronunciationDictionary.scan(bytes) { word, _, phones in
+            guard wanted.contains(Array(word)) else { return }
+            let split = PronunciationDictionary.phones(phones).map { String(decoding: $0, as: UTF8.self) }
+            if !split.isEmpty { found[String(decoding: word, as: UTF8.self), default: []].append(split) }
         }
     }
 
-    /// `word`'s pronunciations (looked up now if it was not prepared); empty when unknown.
+    /// `word`'s pronunciations if it was prepared (empty when the dictionary does not have
+    /// it); nil when it was not: never a read of the dictionary.
+    public func known(_ word: String) -> [[String]]? { found[word] }
+
+    /// `word`'s pronunciations, looked up now if it was not prepared; empty when unknown.
     public func of(_ word: String) -> [[String]] {
-        if known[word] == nil { prepare([word]) }
-        return known[word] ?? []
+        if found[word] == nil { prepare([word]) }
+        return found[word] ?? []
     }
+}
+
+/// A pocketsphinx pronunciation dictionary's lines: "word PH PH", or "word(2) PH PH" for
+/// another pronunciation of the word.
+enum PronunciationDictionary {
+    static func isSpace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") }
+
+    /// Each entry of `bytes`: its word (without a "(2)"), the whole line, and the rest of the
+    /// line after the word (its phones, `phones` splits them).
+    static func scan(_ bytes: [UInt8], _ body: (_ word: ArraySlice<UInt8>, _ line: ArraySlice<UInt8>, _ rest: ArraySlice<UInt8>) -> Void) {
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            guard let space = line.firstIndex(where: isSpace) else { continue }
+            body(line[line.startIndex..<space].prefix { $0 != UInt8(ascii: "(") }, line, line[space...])
+        }
+    }
+
+    /// The phones of an entry's rest.
+    static func phones(_ rest: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] { rest.split(whereSeparator: isSpace) }
 }

@@ -233,13 +233,10 @@ public final class SpeechRecognizer {
         var entries = ""
         var found: Set<String> = []
         var phones: Set<[UInt8]> = []
-        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") }
-        for line in bytes.split(separator: UInt8(ascii: "\n")) {
-            guard let space = line.firstIndex(where: isSpace) else { continue }
-            for phone in line[space...].split(whereSeparator: isSpace) where phone.count <= 8 { phones.insert(Array(phone)) }
-            let head = line[line.startIndex..<space]
-            let word = String(decoding: head.prefix { $0 != UInt8(ascii: "(") }, as: UTF8.self)
-            guard words.contains(word) else { continue }
+        PronunciationDictionary.scan(bytes) { head, line, rest in
+            for phone in PronunciationDictionary.phones(rest) where phone.count <= 8 { phones.insert(Array(phone)) }
+            let word = String(decoding: head, as: UTF8.self)
+            guard words.contains(word) else { return }
             found.insert(word)
             entries += String(decoding: line, as: UTF8.self) + "\n"
         }

@@ -68,4 +68,10 @@ public final class PlayerWords: Sendable, Equatable {
     public let timeline: Timeline
     public init(_ timeline: Timeline) { self.timeline = timeline }
     public static func == (lhs: PlayerWords, rhs: PlayerWords) -> Bool { lhs === rhs }
+
+    /// Every word the session may say (its closing too), once each, lowercase.
+    public var vocabulary: [String] {
+        let texts = (timeline.events + timeline.closing).filter { $0.kind == .speech }.compactMap(\.text)
+        return Array(Set(texts.flatMap(VoiceCommands.words)))
+    }
 }
