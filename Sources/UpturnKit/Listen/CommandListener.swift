@@ -40,6 +40,7 @@ public final class CommandListener {
         echo = echoCancelling
             ? (EchoDelayTracker(initialShift: referenceLead * Double(SpeechRecognizer.rate)), VoiceFrontEnd(echoTail: CommandListener.echoTail))
             : nil
+        recognizer.playerTalkedThrough = { [unowned self] samples in playerTalked(through: samples / VoiceFrontEnd.frame) }
     }
 
     /// The longest echo cancelled, after the two devices' delays are taken out: the room's
