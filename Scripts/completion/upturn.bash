@@ -8,7 +8,7 @@ _upturn_options() {
         play) echo "--device --pack --volume --rate --controls --socket --keep-alive --alone --voice-model --angle --help" ;;
         serve) echo "--device --pack --volume --rate --controls --socket --keep-alive --alone --voice-model --web --web-cert --web-key --angle --help" ;;
         angle) echo "--angle --json --once --device --pack --controls --socket --rate --help" ;;
-        listen) echo "--device --input --reference --json --pack --voice-model --no-enrolment --enroll --forget --help" ;;
+        listen) echo "--device --input --reference --plan --json --pack --voice-model --no-enrolment --enroll --forget --help" ;;
         render) echo "--output --pack --rate --help" ;;
         show) echo "--json --pack --rate --alone --explain --help" ;;
         say) echo "--device --output --voice --pack --rate --help" ;;
@@ -39,6 +39,7 @@ _upturn() {
     case "$prev" in
         --pack) COMPREPLY=($(compgen -W "$("$upturn" packs 2>/dev/null | awk '{print $1}')" -- "$cur") $(compgen -d -- "$cur")); return ;;
         --device) COMPREPLY=($(compgen -W "$("$upturn" devices 2>/dev/null | awk '{print $1}')" -- "$cur")); return ;;
+        --plan) COMPREPLY=($(compgen -W "$("$upturn" programs 2>/dev/null | awk '{print $1}')" -- "$cur") $(compgen -f -X '!*.json5' -- "$cur") $(compgen -d -- "$cur")); return ;;
         --print) COMPREPLY=($(compgen -W "$("$upturn" programs 2>/dev/null | awk '$1 != "today" {print $1}')" -- "$cur")); return ;;
         --output|-o|--socket|--input|--reference|--voice-model|--web-cert|--web-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --controls) COMPREPLY=($(compgen -W "keyboard socket evdev: evdev:auto gpio: mpris voice voice: none" -- "$cur")); return ;;
