@@ -25,6 +25,21 @@ final class FileInputTests: XCTestCase {
         }
     }
 
+    /// A file read a line at a time (the 3.5 MB pronunciation dictionary, in flat memory):
+    /// every line whole, across the 64 KB reads, the last one without its newline too; a
+    /// file over the limit is refused before a line is read.
+    func testAFileIsReadALineAtATime() throws {
+        let folder = temporaryFolder()
+        let path = folder + "/lines.txt"
+        let lines = (0..<20_000).map { "line \($0) " + String(repeating: "x", count: $0 % 37) }
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data((lines.joined(separator: "\n") + "\n\nlast").utf8)))
+        var read: [String] = []
+        try FileBytes.forEachLine(path, limit: 1 << 20, what: "lines") { read.append(String(decoding: $0, as: UTF8.self)) }
+        XCTAssertEqual(read, lines + ["", "last"])
+        let message = Self.refusal { try FileBytes.forEachLine(path, limit: 1000, what: "lines") { _ in XCTFail("a line of a file too large") } }
+        XCTAssertTrue(message.contains("lines.txt: lines is larger than"), message)
+    }
+
     func testAFIFOOrADeviceIsRefusedAtOnce() throws {
         let folder = temporaryFolder()
         let fifo = folder + "/plan.json5"

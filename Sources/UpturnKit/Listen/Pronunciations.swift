@@ -20,13 +20,14 @@ public final class Pronunciations {
         let missing = Set(words).subtracting(found.keys)
         guard !missing.isEmpty else { return }
         for word in missing { found[word] = [] }
-        guard let dictionary, let bytes = try? FileBytes.read(dictionary, limit: 64 << 20, what: "pronunciation dictionary") else { return }
+        guard let dictionary else { return }
         reads += 1
-        let wanted = Set(missing.map { Array($0.utf8) })
-        PronunciationDictionary.scan(bytes) { word, _, phones in
-            guard wanted.contains(Array(word)) else { return }
+        try? PronunciationDictionary.scan(dictionary) { word, _, phones in
+            // A word is most often 15 bytes or fewer: a String that needs no allocation.
+            let word = String(decoding: word, as: UTF8.self)
+            guard missing.contains(word) else { return }
             let split = PronunciationDictionary.phones(phones).map { String(decoding: $0, as: UTF8.self) }
-            if !split.isEmpty { found[String(decoding: word, as: UTF8.self), default: []].append(split) }
+            if !split.isEmpty { found[word, default: []].append(split) }
         }
     }
 
@@ -46,11 +47,14 @@ public final class Pronunciations {
 enum PronunciationDictionary {
     static func isSpace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") }
 
-    /// Each entry of `bytes`: its word (without a "(2)"), the whole line, and the rest of the
-    /// line after the word (its phones, `phones` splits them).
-    static func scan(_ bytes: [UInt8], _ body: (_ word: ArraySlice<UInt8>, _ line: ArraySlice<UInt8>, _ rest: ArraySlice<UInt8>) -> Void) {
-        for line in bytes.split(separator: UInt8(ascii: "\n")) {
-            guard let space = line.firstIndex(where: isSpace) else { continue }
+    /// Each entry of the dictionary at `path`: its word (without a "(2)"), the whole line,
+    /// and the rest of the line after the word (its phones, `phones` splits them). Read a
+    /// line at a time (`FileBytes.forEachLine`), never whole.
+    static func scan(
+        _ path: String, _ body: (_ word: ArraySlice<UInt8>, _ line: ArraySlice<UInt8>, _ rest: ArraySlice<UInt8>) -> Void
+    ) throws(UpturnError) {
+        try FileBytes.forEachLine(path, limit: 64 << 20, what: "pronunciation dictionary") { line in
+            guard let space = line.firstIndex(where: isSpace) else { return }
             body(line[line.startIndex..<space].prefix { $0 != UInt8(ascii: "(") }, line, line[space...])
         }
     }

@@ -235,19 +235,18 @@ public final class SpeechRecognizer {
     static func pronunciations(
         of words: Set<String>, in dictionary: String
     ) throws(UpturnError) -> (entries: String, unknown: Set<String>, phones: Set<String>) {
-        let bytes = try FileBytes.read(dictionary, limit: 64 << 20, what: "pronunciation dictionary")
         var entries = ""
         var found: Set<String> = []
-        var phones: Set<[UInt8]> = []
-        PronunciationDictionary.scan(bytes) { head, line, rest in
-            for phone in PronunciationDictionary.phones(rest) where phone.count <= 8 { phones.insert(Array(phone)) }
+        var phones: Set<String> = []
+        try PronunciationDictionary.scan(dictionary) { head, line, rest in
+            for phone in PronunciationDictionary.phones(rest) where phone.count <= 8 { phones.insert(String(decoding: phone, as: UTF8.self)) }
             let word = String(decoding: head, as: UTF8.self)
             guard words.contains(word) else { return }
             found.insert(word)
             entries += String(decoding: line, as: UTF8.self) + "\n"
         }
         // A phone is letters (and digits: some models mark stress); anything else is not one.
-        let named = phones.map { String(decoding: $0, as: UTF8.self) }.filter { $0.allSatisfy { $0.isLetter || $0.isNumber } }
+        let named = phones.filter { $0.allSatisfy { $0.isLetter || $0.isNumber } }
         return (entries, words.subtracting(found), Set(named))
     }
 
