@@ -14,7 +14,7 @@ final class EnrolmentTests: XCTestCase {
         for (index, phrase) in phrases.enumerated() {
             let raw = Upturn.file("\(name)-\(index)-raw.wav"), part = Upturn.file("\(name)-\(index).wav")
             XCTAssertEqual(try Child.run("/usr/bin/espeak-ng", ["-v", "en-us", "-s", "\(speed)", "-p", "\(pitch)", "-w", raw, phrase]), 0)
-            XCTAssertEqual(try Child.run("/usr/bin/sox", ["-q", raw, "-r", "16000", "-b", "16", "-c", "1", part, "gain", "\(gain)"]), 0)
+            XCTAssertEqual(try Child.run("/usr/bin/sox", ["-q", "-R", raw, "-r", "16000", "-b", "16", "-c", "1", part, "gain", "\(gain)"]), 0)
             parts.append(part)
         }
         let quiet = Upturn.file("enrol-quiet.wav")
