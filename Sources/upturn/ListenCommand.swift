@@ -88,11 +88,10 @@ enum ListenCommand {
             }
             for item in heard {
                 if let timeline, let rule, item.hypothesis.accepted {
-                    let frame = Int((item.hypothesis.end * Double(timeline.rate)).rounded())
-                    let window = Int(PlayerSnapshot.sayingWindow * Double(timeline.rate))
+                    let seconds = item.hypothesis.end
                     let verdict = rule.judge(
-                        item, saying: timeline.said(from: frame - window, to: frame + 1), echoCancelled: reference != nil,
-                        tilted: timeline.isTilted(at: frame), scored: { item })
+                        item, saying: PlayerSnapshot.saying(in: timeline, at: seconds), echoCancelled: reference != nil,
+                        tilted: timeline.isTilted(at: Int((seconds * Double(timeline.rate)).rounded())), scored: { item })
                     if case .ignored(let line) = verdict {
                         CommandLineTool.printError("upturn: at \(String(format: "%.2f", item.hypothesis.end)) s " + line)
                         continue

@@ -34,12 +34,6 @@ public final class Pronunciations {
     /// `word`'s pronunciations if it was prepared (empty when the dictionary does not have
     /// it); nil when it was not: never a read of the dictionary.
     public func known(_ word: String) -> [[String]]? { found[word] }
-
-    /// `word`'s pronunciations, looked up now if it was not prepared; empty when unknown.
-    public func of(_ word: String) -> [[String]] {
-        if found[word] == nil { prepare([word]) }
-        return found[word] ?? []
-    }
 }
 
 /// A pocketsphinx pronunciation dictionary's lines: "word PH PH", or "word(2) PH PH" for

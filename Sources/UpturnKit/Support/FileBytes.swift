@@ -49,22 +49,8 @@ public enum FileBytes {
     }
 
     public static func read(_ path: String, limit: Int, what: String) throws(UpturnError) -> [UInt8] {
-        let (fd, size) = try openRegularFile(path, what: what)
-        defer { SystemCall.close(fd) }
-        if size > limit {
-            throw UpturnError.data("\(path): \(what) is larger than \(limit / 1024 / 1024) MB")
-        }
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n: Int
-            do throws(Errno) { n = try SystemCall.read(fd, into: &chunk) } catch {
-                throw UpturnError.system(.noInput, "\(path): cannot read \(what)", error)
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-            if bytes.count > limit { throw UpturnError.data("\(path): \(what) is larger than \(limit / 1024 / 1024) MB") }
-        }
+        try forEachChunk(path, limit: limit, what: what) { bytes.append(contentsOf: $0) }
         return bytes
     }
 
@@ -72,24 +58,10 @@ public enum FileBytes {
     /// a large file (a 3.5 MB dictionary) is read in flat memory, never whole. A file over
     /// `limit` bytes is refused before a line is read.
     public static func forEachLine(_ path: String, limit: Int, what: String, _ body: (ArraySlice<UInt8>) -> Void) throws(UpturnError) {
-        let (fd, size) = try openRegularFile(path, what: what)
-        defer { SystemCall.close(fd) }
-        if size > limit {
-            throw UpturnError.data("\(path): \(what) is larger than \(limit / 1024 / 1024) MB")
-        }
-        var chunk = [UInt8](repeating: 0, count: 65536)
         var pending: [UInt8] = []
-        var total = 0
-        while true {
-            let n: Int
-            do throws(Errno) { n = try SystemCall.read(fd, into: &chunk) } catch {
-                throw UpturnError.system(.noInput, "\(path): cannot read \(what)", error)
-            }
-            if n == 0 { break }
-            total += n
-            if total > limit { throw UpturnError.data("\(path): \(what) is larger than \(limit / 1024 / 1024) MB") }
-            var start = 0
-            while let end = chunk[start..<n].firstIndex(of: UInt8(ascii: "\n")) {
+        try forEachChunk(path, limit: limit, what: what) { chunk in
+            var start = chunk.startIndex
+            while let end = chunk[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 if pending.isEmpty {
                     body(chunk[start..<end])
                 } else {
@@ -99,8 +71,30 @@ public enum FileBytes {
                 }
                 start = end + 1
             }
-            pending.append(contentsOf: chunk[start..<n])
+            pending.append(contentsOf: chunk[start...])
         }
         if !pending.isEmpty { body(pending[...]) }
+    }
+
+    /// Reads a regular file 64 KB at a time; a file over `limit` bytes (said by its size, or
+    /// found growing past it) is refused.
+    static func forEachChunk(_ path: String, limit: Int, what: String, _ body: (ArraySlice<UInt8>) -> Void) throws(UpturnError) {
+        let (fd, size) = try openRegularFile(path, what: what)
+        defer { SystemCall.close(fd) }
+        if size > limit {
+            throw UpturnError.data("\(path): \(what) is larger than \(limit / 1024 / 1024) MB")
+        }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var total = 0
+        while true {
+            let n: Int
+            do throws(Errno) { n = try SystemCall.read(fd, into: &chunk) } catch {
+                throw UpturnError.system(.noInput, "\(path): cannot read \(what)", error)
+            }
+            if n == 0 { break }
+            total += n
+            if total > limit { throw UpturnError.data("\(path): \(what) is larger than \(limit / 1024 / 1024) MB") }
+            body(chunk[0..<n])
+        }
     }
 }

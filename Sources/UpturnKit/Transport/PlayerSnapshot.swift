@@ -48,9 +48,14 @@ public struct PlayerSnapshot: Sendable, Equatable {
     /// not by the audio thread that publishes the snapshot.
     public var saying: String {
         guard let timeline = words?.timeline else { return "" }
+        return Self.saying(in: timeline, at: seconds)
+    }
+
+    /// What `timeline` says in the `sayingWindow` seconds up to `seconds`.
+    public static func saying(in timeline: Timeline, at seconds: Double) -> String {
         let rate = Double(timeline.rate)
         let frame = Int((seconds * rate).rounded())
-        return timeline.said(from: frame - Int(Self.sayingWindow * rate), to: frame + 1)
+        return timeline.said(from: frame - Int(sayingWindow * rate), to: frame + 1)
     }
 
     public init() {}
