@@ -269,6 +269,32 @@ final class ListenTests: XCTestCase {
         }
     }
 
+    /// A phrase whose threshold asks only that it is found again (every phrase but the stops,
+    /// by default) is given after one hearing again, with the commands; the one against the
+    /// phones alone, for its score, comes after it is acted on (live, both before it took
+    /// "upturn pause" 150 to 180 ms after its utterance ended).
+    func testAPhraseFoundAgainIsGivenBeforeItsScoresSecondHearing() throws {
+        let (_, audio) = try readWAV(try SpokenCommand.make("upturn pause", voice: "rms"))
+        let phrases = VoiceCommands.english.allPhrases
+        let recognizer = try SpeechRecognizer(
+            phrases: phrases, thresholds: Dictionary(uniqueKeysWithValues: phrases.map { ($0, VoiceCommands.english.threshold(for: $0)) }))
+        var heard = audio.withUnsafeBufferPointer { recognizer.feed($0) }
+        heard += recognizer.finish()
+        let first = try XCTUnwrap(heard.first)
+        XCTAssertEqual(first.phrase, "upturn pause")
+        XCTAssertTrue(first.accepted)
+        XCTAssertTrue(first.score.isNaN, "given before it is scored")
+        XCTAssertEqual(recognizer.wholeHearings - recognizer.heardAgain, 1, "one hearing again before it is given")
+        let scored = recognizer.scored(first)
+        XCTAssertGreaterThan(scored.score, -99)
+        XCTAssertEqual(recognizer.wholeHearings - recognizer.heardAgain, 2, "the score's second hearing, after")
+        // Lost when heard again: given as not accepted, at the lost score, with nothing more to hear.
+        var lost = first
+        lost.unscored = [Int16](repeating: 0, count: 16_000)
+        lost.confirmation = nil
+        XCTAssertEqual(recognizer.scored(lost).score, -99)
+    }
+
     func testBadInputIsOneLineWithItsExitCode() throws {
         let notAudio = Upturn.write("not-audio.wav", "this is text")
         var result = try Upturn.run(["listen", "--input", notAudio])

@@ -40,6 +40,15 @@ public final class SpeechRecognizer {
         /// How many samples the utterance's speech took, with 0.3 s before it and the silence
         /// that ended it (at most 3 s): when the phrase was said.
         var samples = 0
+        /// Heard again whole with the commands (`confirmation(of:)`), when it was: found
+        /// again (with the path's score) or lost.
+        var confirmation: Confirmation?
+    }
+
+    /// What hearing an utterance again whole with the commands made of its phrase.
+    enum Confirmation: Equatable, Sendable {
+        case found(score: Int32)
+        case lost
     }
 
     static let debug = ProcessInfo.processInfo.environment["UPTURN_LISTEN_DEBUG"] != nil
@@ -396,6 +405,8 @@ public final class SpeechRecognizer {
     var playerTalkedThrough: (_ samples: Int) -> Bool = { _ in false }
     /// How many utterances were heard again (tests).
     private(set) var heardAgain = 0
+    /// How many times audio was decoded whole, by any search (tests).
+    private(set) var wholeHearings = 0
 
     /// The command phrase in a hypothesis's words, if any.
     private func phrase(in words: String) -> String? {
@@ -423,6 +434,7 @@ public final class SpeechRecognizer {
     /// 82.5%, 15 wrong).
     private func decodeWhole(_ audio: [Int16], search: String, ownLevel: Bool) -> (String?, Int32) {
         var score: Int32 = 0
+        wholeHearings += 1
         ps_set_search(decoder, search)
         var saved = [mfcc_t](repeating: 0, count: 64)
         var was: Int32 = 0
@@ -433,6 +445,14 @@ public final class SpeechRecognizer {
         if ownMean { upturn_ps_own_mean_end(decoder, saved, was) }
         let words = ps_get_hyp(decoder, &score).map { String(cString: $0) }
         return (words, score)
+    }
+
+    /// `hypothesis`'s speech heard again whole with the commands: is its phrase found again?
+    /// Only between utterances.
+    private func confirmation(of hypothesis: Hypothesis) -> Confirmation {
+        let (again, score) = decodeWhole(hypothesis.unscored, search: "commands", ownLevel: hypothesis.ownLevel)
+        let found = again.map { (" " + $0 + " ").contains(" " + hypothesis.phrase + " ") } ?? false
+        return found ? .found(score: score) : .lost
     }
 
     /// For `debug`: the words of the last search with their frames (100 a second).
@@ -456,7 +476,7 @@ public final class SpeechRecognizer {
         // No words at all is kept too: a quiet "upturn" often decodes as nothing until the word
         // after it is heard with it.
         let words = ps_get_hyp(decoder, nil).map { String(cString: $0) } ?? ""
-        if Self.debug { StandardError.write("heard at \(Double(samplesFed) / Double(Self.rate)): ' \(words) ' [\(segments()) of \(utterance.count / 160)]") }
+        if Self.debug { StandardError.write("heard at \(Double(samplesFed) / Double(Self.rate)) (wall \(String(format: "%.3f", Date().timeIntervalSince1970))): ' \(words) ' [\(segments()) of \(utterance.count / 160)]") }
         // Its speech, from 0.3 s before it began (not the seconds of silence before that), and
         // at most its last 3 s (a phrase takes under 2): an utterance inside the player's
         // talk can be 5 s long, and hearing it all again twice took over 2 s there.
@@ -487,6 +507,20 @@ public final class SpeechRecognizer {
             ownLevel: ownLevel, samples: utterance.count - from)
         let threshold = thresholds[phrase] ?? Self.defaultThreshold
         guard threshold > -.infinity else { return [hypothesis] }
+        // Only found again asked of it (every phrase but the stops, unless a pack sets a
+        // threshold): one hearing, with the commands, before it is given; the score's second
+        // hearing, against the phones alone, after it is acted on (`scored`).
+        if threshold == Self.foundAgain {
+            var confirmed = hypothesis
+            confirmed.confirmation = confirmation(of: hypothesis)
+            guard confirmed.confirmation == .lost else { return [confirmed] }
+            // Lost: scored at once (-99), heard against the phones too, as every phrase is
+            // before the decoder hears on: each whole hearing moves the live cepstral mean, so
+            // the decoder hears the same things in the same order whichever way a phrase went.
+            var judged = scored(confirmed)
+            judged.accepted = false
+            return [judged]
+        }
         var judged = scored(hypothesis)
         judged.accepted = judged.score >= threshold
         return [judged]
@@ -496,17 +530,24 @@ public final class SpeechRecognizer {
     /// once against ordinary words alone (the same way both times, so the scores compare):
     /// how much better does the command fit? Only between utterances (as `feed` leaves the
     /// decoder when it returns a hypothesis). Measured here: 35 to 60 ms for each hearing of a
-    /// phrase's 1.5 to 2 s, which is why a phrase with no threshold is acted on before.
+    /// phrase's 1.5 to 2 s, which is why a phrase with no threshold is acted on before, and
+    /// one whose threshold asks only that it is found again (`foundAgain`, every phrase but
+    /// the stops by default) after the first of the two hearings: live, "upturn pause" was
+    /// paused 150 to 180 ms after its utterance ended, the two hearings before it was given.
     public func scored(_ hypothesis: Hypothesis) -> Hypothesis {
         guard !hypothesis.unscored.isEmpty, !inUtterance else { return hypothesis }
         let audio = hypothesis.unscored
-        let (again, rescored) = decodeWhole(audio, search: "commands", ownLevel: hypothesis.ownLevel)
+        let confirmation = hypothesis.confirmation ?? confirmation(of: hypothesis)
         let (ordinary, ordinaryScore) = decodeWhole(audio, search: "ordinary", ownLevel: hypothesis.ownLevel)
         ps_set_search(decoder, "commands")
-        let foundAgain = again.map { (" " + $0 + " ").contains(" " + hypothesis.phrase + " ") } ?? false
         // In the decoder's own log units per 10 ms frame of the utterance.
         let frames = Double(max(audio.count / 160, 1))
-        let margin = !foundAgain ? -99 : ordinary == nil ? 99 : max(-99, min(99, Double(Int(rescored) - Int(ordinaryScore)) / frames))
+        let margin: Double
+        switch confirmation {
+        case .lost: margin = -99
+        case .found(let rescored):
+            margin = ordinary == nil ? 99 : max(-99, min(99, Double(Int(rescored) - Int(ordinaryScore)) / frames))
+        }
         var result = hypothesis
         result.score = (margin * 10).rounded() / 10
         result.unscored = []
