@@ -8,7 +8,7 @@ _upturn_options() {
         play) echo "--device --pack --volume --rate --controls --socket --keep-alive --alone --voice-model --angle --help" ;;
         serve) echo "--device --pack --volume --rate --controls --socket --keep-alive --alone --voice-model --web --web-cert --web-key --angle --help" ;;
         angle) echo "--angle --json --once --device --pack --controls --socket --rate --help" ;;
-        listen) echo "--device --input --reference --plan --json --pack --voice-model --no-enrolment --enroll --forget --help" ;;
+        listen) echo "--device --input --reference --plan --tilted --json --pack --voice-model --no-enrolment --enroll --forget --help" ;;
         render) echo "--output --pack --rate --help" ;;
         show) echo "--json --pack --rate --alone --explain --help" ;;
         say) echo "--device --output --voice --pack --rate --help" ;;

@@ -4,7 +4,8 @@ import UpturnKit
 enum ListenCommand {
     static let help = """
         usage: upturn listen [--device NAME | --input FILE [--reference FILE] [--plan PLAN]]
-                             [--json] [--pack NAME|DIR] [--voice-model DIR] [--no-enrolment]
+                             [--tilted] [--json] [--pack NAME|DIR] [--voice-model DIR]
+                             [--no-enrolment]
                upturn listen --enroll [--device NAME | --input FILE] [--pack NAME|DIR]
                              [--voice-model DIR]
                upturn listen --enroll --forget
@@ -26,7 +27,10 @@ enum ListenCommand {
                             as a session judges it, and one a session would not act on
                             (said while the player said its words, under a score of 3;
                             "help" while upright or over the player) is a line on
-                            stderr, not a command
+                            stderr, not a command; while the plan is tilted the stop
+                            phrases are weighed up, as in a session
+          --tilted          hear as while the person is tilted throughout: the stop
+                            phrases ("upturn stop", "stop stop", "help") weighed up
           --voice-model DIR a pocketsphinx model folder (default: Debian's US English)
           --no-enrolment    hear without your voice enrolment
           --enroll          adapt the recognizer to your voice, microphone and room: say
@@ -41,7 +45,7 @@ enum ListenCommand {
     static func run(_ words: [String]) throws(UpturnError) -> ExitCode {
         let arguments = try Arguments(
             words, command: "listen", valued: ["--input", "--reference", "--plan", "--device", "--pack", "--voice-model"],
-            flags: ["--json", "--enroll", "--forget", "--no-enrolment"])
+            flags: ["--json", "--enroll", "--forget", "--no-enrolment", "--tilted"])
         if CommandLineTool.helped(arguments, help) { return .ok }
         try arguments.atMost(0, command: "listen")
         let input = arguments.options["--input"]
@@ -50,6 +54,10 @@ enum ListenCommand {
         }
         for option in ["--reference", "--plan"] where input == nil && arguments.options[option] != nil {
             throw UpturnError.usage("upturn listen: \(option) goes with --input")
+        }
+        let tilted = arguments.flags.contains("--tilted")
+        if tilted && arguments.options["--plan"] != nil {
+            throw UpturnError.usage("upturn listen: give --plan or --tilted, not both (the plan says when the person is tilted)")
         }
         if arguments.flags.contains("--enroll") { return try enroll(arguments) }
         guard !arguments.flags.contains("--forget") else { throw UpturnError.usage("upturn listen: --forget goes with --enroll") }
@@ -80,7 +88,9 @@ enum ListenCommand {
                 try Session.prepare(plan: plan, pack: arguments.options["--pack"], rate: SpeechRecognizer.rate).timeline
             }
             let reference = arguments.options["--reference"]
-            let heard = try FileListener.listen(file: input, reference: reference, commands: commands, model: model, enrolment: enrolment)
+            let heard = try FileListener.listen(
+                file: input, reference: reference, commands: commands, model: model, enrolment: enrolment,
+                tilted: { seconds in tilted || timeline?.isTilted(at: Int((seconds * Double(SpeechRecognizer.rate)).rounded())) == true })
             let rule = timeline.map { timeline in
                 let rule = OwnWordsRule(phrases: commands.allPhrases, model: model)
                 rule.follow(PlayerWords(timeline))
@@ -105,7 +115,8 @@ enum ListenCommand {
         Signals.install(wake: queue)
         let meter = isatty(STDERR_FILENO) == 1
         try DeviceListener.listen(
-            device: arguments.options["--device"] ?? "default", commands: commands, model: model, enrolment: enrolment, until: queue,
+            device: arguments.options["--device"] ?? "default", commands: commands, model: model, enrolment: enrolment, tilted: tilted,
+            until: queue,
             level: { dBFS in
                 guard meter else { return }
                 // The bar, with a | where speech must reach to be heard well.
@@ -130,7 +141,7 @@ enum ListenCommand {
     /// `listen --enroll`: the phrases from a recording or said into a microphone, then the
     /// model adapted to them and kept.
     static func enroll(_ arguments: Arguments) throws(UpturnError) -> ExitCode {
-        for other in ["--json", "--no-enrolment"] where arguments.flags.contains(other) {
+        for other in ["--json", "--no-enrolment", "--tilted"] where arguments.flags.contains(other) {
             throw UpturnError.usage("upturn listen: \(other) does not go with --enroll")
         }
         guard arguments.options["--reference"] == nil else { throw UpturnError.usage("upturn listen: --reference does not go with --enroll") }

@@ -132,6 +132,7 @@ public final class VoiceControl: ControlSource, @unchecked Sendable {
             case .frames(let count):
                 let microphone = UnsafeBufferPointer(rebasing: buffer.withUnsafeBufferPointer { $0 }[0..<count])
                 let heard: [HeardCommand]
+                listener.tilted = isTilted()
                 if let aligned = aligner?.next(count, captureDelay: capture.delay()) {
                     if let dump = Self.dump {
                         microphone.withMemoryRebound(to: UInt8.self) { dump.mic.write(UnsafeRawBufferPointer($0)) }

@@ -35,7 +35,8 @@ public final class CommandListener {
         self.commands = commands
         recognizer = try SpeechRecognizer(
             phrases: commands.allPhrases, thresholds: Dictionary(uniqueKeysWithValues: commands.allPhrases.map { ($0, commands.threshold(for: $0)) }),
-            model: model, adaptation: enrolment?.transform)
+            model: model, adaptation: enrolment?.transform,
+            favoured: Set(commands.allPhrases.filter { commands.command(of: $0) == .stop }))
         recognizer.alone = Set(commands.tiltedPhrases.keys.map(SpeechRecognizer.normalize))
         echo = echoCancelling
             ? (EchoDelayTracker(initialShift: referenceLead * Double(SpeechRecognizer.rate)), VoiceFrontEnd(echoTail: CommandListener.echoTail))
@@ -111,6 +112,13 @@ public final class CommandListener {
     /// What is wrong with the microphone, newly (or no longer): one line each, to say after
     /// "microphone 'NAME' ".
     public func takeMicrophoneLines() -> [String] { health.takeLines() }
+
+    /// The person is tilted: the stop phrases are weighed up from the next utterance on
+    /// (`SpeechRecognizer.tilted`).
+    public var tilted: Bool {
+        get { recognizer.tilted }
+        set { recognizer.tilted = newValue }
+    }
 
     /// Someone is talking (over the player, when it plays): barge-in ducks it.
     public var hearsTalk: Bool { recognizer.hearsTalk }

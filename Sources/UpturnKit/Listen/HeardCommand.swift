@@ -12,11 +12,13 @@ public struct HeardCommand: Sendable, Equatable {
 
 /// Recognizes commands in a recording (`upturn listen --input FILE [--reference FILE]`): any
 /// format libsndfile reads, downmixed and resampled to 16 kHz. The reference is what was
-/// playing meanwhile, cancelled from the input as during a session.
+/// playing meanwhile, cancelled from the input as during a session. `tilted`: whether the
+/// person was tilted so many seconds into the recording (the stops weighed up, as in a session).
 public enum FileListener {
     public static func listen(
         file path: String, reference: String? = nil, commands: VoiceCommands = .english,
-        model: String = SpeechRecognizer.defaultModel, enrolment: VoiceEnrolment.Stored? = nil
+        model: String = SpeechRecognizer.defaultModel, enrolment: VoiceEnrolment.Stored? = nil,
+        tilted: (Double) -> Bool = { _ in false }
     ) throws(UpturnError) -> [HeardCommand] {
         let listener = try CommandListener(commands: commands, model: model, echoCancelling: reference != nil, enrolment: enrolment)
         // Streamed, so a recording of any length is heard in flat memory.
@@ -24,8 +26,11 @@ public enum FileListener {
         let playing = try reference.map { (path) throws(UpturnError) in try SixteenKilohertzFile(path: path, what: "reference audio") }
         var heard: [HeardCommand] = []
         var pending: [Int16] = []
+        var samplesHeard = 0
         while !input.ended {
             let samples = input.next()
+            listener.tilted = tilted(Double(samplesHeard) / Double(SpeechRecognizer.rate))
+            samplesHeard += samples.count
             guard let playing else {
                 heard += samples.withUnsafeBufferPointer { listener.hear($0) }.map(listener.scored)
                 continue
@@ -45,10 +50,11 @@ public enum FileListener {
 /// reporting the input level about ten times a second so a person can place the microphone.
 public enum DeviceListener {
     public static func listen(
-        device: String, commands: VoiceCommands, model: String, enrolment: VoiceEnrolment.Stored? = nil, until queue: ControlQueue,
-        level: (Double) -> Void, heard: (HeardCommand, Double) -> Void, problem: (String) -> Void = { _ in }
+        device: String, commands: VoiceCommands, model: String, enrolment: VoiceEnrolment.Stored? = nil, tilted: Bool = false,
+        until queue: ControlQueue, level: (Double) -> Void, heard: (HeardCommand, Double) -> Void, problem: (String) -> Void = { _ in }
     ) throws(UpturnError) {
         let listener = try CommandListener(commands: commands, model: model, echoCancelling: false, enrolment: enrolment)
+        listener.tilted = tilted
         let capture = try ALSACapture(device: device)
         if let line = capture.convertedLine { problem(line) }
         var buffer = [Int16](repeating: 0, count: SpeechRecognizer.rate / 10)
