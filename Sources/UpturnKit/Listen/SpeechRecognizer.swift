@@ -203,7 +203,9 @@ public final class SpeechRecognizer {
             throw UpturnError.unavailable("\(model): pocketsphinx cannot load this model")
         }
         self.decoder = decoder
-        hasTiltedSearch = !favoured.isEmpty && !normalized.isEmpty
+        // While tilted, the stop phrases weighed up (`favouredWeight`).
+        let favouredPhrases = normalized.filter { favoured.map(Self.normalize).contains($0) }
+        hasTiltedSearch = !favouredPhrases.isEmpty
         guard !normalized.isEmpty else { return }
         guard !garbage.isEmpty else {
             ps_free(decoder)
@@ -213,8 +215,6 @@ public final class SpeechRecognizer {
         let commands = "#JSGF V1.0;\ngrammar upturn;\npublic <utterance> = <phone>* <command> <phone>* | <phone>+ ;\n"
             + "<command> = ( \(normalized.joined(separator: " | ")) );\n" + loop
         let ordinary = "#JSGF V1.0;\ngrammar ordinary;\npublic <utterance> = <phone>+ ;\n" + loop
-        // While tilted, the stop phrases weighed up (`favouredWeight`).
-        let favouredPhrases = normalized.filter { favoured.map(Self.normalize).contains($0) }
         let tiltedGrammar = favouredPhrases.isEmpty
             ? nil
             : "#JSGF V1.0;\ngrammar tilted;\npublic <utterance> = <phone>* <command> <phone>* | <phone>+ ;\n"
