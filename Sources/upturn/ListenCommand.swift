@@ -88,9 +88,11 @@ enum ListenCommand {
                 try Session.prepare(plan: plan, pack: arguments.options["--pack"], rate: SpeechRecognizer.rate).timeline
             }
             let reference = arguments.options["--reference"]
+            // Whether the plan is tilted so many seconds in.
+            func planTilted(_ timeline: Timeline, _ seconds: Double) -> Bool { timeline.isTilted(at: Int((seconds * Double(timeline.rate)).rounded())) }
             let heard = try FileListener.listen(
                 file: input, reference: reference, commands: commands, model: model, enrolment: enrolment,
-                tilted: { seconds in tilted || timeline?.isTilted(at: Int((seconds * Double(SpeechRecognizer.rate)).rounded())) == true })
+                tilted: { seconds in tilted || timeline.map { planTilted($0, seconds) } == true })
             let rule = timeline.map { timeline in
                 let rule = OwnWordsRule(phrases: commands.allPhrases, model: model)
                 rule.follow(PlayerWords(timeline))
@@ -101,7 +103,7 @@ enum ListenCommand {
                     let seconds = item.hypothesis.end
                     let verdict = rule.judge(
                         item, saying: PlayerSnapshot.saying(in: timeline, at: seconds), echoCancelled: reference != nil,
-                        tilted: timeline.isTilted(at: Int((seconds * Double(timeline.rate)).rounded())), scored: { item })
+                        tilted: planTilted(timeline, seconds), scored: { item })
                     if case .ignored(let line) = verdict {
                         CommandLineTool.printError("upturn: at \(String(format: "%.2f", item.hypothesis.end)) s " + line)
                         continue

@@ -204,7 +204,7 @@ public final class SpeechRecognizer {
         }
         self.decoder = decoder
         // While tilted, the stop phrases weighed up (`favouredWeight`).
-        let favouredPhrases = normalized.filter { favoured.map(Self.normalize).contains($0) }
+        let favouredPhrases = Set(favoured.map(Self.normalize)).intersection(normalized)
         hasTiltedSearch = !favouredPhrases.isEmpty
         guard !normalized.isEmpty else { return }
         guard !garbage.isEmpty else {
@@ -212,14 +212,15 @@ public final class SpeechRecognizer {
             throw UpturnError.data("\(model): the dictionary names no phones")
         }
         let loop = "<phone> = ( \(garbage.map(\.word).joined(separator: " | ")) );\n"
-        let commands = "#JSGF V1.0;\ngrammar upturn;\npublic <utterance> = <phone>* <command> <phone>* | <phone>+ ;\n"
-            + "<command> = ( \(normalized.joined(separator: " | ")) );\n" + loop
+        // A command said on its own in the phone loop, its phrases the alternatives given.
+        func withCommands(_ grammar: String, _ alternatives: [String]) -> String {
+            "#JSGF V1.0;\ngrammar \(grammar);\npublic <utterance> = <phone>* <command> <phone>* | <phone>+ ;\n"
+                + "<command> = ( \(alternatives.joined(separator: " | ")) );\n" + loop
+        }
+        let commands = withCommands("upturn", normalized)
         let ordinary = "#JSGF V1.0;\ngrammar ordinary;\npublic <utterance> = <phone>+ ;\n" + loop
         let tiltedGrammar = favouredPhrases.isEmpty
-            ? nil
-            : "#JSGF V1.0;\ngrammar tilted;\npublic <utterance> = <phone>* <command> <phone>* | <phone>+ ;\n"
-                + "<command> = ( \(normalized.map { (favouredPhrases.contains($0) ? "/\(Self.favouredWeight)/ " : "/1/ ") + $0 }.joined(separator: " | ")) );\n"
-                + loop
+            ? nil : withCommands("tilted", normalized.map { (favouredPhrases.contains($0) ? "/\(Self.favouredWeight)/ " : "/1/ ") + $0 })
         guard ps_set_jsgf_string(decoder, "ordinary", ordinary) == 0, ps_set_jsgf_string(decoder, "commands", commands) == 0,
             tiltedGrammar.map({ ps_set_jsgf_string(decoder, "tilted", $0) == 0 }) ?? true,
             ps_set_search(decoder, "commands") == 0
